@@ -1,0 +1,45 @@
+/**
+ * Bench page entry: imports the SAME src code as the app and exposes a tiny RPC surface that
+ * bench/run.ts drives through Playwright (`window.__burrowBench`). One page load per backend.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendInfo, type DeviceLostInfo } from '../../src/compute/backend';
+import type { BackendPreference } from '../../src/compute/backend-plan';
+import { runRanking, type RankingParams } from './suites/ranking';
+import { runTraining, type TrainingArm, type TrainingParams } from './suites/training';
+import { runCorrectness } from './suites/correctness';
+import { runFoldIn } from './suites/foldin';
+
+const lost: DeviceLostInfo[] = [];
+
+export interface PageEnv {
+  userAgent: string;
+  hardwareConcurrency: number;
+  crossOriginIsolated: boolean;
+  tfVersion: string;
+}
+
+const api = {
+  async init(preference: BackendPreference): Promise<{ info: BackendInfo; env: PageEnv }> {
+    const info = await initBackend({ preference, onDeviceLost: (i) => lost.push(i) });
+    return {
+      info,
+      env: {
+        userAgent: navigator.userAgent,
+        hardwareConcurrency: navigator.hardwareConcurrency,
+        crossOriginIsolated: globalThis.crossOriginIsolated,
+        tfVersion: tf.version.tfjs,
+      },
+    };
+  },
+  ranking: (p: RankingParams) => runRanking(p),
+  training: (p: TrainingParams, arms: TrainingArm[]) => runTraining(p, arms),
+  correctness: () => runCorrectness(),
+  foldin: () => runFoldIn(),
+  deviceLost: () => lost,
+  memory: () => tf.memory(),
+};
+
+export type BenchApi = typeof api;
+(globalThis as unknown as { __burrowBench: BenchApi }).__burrowBench = api;
+document.getElementById('log')!.textContent += '\nready';

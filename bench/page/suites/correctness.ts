@@ -1,0 +1,198 @@
+/**
+ * Correctness in a real browser: the custom WebGPU kernels against stock TF.js / pure-TS references.
+ * bench/run.ts fails the run (exit code 1) if any check fails.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { fusedRankTopK, fusedSupported } from '../../../src/ranking/fused-topk-webgpu';
+import { stockRankTopK } from '../../../src/ranking/rank';
+import { topKFromArray } from '../../../src/ranking/topk-array';
+import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../../../src/compute/kernels/sparse-adam-webgpu';
+import { compareTopK } from './ranking';
+import { errorText, syntheticFloats, syntheticInts } from '../timing';
+
+export interface Check {
+  name: string;
+  ok: boolean;
+  detail: string;
+}
+
+function cpuScores(emb: Float32Array, n: number, dim: number, user: Float32Array, bias: Float32Array | null): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    let s = 0;
+    for (let d = 0; d < dim; d++) s += emb[i * dim + d]! * user[d]!;
+    out[i] = s + (bias ? bias[i]! : 0);
+  }
+  return out;
+}
+
+async function rankingChecks(): Promise<Check[]> {
+  const checks: Check[] = [];
+  const configs = [
+    { n: 1, dim: 64, k: 10, bias: true, ex: 0 },
+    { n: 37, dim: 64, k: 100, bias: false, ex: 5 },
+    { n: 1000, dim: 10, k: 1, bias: true, ex: 100 },
+    { n: 3000, dim: 64, k: 100, bias: true, ex: 300 },
+    { n: 5000, dim: 32, k: 256, bias: true, ex: 4900 },
+    { n: 50000, dim: 64, k: 100, bias: true, ex: 1000 },
+    { n: 300000, dim: 64, k: 50, bias: false, ex: 20 },
+  ];
+  for (const c of configs) {
+    const name = `fused vs CPU reference n=${c.n} dim=${c.dim} k=${c.k} bias=${c.bias} excluded=${c.ex}`;
+    try {
+      const embA = syntheticFloats(c.n * c.dim, 3 + c.n, 0.1);
+      const userA = syntheticFloats(c.dim, 5, 1);
+      const biasA = c.bias ? syntheticFloats(c.n, 9, 0.05) : null;
+      const exclude = syntheticInts(c.ex, c.n, 21);
+      const emb = tf.tensor2d(embA, [c.n, c.dim]);
+      const user = tf.tensor1d(userA);
+      const bias = biasA ? tf.tensor1d(biasA) : null;
+      const ref = topKFromArray(cpuScores(embA, c.n, c.dim, userA, biasA), c.k, exclude);
+      const fused = await fusedRankTopK(emb, user, bias, c.k, exclude);
+      const stock = await stockRankTopK(emb, user, bias, c.k, exclude);
+      const a = compareTopK(ref, fused, exclude);
+      const b = compareTopK(ref, stock, exclude);
+      checks.push({ name, ok: a.ok, detail: a.detail });
+      checks.push({ name: name.replace('fused', 'stock'), ok: b.ok, detail: b.detail });
+      tf.dispose([emb, user, ...(bias ? [bias] : [])]);
+    } catch (e) {
+      checks.push({ name, ok: false, detail: errorText(e) });
+    }
+  }
+  // exact ties: integer data, every score equal -> lowest non-excluded indices, in order
+  try {
+    const n = 4000;
+    const emb = tf.ones([n, 8]) as tf.Tensor2D;
+    const user = tf.fill([8], 2) as tf.Tensor1D;
+    const exclude = new Int32Array([0, 2, 3, 2500, 4000, -5]);
+    const fused = await fusedRankTopK(emb, user, null, 20, exclude);
+    const stock = await stockRankTopK(emb, user, null, 20, exclude);
+    const want = [1, ...Array.from({ length: 19 }, (_, i) => i + 4)];
+    const ok =
+      JSON.stringify(Array.from(fused.indices)) === JSON.stringify(want) &&
+      JSON.stringify(Array.from(stock.indices)) === JSON.stringify(want) &&
+      fused.scores.every((s) => s === 16);
+    checks.push({ name: 'ties -> lower index first (fused and stock)', ok, detail: `fused ${Array.from(fused.indices.slice(0, 6)).join(',')}..., stock ${Array.from(stock.indices.slice(0, 6)).join(',')}...` });
+    // catalog exhausted: k larger than the rankable items
+    const small = tf.ones([6, 8]) as tf.Tensor2D;
+    const few = await fusedRankTopK(small, user, null, 10, new Int32Array([1, 4]));
+    checks.push({ name: 'fewer than k rankable -> short result', ok: JSON.stringify(Array.from(few.indices)) === '[0,2,3,5]', detail: Array.from(few.indices).join(',') });
+    tf.dispose([emb, user, small]);
+  } catch (e) {
+    checks.push({ name: 'ties', ok: false, detail: errorText(e) });
+  }
+  return checks;
+}
+
+async function sparseAdamChecks(): Promise<Check[]> {
+  const checks: Check[] = [];
+  const rowsN = 500;
+  const dim = 64;
+  const hyper = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+  try {
+    const init = syntheticFloats(rowsN * dim, 1, 0.1);
+    const table = tf.variable(tf.tensor2d(init, [rowsN, dim]), false, 'ck_table');
+    const m = tf.variable(tf.zeros([rowsN, dim]), false, 'ck_m');
+    const v = tf.variable(tf.zeros([rowsN, dim]), false, 'ck_v');
+    // reference: plain arrays, float64 math (then compared with tolerance)
+    const P = Float64Array.from(init);
+    const M = new Float64Array(rowsN * dim);
+    const V = new Float64Array(rowsN * dim);
+    const idsBefore = [table.dataId, m.dataId, v.dataId];
+    for (let step = 1; step <= 3; step++) {
+      const rowSet = new Set(syntheticInts(120, rowsN, 40 + step));
+      const rows = Int32Array.from(rowSet);
+      const g = syntheticFloats(rows.length * dim, 70 + step, 1);
+      const rowsT = tf.tensor1d(rows, 'int32');
+      const gT = tf.tensor2d(g, [rows.length, dim]);
+      sparseAdamRowsWebGPU(table, m, v, rowsT, gT, hyper, step);
+      tf.dispose([rowsT, gT]);
+      const c1 = 1 - Math.pow(hyper.beta1, step);
+      const c2 = 1 - Math.pow(hyper.beta2, step);
+      rows.forEach((r, j) => {
+        for (let d = 0; d < dim; d++) {
+          const o = r * dim + d;
+          const gg = g[j * dim + d]!;
+          M[o] = hyper.beta1 * M[o]! + (1 - hyper.beta1) * gg;
+          V[o] = hyper.beta2 * V[o]! + (1 - hyper.beta2) * gg * gg;
+          P[o] = P[o]! - (hyper.learningRate * (M[o]! / c1)) / (Math.sqrt(V[o]! / c2) + hyper.epsilon);
+        }
+      });
+      // read in between steps too: exercises the CPU-cache invalidation
+      await table.data();
+    }
+    const [p, mm, vv] = await Promise.all([table.data(), m.data(), v.data()]);
+    let maxErr = 0;
+    for (let i = 0; i < P.length; i++) {
+      maxErr = Math.max(maxErr, Math.abs(p[i]! - P[i]!), Math.abs(mm[i]! - M[i]!), Math.abs(vv[i]! - V[i]!) * 100);
+    }
+    const sameIds = idsBefore[0] === table.dataId && idsBefore[1] === m.dataId && idsBefore[2] === v.dataId;
+    checks.push({
+      name: 'fused sparse Adam (3 steps, in place) vs float64 reference',
+      ok: maxErr < 1e-5 && sameIds,
+      detail: `max abs err ${maxErr.toExponential(2)}, dataIds unchanged ${sameIds}`,
+    });
+    tf.dispose([table, m, v]);
+  } catch (e) {
+    checks.push({ name: 'fused sparse Adam', ok: false, detail: errorText(e) });
+  }
+  // against Burrow's own sparseAdamApply (same formula, stock ops), when it is importable
+  try {
+    const mod = (await import('../../../src/training/sparse-optimizer')) as unknown as Record<string, unknown>;
+    const create = mod.createSparseAdamState as ((t: tf.Variable, h?: object) => { table: tf.Variable; m: tf.Variable; v: tf.Variable; hyper: typeof hyper; step: number }) | undefined;
+    const apply = mod.sparseAdamApply as ((s: unknown, r: tf.Tensor1D, g: tf.Tensor2D) => void) | undefined;
+    if (typeof create === 'function' && typeof apply === 'function') {
+      const init = syntheticFloats(rowsN * dim, 2, 0.1);
+      const a = tf.variable(tf.tensor2d(init, [rowsN, dim]), false, 'ck_a');
+      const b = tf.variable(tf.tensor2d(init, [rowsN, dim]), false, 'ck_b');
+      const sa = tf.tidy(() => create(a, hyper));
+      const sb = tf.tidy(() => create(b, hyper));
+      for (let step = 1; step <= 3; step++) {
+        const rows = Int32Array.from(new Set(syntheticInts(100, rowsN, 90 + step)));
+        const rowsT = tf.tensor1d(rows, 'int32');
+        const gT = tf.tensor2d(syntheticFloats(rows.length * dim, 80 + step, 1), [rows.length, dim]);
+        apply(sa, rowsT, gT);
+        sb.step += 1;
+        sparseAdamRowsWebGPU(sb.table, sb.m, sb.v, rowsT, gT, sb.hyper, sb.step);
+        tf.dispose([rowsT, gT]);
+      }
+      const [pa, pb] = await Promise.all([sa.table.data(), sb.table.data()]);
+      let maxErr = 0;
+      for (let i = 0; i < pa.length; i++) maxErr = Math.max(maxErr, Math.abs(pa[i]! - pb[i]!));
+      checks.push({ name: 'fused sparse Adam vs src/training sparseAdamApply', ok: maxErr < 1e-5, detail: `max abs err ${maxErr.toExponential(2)}` });
+      tf.dispose([sa.table, sa.m, sa.v, sb.table, sb.m, sb.v]);
+    }
+  } catch (e) {
+    checks.push({ name: 'fused sparse Adam vs src/training sparseAdamApply', ok: false, detail: errorText(e) });
+  }
+  return checks;
+}
+
+async function workerCheck(): Promise<Check> {
+  const worker = new Worker(new URL('../worker.ts', import.meta.url), { type: 'module' });
+  try {
+    const res = await new Promise<{ ok: boolean; detail: string }>((resolve) => {
+      const timer = setTimeout(() => resolve({ ok: false, detail: 'timeout' }), 120_000);
+      worker.onmessage = (e: MessageEvent<{ ok: boolean; detail: string }>) => {
+        clearTimeout(timer);
+        resolve(e.data);
+      };
+      worker.onerror = (e) => {
+        clearTimeout(timer);
+        resolve({ ok: false, detail: e.message });
+      };
+      worker.postMessage({ preference: 'webgpu' });
+    });
+    return { name: 'initBackend(webgpu) + fused rankTopK inside a dedicated Worker', ...res };
+  } finally {
+    worker.terminate();
+  }
+}
+
+export async function runCorrectness(): Promise<Check[]> {
+  const checks: Check[] = [];
+  if (fusedSupported(64, 100)) checks.push(...(await rankingChecks()));
+  if (canUseSparseAdamWebGPU()) checks.push(...(await sparseAdamChecks()));
+  if (tf.getBackend() === 'webgpu') checks.push(await workerCheck());
+  return checks;
+}

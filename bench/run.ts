@@ -1,0 +1,239 @@
+/**
+ * `npm run bench`: one command, one report.
+ *
+ * Starts a Vite dev server on the repo (the bench page imports the same src/ code as the app),
+ * launches Chromium through playwright-core with WebGPU enabled, and for each backend loads the
+ * page fresh, initialises that backend with src/compute's initBackend, and runs the suites in the
+ * page. Writes bench/report.json, bench/REPORT.md and bench/*.svg. Exit code 1 when a correctness
+ * check fails.
+ *
+ * Flags: --backends=webgpu,wasm   subset of backends (default webgpu,webgl,wasm,cpu)
+ *        --quick                  small sizes / short budgets (smoke test, ~2 min)
+ *        --check                  correctness checks only (webgpu), no timing
+ *        --out=DIR                where to write the report (default bench/)
+ * Env:   CHROMIUM_PATH (default /usr/bin/chromium)
+ */
+import { createServer, type ViteDevServer } from 'vite';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { fileURLToPath } from 'node:url';
+import { dirname, resolve } from 'node:path';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import type { BenchApi } from './page/main';
+import type { RankingParams } from './page/suites/ranking';
+import type { TrainingArm, TrainingParams } from './page/suites/training';
+import { writeReport, type BackendReport, type BenchReport } from './report';
+
+const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
+type Backend = (typeof BACKENDS)[number];
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..');
+
+function flag(name: string): string | undefined {
+  const hit = process.argv.find((a) => a === `--${name}` || a.startsWith(`--${name}=`));
+  if (hit === undefined) return undefined;
+  return hit.includes('=') ? hit.slice(hit.indexOf('=') + 1) : '';
+}
+
+const quick = flag('quick') !== undefined;
+const checkOnly = flag('check') !== undefined;
+const outDir = resolve(root, flag('out') ?? 'bench');
+const backends = (flag('backends')?.split(',').filter(Boolean) ?? (checkOnly ? ['webgpu'] : [...BACKENDS])) as Backend[];
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--headless=new',
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+
+/** Per-backend sizes/budgets: SwiftShader is slow, so budgets (not step counts) bound each suite. */
+function rankingParams(backend: Backend): RankingParams {
+  const budget = { webgpu: 8000, webgl: 8000, wasm: 5000, cpu: 8000 }[backend];
+  return {
+    sizes: quick ? [3000, 100_000] : [3000, 100_000, 1_000_000],
+    dim: 64,
+    k: 100,
+    excludeCount: 200,
+    maxReps: quick ? 3 : 9,
+    minReps: quick ? 2 : 3,
+    budgetMs: quick ? 1500 : budget,
+  };
+}
+
+function trainingParams(backend: Backend): TrainingParams {
+  const budget = { webgpu: 15000, webgl: 12000, wasm: 10000, cpu: 12000 }[backend];
+  return {
+    users: 6000,
+    items: 3700,
+    dim: 64,
+    batch: 1024,
+    budgetMs: quick ? 2000 : budget,
+    minSteps: quick ? 10 : 15,
+    maxSteps: 400,
+    syncEvery: 5,
+  };
+}
+
+const TRAINING_ARMS: TrainingArm[] = ['stock', 'sparse', 'sparse+fused'];
+
+async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} timed out after ${ms / 1000}s`)), ms);
+  });
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function log(msg: string): void {
+  process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
+}
+
+async function openPage(browser: Browser, base: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  page.on('console', (m) => {
+    const text = m.text();
+    if (m.type() === 'error' || /warn/i.test(m.type())) {
+      if (!/Hi, looks like|readSync|powerPreference/.test(text)) log(`  [page ${m.type()}] ${text.slice(0, 300)}`);
+    }
+  });
+  page.on('pageerror', (e) => log(`  [page error] ${e.message}`));
+  await page.goto(`${base}bench/page/index.html`, { timeout: 180_000 });
+  await page.waitForFunction(() => '__burrowBench' in globalThis, undefined, { timeout: 180_000 });
+  return page;
+}
+
+type ApiCall<K extends keyof BenchApi> = Awaited<ReturnType<BenchApi[K]>>;
+
+function call<K extends keyof BenchApi>(page: Page, name: K, ...args: Parameters<BenchApi[K]>): Promise<ApiCall<K>> {
+  return page.evaluate(
+    ([n, a]) => {
+      const api = (globalThis as unknown as { __burrowBench: Record<string, (...x: unknown[]) => unknown> }).__burrowBench;
+      return api[n as string]!(...(a as unknown[]));
+    },
+    [name, args] as const,
+  ) as Promise<ApiCall<K>>;
+}
+
+async function runBackend(browser: Browser, base: string, backend: Backend): Promise<BackendReport> {
+  const started = Date.now();
+  const report: BackendReport = { backend, status: 'ok' };
+  const page = await openPage(browser, base);
+  try {
+    const { info, env } = await withTimeout(call(page, 'init', backend), 120_000, 'init');
+    report.info = info;
+    report.env = env;
+    if (info.backend !== backend) {
+      report.status = 'skipped';
+      report.skipReason = `initBackend('${backend}') fell back to ${info.backend}: ${info.reason}`;
+      log(`${backend}: SKIPPED (${report.skipReason})`);
+      return report;
+    }
+    log(`${backend}: ${info.reason}`);
+    if (backend === 'webgpu') {
+      log(`${backend}: correctness checks`);
+      report.correctness = await withTimeout(call(page, 'correctness'), 600_000, 'correctness');
+      for (const c of report.correctness) log(`  ${c.ok ? 'PASS' : 'FAIL'} ${c.name}: ${c.detail}`);
+    }
+    if (checkOnly) return report;
+    log(`${backend}: ranking`);
+    try {
+      report.ranking = await withTimeout(call(page, 'ranking', rankingParams(backend)), 600_000, 'ranking');
+      for (const r of report.ranking.rows) {
+        log(`  n=${r.n} ${r.variant}: ${r.medianMs?.toFixed(2) ?? '-'} ms (${r.reps} reps)${r.error ? ` ERROR ${r.error}` : ''}`);
+      }
+    } catch (e) {
+      report.rankingError = String(e);
+      log(`  ranking failed: ${String(e)}`);
+    }
+    log(`${backend}: training`);
+    try {
+      report.training = await withTimeout(call(page, 'training', trainingParams(backend), TRAINING_ARMS), 480_000, 'training');
+      for (const r of report.training.rows) {
+        log(`  ${r.arm}: ${r.examplesPerSec?.toFixed(0) ?? '-'} ex/s (${r.steps} steps)${r.error ? ` ERROR ${r.error}` : ''}`);
+      }
+    } catch (e) {
+      report.trainingError = String(e);
+      log(`  training failed: ${String(e)}`);
+    }
+    report.foldin = await withTimeout(call(page, 'foldin'), 300_000, 'foldin').catch((e: unknown) => ({ rows: [], todo: [String(e)] }));
+    report.deviceLost = await call(page, 'deviceLost');
+  } catch (e) {
+    report.status = 'failed';
+    report.skipReason = String(e);
+    log(`${backend}: FAILED ${String(e)}`);
+  } finally {
+    report.seconds = (Date.now() - started) / 1000;
+    await page.context().close();
+  }
+  return report;
+}
+
+async function main(): Promise<void> {
+  const t0 = Date.now();
+  let server: ViteDevServer | null = null;
+  let browser: Browser | null = null;
+  let failed = false;
+  try {
+    server = await createServer({
+      root,
+      logLevel: 'warn',
+      clearScreen: false,
+      server: { port: 5199, strictPort: false, host: 'localhost' },
+      optimizeDeps: {
+        entries: ['bench/page/index.html'],
+        include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
+      },
+    });
+    await server.listen();
+    const base = server.resolvedUrls?.local[0] ?? 'http://localhost:5199/';
+    log(`vite dev server at ${base}`);
+    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, timeout: 120_000 });
+    log(`chromium ${browser.version()}`);
+    const results: BackendReport[] = [];
+    for (const backend of backends) {
+      results.push(await runBackend(browser, base, backend));
+    }
+    const cpus = os.cpus();
+    const report: BenchReport = {
+      date: new Date().toISOString(),
+      command: `npm run bench${process.argv.slice(2).length ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
+      quick,
+      checkOnly,
+      machine: {
+        cpuModel: cpus[0]?.model ?? 'unknown',
+        cores: cpus.length,
+        os: `${os.type()} ${os.release()} (${os.platform()}/${os.arch()})`,
+        totalMemGB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
+        node: process.version,
+      },
+      chromium: { path: chromiumPath, version: browser.version(), args: CHROMIUM_ARGS },
+      backends: results,
+      totalSeconds: (Date.now() - t0) / 1000,
+    };
+    mkdirSync(outDir, { recursive: true });
+    writeFileSync(resolve(outDir, 'report.json'), JSON.stringify(report, null, 2));
+    const files = writeReport(report, outDir);
+    log(`wrote ${resolve(outDir, 'report.json')}, ${files.join(', ')} in ${report.totalSeconds.toFixed(0)} s`);
+    failed = results.some((r) => r.correctness?.some((c) => !c.ok));
+    if (failed) log('CORRECTNESS FAILURES: see the report');
+  } finally {
+    await browser?.close();
+    await server?.close();
+  }
+  process.exit(failed ? 1 : 0);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(2);
+});

@@ -1,0 +1,19 @@
+export {
+  CATALOG_FORMAT,
+  CATALOG_VERSION,
+  CatalogError,
+  parseCatalog,
+  type Catalog,
+  type CatalogItem,
+  type FacetSpec,
+  type NumericFieldSpec,
+  type ParseCatalogOptions,
+} from './schema';
+export { CatalogIndex } from './catalog-index';
+export {
+  encodeFeatures,
+  itemTagSets,
+  type EncodeFeaturesOptions,
+  type EncodedFeatures,
+} from './features';
+export { featureTensors } from './feature-tensors';

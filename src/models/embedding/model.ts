@@ -1,0 +1,522 @@
+import * as tf from '@tensorflow/tfjs';
+import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
+import { gatherRows } from '../layers/gather-rows';
+import { Rng, randomNormalArray } from '../../training/rng';
+import { runTraining } from '../../training/loop';
+import { configHash, hashStrings, resolveEmbeddingConfig, type EmbeddingConfig } from './config';
+import { prepareData, validateInteractions } from './data';
+import { EmbeddingTrainTask } from './train-task';
+
+/**
+ * Encoded catalog features (structurally identical to `src/catalog`'s EncodedFeatures; declared
+ * here so this module does not depend on the catalog code).
+ */
+export interface EncodedFeatures {
+  /** feature names; id 0 is padding */
+  vocabulary: string[];
+  numItems: number;
+  maxFeatures: number;
+  /** [numItems * maxFeatures] feature ids, 0 on padding */
+  ids: Int32Array;
+  /** [numItems * maxFeatures] feature weights, 0 on padding */
+  weights: Float32Array;
+}
+
+export interface SerializedTensor {
+  shape: number[];
+  dtype: 'float32' | 'int32';
+  data: ArrayBuffer;
+}
+
+export interface SerializedWeights {
+  format: 'burrow-embedding/1';
+  /** configHash() of the config the weights were trained with */
+  configHash: string;
+  /** hash of the feature vocabulary of the content tower, null without content tower */
+  featuresHash: string | null;
+  tensors: Record<string, SerializedTensor>;
+}
+
+export interface ImportOptions {
+  /** also require the same configHash (default false: only names, shapes, dtypes, vocabulary) */
+  strict?: boolean;
+}
+
+export interface CreateEmbeddingModelArgs {
+  numUsers: number;
+  numItems: number;
+  features?: EncodedFeatures | null;
+  config?: Partial<EmbeddingConfig>;
+}
+
+/** Weight names. Item side = everything but USER_EMBEDDING (what a "base pack" ships). */
+export const WEIGHT_NAMES = {
+  userEmbedding: 'user/embedding',
+  itemResidual: 'item/residual',
+  itemBias: 'item/bias',
+  featureEmbedding: 'content/feature_embedding',
+  hiddenKernel: 'content/hidden/kernel',
+  hiddenBias: 'content/hidden/bias',
+  outKernel: 'content/out/kernel',
+  outBias: 'content/out/bias',
+} as const;
+
+/** Parameters of the content tower: embedding bag over catalog features -> MLP -> [dim]. */
+export interface ContentParams {
+  /** [vocab, featureDim] */
+  featureEmbedding: tf.Variable;
+  /** [featureDim, hidden] and [hidden], absent when contentHidden = 0 */
+  hiddenKernel: tf.Variable | null;
+  hiddenBias: tf.Variable | null;
+  /** [hidden or featureDim, dim] and [dim] */
+  outKernel: tf.Variable;
+  outBias: tf.Variable;
+}
+
+/**
+ * The personal embedding model.
+ *
+ * item(i) = content(features(i)) + residual[i]      `[dim]`
+ * user(u) = userTable[u]                            `[dim]`
+ * score(u, i) = user(u) . item(i) + itemBias[i]
+ *
+ * No global/user bias: they shift all of a user's scores equally and cannot change a ranking.
+ * The residual starts at 0 and is L2-pulled to 0, so items with few events are ranked by their
+ * content (cold start); without features the model is plain MF + item bias.
+ */
+export class EmbeddingModel implements Recommender {
+  readonly name = 'embedding';
+  readonly config: EmbeddingConfig;
+  readonly numUsers: number;
+  readonly numItems: number;
+  /** `[numUsers, dim]` */
+  readonly userTable: tf.Variable;
+  /** `[numItems, dim]` */
+  readonly residual: tf.Variable;
+  /** `[numItems, 1]` (2-D so the same row machinery serves it) */
+  readonly itemBias: tf.Variable;
+  readonly content: ContentParams | null;
+  /** CPU copies of the features: `[numItems * maxFeatures]` ids, weights normalised per item */
+  readonly featureIds: Int32Array | null;
+  readonly featureWeights: Float32Array | null;
+  readonly maxFeatures: number;
+  readonly vocabSize: number;
+  readonly featuresHash: string | null;
+  private itemCache: { emb: tf.Tensor2D; bias: tf.Tensor1D } | null = null;
+  private foldInCalls = 0;
+  private disposed = false;
+
+  constructor(args: CreateEmbeddingModelArgs) {
+    const { numUsers, numItems } = args;
+    if (!(Number.isInteger(numUsers) && numUsers > 0 && Number.isInteger(numItems) && numItems > 0)) {
+      throw new Error(`createEmbeddingModel: numUsers and numItems must be positive integers (got ${numUsers}, ${numItems})`);
+    }
+    this.config = resolveEmbeddingConfig(args.config);
+    this.numUsers = numUsers;
+    this.numItems = numItems;
+    const { dim, featureDim, contentHidden, initStd, seed } = this.config;
+    const rng = new Rng(seed);
+    // Init on the CPU with our seeded RNG: identical weights on every backend.
+    this.userTable = tf.variable(tf.tensor2d(randomNormalArray(numUsers * dim, initStd, rng), [numUsers, dim]), false);
+    this.residual = tf.variable(tf.zeros([numItems, dim]), false);
+    this.itemBias = tf.variable(tf.zeros([numItems, 1]), false);
+
+    const f = args.features ?? null;
+    if (f) {
+      if (f.numItems !== numItems) throw new Error(`features are for ${f.numItems} items, the model has ${numItems}`);
+      const F = f.maxFeatures;
+      if (f.ids.length !== numItems * F || f.weights.length !== numItems * F) {
+        throw new Error(`features.ids/weights must have numItems*maxFeatures = ${numItems * F} entries`);
+      }
+      const V = f.vocabulary.length;
+      const ids = new Int32Array(f.ids);
+      const w = new Float32Array(numItems * F);
+      for (let i = 0; i < numItems; i++) {
+        let s = 0;
+        for (let k = 0; k < F; k++) {
+          const id = ids[i * F + k]!;
+          if (id < 0 || id >= V) throw new Error(`features.ids: item ${i} has feature id ${id} outside the vocabulary (${V})`);
+          s += Math.max(0, f.weights[i * F + k]!);
+        }
+        // weighted MEAN of the feature embeddings: item scale does not grow with feature count
+        for (let k = 0; k < F; k++) w[i * F + k] = s > 0 ? Math.max(0, f.weights[i * F + k]!) / s : 0;
+      }
+      this.featureIds = ids;
+      this.featureWeights = w;
+      this.maxFeatures = F;
+      this.vocabSize = V;
+      this.featuresHash = hashStrings(f.vocabulary);
+      const glorot = (fanIn: number, fanOut: number) => Math.sqrt(2 / (fanIn + fanOut));
+      const hiddenIn = contentHidden > 0 ? contentHidden : featureDim;
+      this.content = {
+        featureEmbedding: tf.variable(tf.tensor2d(randomNormalArray(V * featureDim, 1 / Math.sqrt(featureDim), rng), [V, featureDim]), false),
+        hiddenKernel:
+          contentHidden > 0
+            ? tf.variable(tf.tensor2d(randomNormalArray(featureDim * contentHidden, glorot(featureDim, contentHidden), rng), [featureDim, contentHidden]), false)
+            : null,
+        hiddenBias: contentHidden > 0 ? tf.variable(tf.zeros([contentHidden]), false) : null,
+        outKernel: tf.variable(tf.tensor2d(randomNormalArray(hiddenIn * dim, glorot(hiddenIn, dim), rng), [hiddenIn, dim]), false),
+        outBias: tf.variable(tf.zeros([dim]), false),
+      };
+    } else {
+      this.featureIds = null;
+      this.featureWeights = null;
+      this.maxFeatures = 0;
+      this.vocabSize = 0;
+      this.featuresHash = null;
+      this.content = null;
+    }
+  }
+
+  /** configHash() of this model's resolved config. */
+  get configHash(): string {
+    return configHash(this.config);
+  }
+
+  /** The dense content-tower parameters in a fixed order (for gradients and the optimizer). */
+  denseParams(): tf.Variable[] {
+    const c = this.content;
+    if (!c) return [];
+    return [c.hiddenKernel, c.hiddenBias, c.outKernel, c.outBias].filter((v): v is tf.Variable => v !== null);
+  }
+
+  /**
+   * Content tower on a set of items.
+   * @param featureRows `[uF, featureDim]` feature embedding rows (gathered unique features)
+   * @param featureInverse `[items * maxFeatures]` int32 row of each item's feature slot in featureRows
+   * @param featureWeights `[items, maxFeatures]` normalised weights (0 on padding)
+   * @param dense the tensors of denseParams(), in order (may be the Variables themselves)
+   * @returns `[items, dim]`
+   */
+  contentForward(
+    featureRows: tf.Tensor2D,
+    featureInverse: tf.Tensor1D,
+    featureWeights: tf.Tensor2D,
+    dense: tf.Tensor[],
+    dropoutSeed: number | null,
+  ): tf.Tensor2D {
+    const n = featureWeights.shape[0];
+    const F = this.maxFeatures;
+    const fd = this.config.featureDim;
+    const rows = tf.reshape(gatherRows(featureRows, featureInverse), [n, F, fd]);
+    let h: tf.Tensor2D = tf.sum(tf.mul(rows, tf.expandDims(featureWeights, 2)), 1) as tf.Tensor2D;
+    if (dropoutSeed !== null && this.config.dropout > 0) h = tf.dropout(h, this.config.dropout, undefined, dropoutSeed) as tf.Tensor2D;
+    let k = 0;
+    if (this.content?.hiddenKernel) {
+      h = tf.relu(tf.add(tf.matMul(h, dense[k]! as tf.Tensor2D), dense[k + 1]!)) as tf.Tensor2D;
+      k += 2;
+    }
+    return tf.add(tf.matMul(h, dense[k]! as tf.Tensor2D), dense[k + 1]!) as tf.Tensor2D;
+  }
+
+  /** `[numItems, dim]` content part for ALL items (no dropout). */
+  private allContent(): tf.Tensor2D | null {
+    if (!this.content || !this.featureIds || !this.featureWeights) return null;
+    return tf.tidy(() => {
+      const ids = tf.tensor1d(this.featureIds!, 'int32');
+      const w = tf.tensor2d(this.featureWeights!, [this.numItems, this.maxFeatures]);
+      return this.contentForward(this.content!.featureEmbedding as tf.Tensor2D, ids, w, this.denseParams(), null);
+    });
+  }
+
+  private ensureItemCache(): { emb: tf.Tensor2D; bias: tf.Tensor1D } {
+    this.assertAlive();
+    if (!this.itemCache) {
+      this.itemCache = tf.tidy(() => {
+        const c = this.allContent();
+        const emb = (c ? tf.add(c, this.residual) : tf.clone(this.residual)) as tf.Tensor2D;
+          return { emb, bias: tf.reshape(this.itemBias, [this.numItems]) as tf.Tensor1D };
+      });
+    }
+    return this.itemCache;
+  }
+
+  /** Drop the cached item matrix (after any item-side weight change). */
+  invalidateItemCache(): void {
+    if (this.itemCache) {
+      this.itemCache.emb.dispose();
+      this.itemCache.bias.dispose();
+      this.itemCache = null;
+    }
+  }
+
+  /**
+   * Item embeddings for ranking: `[numItems, dim]` (content + residual). A NEW tensor owned by the
+   * caller. Scores are `userEmbedding(u) . itemEmbeddings()^T + itemBiases()`.
+   */
+  itemEmbeddings(): tf.Tensor2D {
+    return tf.clone(this.ensureItemCache().emb);
+  }
+
+  /** `[numItems]` item biases (caller owns the tensor). */
+  itemBiases(): tf.Tensor1D {
+    return tf.clone(this.ensureItemCache().bias);
+  }
+
+  /** `[dim]` the user's vector (caller owns the tensor). */
+  userEmbedding(user: number): tf.Tensor1D {
+    this.assertAlive();
+    this.assertUser(user);
+    return tf.tidy(() => tf.reshape(tf.slice(this.userTable, [user, 0], [1, this.config.dim]), [this.config.dim]) as tf.Tensor1D);
+  }
+
+  async fit(data: Interactions, options: FitOptions = {}): Promise<FitSummary> {
+    this.assertAlive();
+    validateInteractions(data, this.numUsers, this.numItems);
+    const seed = options.seed ?? this.config.seed;
+    const prepared = prepareData(data, this.config.maxValidationUsers, seed);
+    const task = new EmbeddingTrainTask(this, prepared, seed);
+    this.invalidateItemCache();
+    try {
+      return await runTraining(task, {
+        ...options,
+        maxEpochs: this.config.maxEpochs,
+        patience: this.config.patience,
+        lossEvery: this.config.lossEvery,
+      });
+    } finally {
+      task.dispose();
+      this.invalidateItemCache();
+    }
+  }
+
+  /**
+   * Step-level access for the benchmark / custom loops: a TrainTask over `data` (call
+   * `task.step()` yourself, or hand it to runTraining). Dispose it when done.
+   */
+  createTrainTask(data: Interactions, seed = this.config.seed): EmbeddingTrainTask {
+    this.assertAlive();
+    validateInteractions(data, this.numUsers, this.numItems);
+    this.invalidateItemCache();
+    return new EmbeddingTrainTask(this, prepareData(data, this.config.maxValidationUsers, seed), seed);
+  }
+
+  async scoreAll(query: ScoreQuery): Promise<Float32Array> {
+    const { emb, bias } = this.ensureItemCache();
+    const inTable = Number.isInteger(query.user) && query.user >= 0 && query.user < this.numUsers;
+    // A user outside the table (a brand-new profile) is folded in from the history on the fly.
+    const u = inTable
+      ? this.userEmbedding(query.user)
+      : this.foldInVector(query.history, new Float32Array(query.history.length).fill(1), this.config.foldInSteps, null);
+    const scores = tf.tidy(() => tf.add(tf.reshape(tf.matMul(emb, tf.reshape(u, [this.config.dim, 1])), [this.numItems]), bias));
+    u.dispose();
+    try {
+      return (await scores.data()) as Float32Array;
+    } finally {
+      scores.dispose();
+    }
+  }
+
+  /**
+   * Updates ONLY `user`'s vector from their events, item side frozen: a few Adam steps on the
+   * training loss (positives vs sampled negatives, explicit negatives as hard negatives), all on
+   * the device, no readback. Cheap enough to run after every event.
+   * @param items `[n]` item indices of the user's events
+   * @param weights `[n]` event weights (> 0 positive, < 0 explicit negative)
+   */
+  async foldIn(user: number, items: Int32Array, weights: Float32Array, steps = this.config.foldInSteps): Promise<void> {
+    this.assertAlive();
+    this.assertUser(user);
+    const start = this.userEmbedding(user);
+    const u = this.foldInVector(items, weights, steps, start);
+    start.dispose();
+    tf.tidy(() => {
+      this.userTable.assign(tf.tensorScatterUpdate(this.userTable, tf.tensor2d([[user]], [1, 1], 'int32'), tf.reshape(u, [1, this.config.dim])));
+    });
+    u.dispose();
+  }
+
+  /** `[dim]` fitted user vector for the given events, starting from `start` (or 0). */
+  private foldInVector(items: Int32Array, weights: Float32Array, steps: number, start: tf.Tensor1D | null): tf.Tensor1D {
+    if (items.length !== weights.length) throw new Error(`foldIn: ${items.length} items but ${weights.length} weights`);
+    const { emb, bias } = this.ensureItemCache();
+    const N = this.numItems;
+    const dim = this.config.dim;
+    const pos: number[] = [];
+    const posW: number[] = [];
+    const neg: number[] = [];
+    const negW: number[] = [];
+    const seen = new Set<number>();
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      const w = weights[i]!;
+      if (!(it >= 0 && it < N)) throw new Error(`foldIn: item ${it} out of range [0, ${N})`);
+      seen.add(it);
+      if (w > 0) {
+        pos.push(it);
+        posW.push(w);
+      } else if (w < 0) {
+        neg.push(it);
+        negW.push(-w);
+      }
+    }
+    const init = start ? tf.clone(start) : tf.zeros([dim]);
+    if ((pos.length === 0 && neg.length === 0) || steps <= 0) return init as tf.Tensor1D;
+
+    // Sampled negatives (uniform, excluding the user's own items), seeded per call.
+    const rng = new Rng(this.config.seed + 7919 * ++this.foldInCalls);
+    const M = Math.min(this.config.foldInNegatives, Math.max(1, N - seen.size));
+    const sampled = new Int32Array(M);
+    for (let k = 0; k < M; k++) {
+      let c = rng.int(N);
+      for (let t = 0; t < 8 && seen.has(c); t++) c = rng.int(N);
+      sampled[k] = c;
+    }
+    const { foldInLr: lr, foldInL2: l2 } = this.config;
+    const softmax = this.config.loss === 'sampled-softmax';
+    const out = tf.tidy(() => {
+      const Vs = tf.gather(emb, tf.tensor1d(sampled, 'int32'));
+      const bs = tf.gather(bias, tf.tensor1d(sampled, 'int32'));
+      // each sampled negative stands for N/M items (logQ correction of a uniform sample)
+      const corr = Math.log(M / N);
+      const Vp = pos.length ? tf.gather(emb, tf.tensor1d(pos, 'int32')) : null;
+      const bp = pos.length ? tf.gather(bias, tf.tensor1d(pos, 'int32')) : null;
+      const wp = pos.length ? tf.tensor1d(posW) : null;
+      const Vh = neg.length ? tf.gather(emb, tf.tensor1d(neg, 'int32')) : null;
+      const bh = neg.length ? tf.gather(bias, tf.tensor1d(neg, 'int32')) : null;
+      const wh = neg.length ? tf.tensor1d(negW) : null;
+      const score = (V: tf.Tensor, b: tf.Tensor, u: tf.Tensor) => tf.add(tf.reshape(tf.matMul(V, tf.reshape(u, [dim, 1])), [-1]), b);
+
+      const lossFn = (u: tf.Tensor): tf.Scalar => {
+        const sn = score(Vs, bs, u); // [M]
+        const sh = Vh && bh ? score(Vh, bh, u) : null; // [H]
+        let loss: tf.Tensor = tf.mul(tf.sum(tf.square(u)), l2);
+        if (Vp && bp && wp) {
+          const sp = score(Vp, bp, u); // [P]
+          let perPos: tf.Tensor;
+          if (softmax) {
+            // log(exp(sp) + sum exp(sn - corr) + sum exp(sh)) - sp, per positive
+            const others = sh ? tf.concat([tf.sub(sn, corr), sh]) : tf.sub(sn, corr);
+            const lseOthers = tf.logSumExp(others);
+            perPos = tf.softplus(tf.sub(lseOthers, sp));
+          } else {
+            const others = sh ? tf.concat([sn, sh]) : sn;
+            perPos = tf.mean(tf.softplus(tf.sub(tf.expandDims(others, 0), tf.expandDims(sp, 1))), 1);
+          }
+          loss = tf.add(loss, tf.div(tf.sum(tf.mul(perPos, wp)), tf.sum(wp)));
+        }
+        if (sh && wh) {
+          // disliked items pushed below the typical (sampled) item
+          const push = tf.softplus(tf.sub(sh, tf.mean(sn)));
+          loss = tf.add(loss, tf.div(tf.sum(tf.mul(push, wh)), tf.sum(wh)));
+        }
+        return loss as tf.Scalar;
+      };
+      const g = tf.grad(lossFn);
+      let u: tf.Tensor = init;
+      let m: tf.Tensor = tf.zerosLike(u);
+      let v: tf.Tensor = tf.zerosLike(u);
+      const b1 = 0.9;
+      const b2 = 0.999;
+      for (let t = 1; t <= steps; t++) {
+        const grad = g(u);
+        m = tf.add(tf.mul(m, b1), tf.mul(grad, 1 - b1));
+        v = tf.add(tf.mul(v, b2), tf.mul(tf.square(grad), 1 - b2));
+        const mh = tf.div(m, 1 - Math.pow(b1, t));
+        const vh = tf.div(v, 1 - Math.pow(b2, t));
+        u = tf.sub(u, tf.mul(tf.div(mh, tf.add(tf.sqrt(vh), 1e-7)), lr));
+      }
+      return u as tf.Tensor1D;
+    });
+    return out;
+  }
+
+  async exportWeights(): Promise<SerializedWeights> {
+    this.assertAlive();
+    const named = this.namedVariables();
+    const tensors: Record<string, SerializedTensor> = {};
+    for (const [name, v] of Object.entries(named)) {
+      const data = (await v.data()) as Float32Array;
+      tensors[name] = { shape: [...v.shape], dtype: 'float32', data: data.slice().buffer };
+    }
+    return { format: 'burrow-embedding/1', configHash: this.configHash, featuresHash: this.featuresHash, tensors };
+  }
+
+  /**
+   * Loads weights. Item-side weights (`item/*` and, with a content tower, `content/*`) must all be
+   * present; `user/embedding` is optional (a base pack ships without it and the user side stays).
+   * Everything is validated before anything is assigned; throws an Error naming the problem.
+   */
+  importWeights(w: SerializedWeights, options: ImportOptions = {}): void {
+    this.assertAlive();
+    if (!w || typeof w !== 'object' || typeof w.tensors !== 'object' || w.tensors === null) {
+      throw new Error('importWeights: not a SerializedWeights object (missing tensors)');
+    }
+    if (w.format !== undefined && w.format !== 'burrow-embedding/1') throw new Error(`importWeights: unknown format '${String(w.format)}'`);
+    if (options.strict && w.configHash !== this.configHash) {
+      throw new Error(`importWeights: configHash ${w.configHash} does not match the model's ${this.configHash}`);
+    }
+    if ((w.featuresHash ?? null) !== this.featuresHash && w.featuresHash != null && this.featuresHash != null) {
+      throw new Error('importWeights: the weights were trained on a different feature vocabulary');
+    }
+    const named = this.namedVariables();
+    const unknown = Object.keys(w.tensors).filter((k) => !(k in named));
+    if (unknown.length) {
+      throw new Error(`importWeights: unexpected weights ${unknown.join(', ')} (model has ${Object.keys(named).join(', ')})`);
+    }
+    const missing = Object.keys(named).filter((k) => k !== WEIGHT_NAMES.userEmbedding && !(k in w.tensors));
+    if (missing.length) throw new Error(`importWeights: missing item-side weights ${missing.join(', ')}`);
+    const values: [tf.Variable, Float32Array][] = [];
+    for (const [name, t] of Object.entries(w.tensors)) {
+      const v = named[name]!;
+      if (!Array.isArray(t.shape) || t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
+        throw new Error(`importWeights: ${name} has shape [${String(t.shape)}], the model expects [${v.shape.join(', ')}]`);
+      }
+      if (t.dtype !== 'float32') throw new Error(`importWeights: ${name} has dtype ${String(t.dtype)}, expected float32`);
+      const size = v.size;
+      if (!(t.data instanceof ArrayBuffer) || t.data.byteLength !== size * 4) {
+        throw new Error(`importWeights: ${name} carries ${t.data?.byteLength ?? 0} bytes, expected ${size * 4}`);
+      }
+      const arr = new Float32Array(t.data);
+      for (let i = 0; i < arr.length; i++) {
+        if (!Number.isFinite(arr[i]!)) throw new Error(`importWeights: ${name} contains a non-finite value at ${i}`);
+      }
+      values.push([v, arr]);
+    }
+    for (const [v, arr] of values) {
+      tf.tidy(() => v.assign(tf.tensor(arr, v.shape, 'float32')));
+    }
+    this.invalidateItemCache();
+  }
+
+  /** Every parameter by its serialized name. */
+  namedVariables(): Record<string, tf.Variable> {
+    const out: Record<string, tf.Variable> = {
+      [WEIGHT_NAMES.userEmbedding]: this.userTable,
+      [WEIGHT_NAMES.itemResidual]: this.residual,
+      [WEIGHT_NAMES.itemBias]: this.itemBias,
+    };
+    const c = this.content;
+    if (c) {
+      out[WEIGHT_NAMES.featureEmbedding] = c.featureEmbedding;
+      if (c.hiddenKernel && c.hiddenBias) {
+        out[WEIGHT_NAMES.hiddenKernel] = c.hiddenKernel;
+        out[WEIGHT_NAMES.hiddenBias] = c.hiddenBias;
+      }
+      out[WEIGHT_NAMES.outKernel] = c.outKernel;
+      out[WEIGHT_NAMES.outBias] = c.outBias;
+    }
+    return out;
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.invalidateItemCache();
+    for (const v of Object.values(this.namedVariables())) v.dispose();
+    this.disposed = true;
+  }
+
+  private assertAlive(): void {
+    if (this.disposed) throw new Error('EmbeddingModel has been disposed');
+  }
+
+  private assertUser(user: number): void {
+    if (!(Number.isInteger(user) && user >= 0 && user < this.numUsers)) {
+      throw new Error(`user ${user} out of range [0, ${this.numUsers})`);
+    }
+  }
+}
+
+export function createEmbeddingModel(args: CreateEmbeddingModelArgs): EmbeddingModel {
+  return new EmbeddingModel(args);
+}

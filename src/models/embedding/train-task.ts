@@ -1,0 +1,349 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainTask } from '../../training/loop';
+import { AliasSampler, Rng } from '../../training/rng';
+import { Deduper } from '../../training/unique';
+import {
+  createDenseAdamState,
+  createSparseAdamState,
+  denseAdamApply,
+  disposeDenseAdamState,
+  disposeSparseAdamState,
+  sparseAdamApply,
+  type DenseAdamState,
+  type SparseAdamState,
+} from '../../training/sparse-optimizer';
+import { gatherRows } from '../layers/gather-rows';
+import { csrHas, type PreparedData } from './data';
+import type { EmbeddingModel } from './model';
+
+/** One CPU-built batch: index arrays only; the device gathers the rows. */
+export interface EmbeddingBatch {
+  /** positive examples in the batch */
+  size: number;
+  /** [uU] distinct users, [B] row of each example's user in userUnique */
+  userUnique: Int32Array;
+  userInverse: Int32Array;
+  /** [uI] distinct items, [B*(1+k)] row of each (example, slot) item; slot 0 = the positive */
+  itemUnique: Int32Array;
+  itemInverse: Int32Array;
+  /** [uF] distinct features, [uI*F] row of each (unique item, feature slot); null without content */
+  featureUnique: Int32Array | null;
+  featureInverse: Int32Array | null;
+  /** [uI*F] normalised feature weights of the unique items */
+  featureWeights: Float32Array | null;
+  /** [B] loss weight of each example (the event weight) */
+  exampleWeight: Float32Array;
+  /** [B*(1+k)] logQ correction subtracted from each logit (sampled-softmax only) */
+  logitCorrection: Float32Array | null;
+}
+
+interface ValChunk {
+  /** [c] int32 users */
+  users: tf.Tensor1D;
+  /** [c, 2] int32 (row, held-out item) */
+  targets: tf.Tensor2D;
+  /** [nnz, 2] int32 (row, training positive) to mask, and [nnz] fill values */
+  maskIdx: tf.Tensor2D | null;
+  maskVal: tf.Tensor1D | null;
+}
+
+/**
+ * The embedding model's training step (see `runTraining` for the loop around it).
+ *
+ * Per step: build the batch on the CPU (sampling, de-duplication), upload int32 index arrays,
+ * gather each distinct row once, take gradients w.r.t. those `[unique, dim]` rows only (duplicates
+ * summed by gatherRows' scatterND backward), then a row-sparse Adam on the touched rows of every
+ * table. The small content MLP uses dense Adam. Nothing is read back.
+ */
+export class EmbeddingTrainTask implements TrainTask {
+  readonly stepsPerEpoch: number;
+  readonly examplesPerStep: number;
+  validate?: () => Promise<number>;
+  private readonly rng: Rng;
+  private readonly order: Int32Array;
+  private cursor = 0;
+  private readonly users: Deduper;
+  private readonly items: Deduper;
+  private readonly feats: Deduper | null;
+  private readonly sampler: AliasSampler | null;
+  private readonly userState: SparseAdamState;
+  private readonly residualState: SparseAdamState;
+  private readonly biasState: SparseAdamState;
+  private readonly featState: SparseAdamState | null;
+  private readonly denseStates: DenseAdamState[];
+  private valChunks: ValChunk[] | null = null;
+  private best: Map<tf.Variable, tf.Tensor> | null = null;
+
+  constructor(
+    private readonly model: EmbeddingModel,
+    private readonly data: PreparedData,
+    seed: number,
+  ) {
+    const c = model.config;
+    this.rng = new Rng(seed);
+    const n = data.trainUser.length;
+    this.order = Int32Array.from({ length: n }, (_, i) => i);
+    this.examplesPerStep = Math.min(c.batchSize, n);
+    this.stepsPerEpoch = n === 0 ? 0 : Math.max(1, Math.floor(n / c.batchSize));
+    const slots = c.negatives + 1;
+    this.users = new Deduper(model.numUsers, c.batchSize);
+    this.items = new Deduper(model.numItems, c.batchSize * slots);
+    this.feats = model.content ? new Deduper(model.vocabSize, c.batchSize * slots * model.maxFeatures) : null;
+    if (c.sampler === 'popularity') {
+      const w = new Float64Array(model.numItems);
+      // +1: every item stays reachable as a negative
+      for (let i = 0; i < w.length; i++) w[i] = Math.pow(data.itemCounts[i]! + 1, c.popularityAlpha);
+      this.sampler = new AliasSampler(w);
+    } else {
+      this.sampler = null;
+    }
+    const hyper = { learningRate: c.lr };
+    this.userState = createSparseAdamState(model.userTable, hyper);
+    this.residualState = createSparseAdamState(model.residual, hyper);
+    this.biasState = createSparseAdamState(model.itemBias, hyper);
+    this.featState = model.content ? createSparseAdamState(model.content.featureEmbedding, hyper) : null;
+    this.denseStates = model.denseParams().map((v) => createDenseAdamState(v, hyper));
+    if (data.valUser.length > 0) this.validate = () => this.runValidation();
+  }
+
+  startEpoch(): void {
+    this.rng.shuffle(this.order);
+    this.cursor = 0;
+  }
+
+  /** Builds the next batch on the CPU (exposed for tests and benchmarks). */
+  nextBatch(): EmbeddingBatch {
+    const c = this.model.config;
+    const d = this.data;
+    const n = d.trainUser.length;
+    if (n === 0) throw new Error('no training positives');
+    const B = Math.min(c.batchSize, n);
+    if (this.cursor + B > n) this.startEpoch();
+    const k = c.negatives;
+    const S = k + 1;
+    const N = this.model.numItems;
+    const softmax = c.loss === 'sampled-softmax';
+    const users = new Int32Array(B);
+    const items = new Int32Array(B * S);
+    const exampleWeight = new Float32Array(B);
+    const corr = softmax ? new Float32Array(B * S) : null;
+    const uniformCorr = Math.log(k / N);
+    const pos = d.userPositives;
+    const negs = d.userNegatives;
+    for (let b = 0; b < B; b++) {
+      const e = this.order[this.cursor++]!;
+      const u = d.trainUser[e]!;
+      users[b] = u;
+      items[b * S] = d.trainItem[e]!;
+      exampleWeight[b] = d.trainWeight[e]!;
+      const negStart = negs.ptr[u]!;
+      const negCount = negs.ptr[u + 1]! - negStart;
+      for (let j = 1; j < S; j++) {
+        if (j === 1 && negCount > 0 && this.rng.next() < c.hardNegativeRate) {
+          // an explicit dislike: a hard negative standing for itself (no logQ correction)
+          items[b * S + j] = negs.items[negStart + this.rng.int(negCount)]!;
+          continue;
+        }
+        let cand = 0;
+        for (let t = 0; t < 4; t++) {
+          cand = this.sampler ? this.sampler.sample(this.rng) : this.rng.int(N);
+          if (!csrHas(pos, u, cand)) break; // reject the user's own positives (a few tries)
+        }
+        items[b * S + j] = cand;
+        if (corr) corr[b * S + j] = this.sampler ? Math.log(k * this.sampler.prob[cand]!) : uniformCorr;
+      }
+    }
+    const ud = this.users.run(users);
+    const id = this.items.run(items);
+    let featureUnique: Int32Array | null = null;
+    let featureInverse: Int32Array | null = null;
+    let featureWeights: Float32Array | null = null;
+    if (this.feats && this.model.featureIds && this.model.featureWeights) {
+      const F = this.model.maxFeatures;
+      const uI = id.unique.length;
+      const fids = new Int32Array(uI * F);
+      featureWeights = new Float32Array(uI * F);
+      for (let r = 0; r < uI; r++) {
+        const it = id.unique[r]!;
+        fids.set(this.model.featureIds.subarray(it * F, it * F + F), r * F);
+        featureWeights.set(this.model.featureWeights.subarray(it * F, it * F + F), r * F);
+      }
+      const fd = this.feats.run(fids);
+      featureUnique = fd.unique;
+      featureInverse = fd.inverse;
+    }
+    return {
+      size: B,
+      userUnique: ud.unique,
+      userInverse: ud.inverse,
+      itemUnique: id.unique,
+      itemInverse: id.inverse,
+      featureUnique,
+      featureInverse,
+      featureWeights,
+      exampleWeight,
+      logitCorrection: corr,
+    };
+  }
+
+  step(): { loss: tf.Scalar; examples: number } {
+    const batch = this.nextBatch();
+    return { loss: this.trainOnBatch(batch), examples: batch.size };
+  }
+
+  /** One optimisation step on a given batch; returns the loss (caller disposes). */
+  trainOnBatch(batch: EmbeddingBatch): tf.Scalar {
+    const m = this.model;
+    const c = m.config;
+    const S = c.negatives + 1;
+    const B = batch.size;
+    const dim = c.dim;
+    const dropoutSeed = this.rng.fork();
+    return tf.tidy(() => {
+      const uIdx = tf.tensor1d(batch.userUnique, 'int32');
+      const iIdx = tf.tensor1d(batch.itemUnique, 'int32');
+      const uInv = tf.tensor1d(batch.userInverse, 'int32');
+      const iInv = tf.tensor1d(batch.itemInverse, 'int32');
+      const w = tf.tensor1d(batch.exampleWeight);
+      const corr = batch.logitCorrection ? tf.tensor2d(batch.logitCorrection, [B, S]) : null;
+      const hasContent = m.content !== null && batch.featureUnique !== null;
+      const fIdx = hasContent ? tf.tensor1d(batch.featureUnique!, 'int32') : null;
+      const fInv = hasContent ? tf.tensor1d(batch.featureInverse!, 'int32') : null;
+      const fW = hasContent ? tf.tensor2d(batch.featureWeights!, [batch.itemUnique.length, m.maxFeatures]) : null;
+
+      // The only rows this step reads or writes. Gathered OUTSIDE the gradient tape: they are
+      // the leaves we differentiate against.
+      const U = tf.gather(m.userTable, uIdx) as tf.Tensor2D;
+      const R = tf.gather(m.residual, iIdx) as tf.Tensor2D;
+      const Bi = tf.gather(m.itemBias, iIdx) as tf.Tensor2D;
+      const FE = hasContent ? (tf.gather(m.content!.featureEmbedding, fIdx!) as tf.Tensor2D) : null;
+      const dense = m.denseParams();
+      const xs: tf.Tensor[] = [U, R, Bi, ...(FE ? [FE] : []), ...(hasContent ? dense : [])];
+
+      const f = (...args: tf.Tensor[]): tf.Scalar => {
+        const [u, r, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const fe = FE ? (args[3] as tf.Tensor2D) : null;
+        const dn = hasContent ? args.slice(4) : [];
+        const userRows = gatherRows(u, uInv); // [B, dim]
+        const itemVec = fe ? tf.add(m.contentForward(fe, fInv!, fW!, dn, c.dropout > 0 ? dropoutSeed : null), r) : r; // [uI, dim]
+        const itemRows = tf.reshape(gatherRows(itemVec as tf.Tensor2D, iInv), [B, S, dim]);
+        const biasRows = tf.reshape(gatherRows(bi, iInv), [B, S]);
+        const scores = tf.add(tf.sum(tf.mul(itemRows, tf.expandDims(userRows, 1)), 2), biasRows); // [B, S]
+        let perExample: tf.Tensor; // [B]
+        if (c.loss === 'bpr') {
+          const sPos = tf.slice(scores, [0, 0], [B, 1]);
+          const sNeg = tf.slice(scores, [0, 1], [B, S - 1]);
+          perExample = tf.mean(tf.softplus(tf.sub(sNeg, sPos)), 1);
+        } else {
+          const logits = corr ? tf.sub(scores, corr) : scores;
+          perExample = tf.sub(tf.logSumExp(logits, 1), tf.reshape(tf.slice(logits, [0, 0], [B, 1]), [B]));
+        }
+        const data = tf.div(tf.sum(tf.mul(perExample, w)), B);
+        // L2 on the touched rows (once per distinct row, scaled like the data term): rows seen
+        // rarely are pulled harder, relative to their data gradient, towards 0.
+        let reg: tf.Tensor = tf.add(tf.sum(tf.square(u)), tf.sum(tf.square(bi)));
+        if (fe) reg = tf.add(reg, tf.sum(tf.square(fe)));
+        for (const p of dn) if (p.rank === 2) reg = tf.add(reg, tf.sum(tf.square(p)));
+        const regR = tf.mul(tf.sum(tf.square(r)), c.l2Residual / B);
+        return tf.add(data, tf.add(tf.mul(reg, c.l2 / B), regR)) as tf.Scalar;
+      };
+      const { value, grads } = tf.valueAndGrads(f)(xs);
+      sparseAdamApply(this.userState, uIdx, grads[0] as tf.Tensor2D);
+      sparseAdamApply(this.residualState, iIdx, grads[1] as tf.Tensor2D);
+      sparseAdamApply(this.biasState, iIdx, grads[2] as tf.Tensor2D);
+      if (FE && this.featState) sparseAdamApply(this.featState, fIdx!, grads[3] as tf.Tensor2D);
+      if (hasContent) this.denseStates.forEach((s, i) => denseAdamApply(s, grads[4 + i]!));
+      return value;
+    });
+  }
+
+  /** HR@K of each validation user's held-out positive, training positives masked; one readback. */
+  private async runValidation(): Promise<number> {
+    const m = this.model;
+    const d = this.data;
+    const K = m.config.validationK;
+    if (!this.valChunks) this.valChunks = this.buildValChunks();
+    m.invalidateItemCache();
+    const emb = m.itemEmbeddings();
+    const bias = m.itemBiases();
+    let hits: tf.Tensor = tf.scalar(0);
+    for (const ch of this.valChunks) {
+      const next = tf.tidy(() => {
+        let S: tf.Tensor2D = tf.add(tf.matMul(tf.gather(m.userTable, ch.users), emb, false, true), bias);
+        if (ch.maskIdx && ch.maskVal) S = tf.tensorScatterUpdate(S, ch.maskIdx, ch.maskVal);
+        const target = tf.gatherND(S, ch.targets) as tf.Tensor1D; // [c]
+        const rank = tf.sum(tf.cast(tf.greater(S, tf.expandDims(target, 1)), 'float32'), 1);
+        return tf.add(hits, tf.sum(tf.cast(tf.less(rank, K), 'float32')));
+      });
+      hits.dispose();
+      hits = next;
+    }
+    emb.dispose();
+    bias.dispose();
+    m.invalidateItemCache();
+    const value = (await hits.data())[0]!;
+    hits.dispose();
+    return value / d.valUser.length;
+  }
+
+  private buildValChunks(): ValChunk[] {
+    const d = this.data;
+    const N = this.model.numItems;
+    const chunk = Math.max(1, Math.min(1024, Math.floor(4_000_000 / N)));
+    const out: ValChunk[] = [];
+    for (let s = 0; s < d.valUser.length; s += chunk) {
+      const users = d.valUser.subarray(s, s + chunk);
+      const targets = new Int32Array(users.length * 2);
+      const mask: number[] = [];
+      users.forEach((u, r) => {
+        const target = d.valItem[s + r]!;
+        targets[2 * r] = r;
+        targets[2 * r + 1] = target;
+        for (let p = d.userPositives.ptr[u]!; p < d.userPositives.ptr[u + 1]!; p++) {
+          const it = d.userPositives.items[p]!;
+          if (it !== target) mask.push(r, it);
+        }
+      });
+      const nnz = mask.length / 2;
+      out.push({
+        users: tf.tensor1d(users, 'int32'),
+        targets: tf.tensor2d(targets, [users.length, 2], 'int32'),
+        maskIdx: nnz ? tf.tensor2d(mask, [nnz, 2], 'int32') : null,
+        maskVal: nnz ? tf.fill([nnz], -1e9) : null,
+      });
+    }
+    return out;
+  }
+
+  saveBest(): void {
+    if (!this.best) this.best = new Map();
+    for (const v of Object.values(this.model.namedVariables())) {
+      this.best.get(v)?.dispose();
+      this.best.set(v, tf.clone(v));
+    }
+  }
+
+  restoreBest(): void {
+    if (!this.best) return;
+    for (const [v, t] of this.best) v.assign(t);
+    this.model.invalidateItemCache();
+  }
+
+  /** Frees optimizer moments, validation tensors and the best-weights snapshot. */
+  dispose(): void {
+    disposeSparseAdamState(this.userState);
+    disposeSparseAdamState(this.residualState);
+    disposeSparseAdamState(this.biasState);
+    if (this.featState) disposeSparseAdamState(this.featState);
+    this.denseStates.forEach(disposeDenseAdamState);
+    for (const ch of this.valChunks ?? []) {
+      ch.users.dispose();
+      ch.targets.dispose();
+      ch.maskIdx?.dispose();
+      ch.maskVal?.dispose();
+    }
+    this.valChunks = null;
+    for (const t of this.best?.values() ?? []) t.dispose();
+    this.best = null;
+  }
+}

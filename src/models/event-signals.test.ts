@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { deriveItemStates, isJudged, signalStrength, type EventLike } from './event-signals';
+
+const ev = (itemId: string, kind: EventLike['kind'], ts: number, value: number | null = null): EventLike => ({
+  itemId,
+  kind,
+  value,
+  ts,
+});
+
+describe('event signals', () => {
+  it('keeps the latest reaction and rating per item', () => {
+    const states = deriveItemStates([ev('a', 'like', 1), ev('a', 'dislike', 2), ev('b', 'rating', 3, 4), ev('b', 'rating', 4, 2)]);
+    expect(states.get('a')?.reaction).toBe('dislike');
+    expect(states.get('b')?.rating).toBe(2);
+    expect(signalStrength(states.get('a')!)).toBeLessThan(0);
+    expect(signalStrength(states.get('b')!)).toBeLessThan(0);
+  });
+
+  it('remove forgets explicit signals but opens still count as weak interest', () => {
+    const states = deriveItemStates([ev('a', 'open', 1), ev('a', 'like', 2), ev('a', 'rating', 3, 5), ev('a', 'remove', 4)]);
+    const a = states.get('a')!;
+    expect(a.reaction).toBeNull();
+    expect(a.rating).toBeNull();
+    expect(isJudged(a)).toBe(false);
+    expect(signalStrength(a)).toBeGreaterThan(0);
+    expect(signalStrength(a)).toBeLessThan(0.5);
+  });
+
+  it('clips strength to [-1, 1] and treats skips as weak negatives', () => {
+    const liked = deriveItemStates([ev('a', 'like', 1), ev('a', 'rating', 2, 5)]).get('a')!;
+    expect(signalStrength(liked)).toBe(1);
+    const skipped = deriveItemStates([ev('b', 'skip', 1)]).get('b')!;
+    expect(signalStrength(skipped)).toBeCloseTo(-0.3);
+    expect(isJudged(skipped)).toBe(true);
+  });
+});

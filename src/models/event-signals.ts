@@ -1,0 +1,94 @@
+/**
+ * How Burrow reads its event log: the current state of each item for the user (liked? rated?)
+ * and the signed strength with which it counts toward their taste. Shared by the baseline ranking,
+ * the trainers and the UI, so "what a like means" is decided in one place.
+ */
+
+export type EventKind = 'view' | 'open' | 'like' | 'dislike' | 'rating' | 'skip' | 'remove';
+
+/** The fields of a stored event this module needs (structural, so it does not depend on the store). */
+export interface EventLike {
+  itemId: string;
+  kind: EventKind;
+  value: number | null;
+  ts: number;
+}
+
+export interface ItemState {
+  reaction: 'like' | 'dislike' | null;
+  rating: number | null;
+  skipped: boolean;
+  opens: number;
+  views: number;
+  lastTs: number;
+}
+
+/** Weight of a 1..5 star rating: 4-5 are positives, 3 is nearly neutral, 1-2 explicit negatives. */
+export const RATING_STRENGTH: Readonly<Record<number, number>> = { 1: -1, 2: -0.6, 3: 0.1, 4: 0.7, 5: 1 };
+
+export const EVENT_STRENGTH = {
+  like: 1,
+  dislike: -1,
+  skip: -0.3,
+  /** opening an item's details: weak interest, counted up to 3 times */
+  open: 0.15,
+  view: 0.03,
+} as const;
+
+function emptyState(ts: number): ItemState {
+  return { reaction: null, rating: null, skipped: false, opens: 0, views: 0, lastTs: ts };
+}
+
+/**
+ * Folds the log (oldest first) into each item's current state. 'remove' forgets every explicit
+ * signal for the item (reaction, rating, skip): it is the user's "undo" and "forget this item".
+ */
+export function deriveItemStates(events: readonly EventLike[]): Map<string, ItemState> {
+  const states = new Map<string, ItemState>();
+  for (const e of events) {
+    const s = states.get(e.itemId) ?? emptyState(e.ts);
+    s.lastTs = e.ts;
+    switch (e.kind) {
+      case 'like':
+      case 'dislike':
+        s.reaction = e.kind;
+        s.skipped = false;
+        break;
+      case 'rating':
+        s.rating = e.value;
+        s.skipped = false;
+        break;
+      case 'skip':
+        s.skipped = true;
+        break;
+      case 'open':
+        s.opens += 1;
+        break;
+      case 'view':
+        s.views += 1;
+        break;
+      case 'remove':
+        s.reaction = null;
+        s.rating = null;
+        s.skipped = false;
+        break;
+    }
+    states.set(e.itemId, s);
+  }
+  return states;
+}
+
+/** Signed strength in [-1, 1] with which an item counts toward the user's taste. */
+export function signalStrength(s: ItemState): number {
+  let strength = 0;
+  if (s.reaction) strength += EVENT_STRENGTH[s.reaction];
+  if (s.rating !== null) strength += RATING_STRENGTH[s.rating] ?? 0;
+  if (s.skipped) strength += EVENT_STRENGTH.skip;
+  strength += Math.min(s.opens, 3) * EVENT_STRENGTH.open + Math.min(s.views, 3) * EVENT_STRENGTH.view;
+  return Math.max(-1, Math.min(1, strength));
+}
+
+/** Items the user has already judged: never recommend them again. */
+export function isJudged(s: ItemState): boolean {
+  return s.reaction !== null || s.rating !== null || s.skipped;
+}

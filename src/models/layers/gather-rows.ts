@@ -1,0 +1,26 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Embedding lookup with a gradient that works on every TF.js backend.
+ *
+ * `tf.gather`'s registered gradient calls UnsortedSegmentSum, which the wasm backend lacks, and
+ * it produces a dense gradient the size of the whole table. Here the backward pass is a
+ * `tf.scatterND` (ScatterNd exists on cpu, wasm, webgl and webgpu and SUMS duplicate indices),
+ * so repeated rows accumulate correctly. Call it on a SMALL table (the unique rows of a batch,
+ * gathered once outside the gradient tape) so the gradient is only `[unique, dim]`.
+ *
+ * @param table `[rows, dim]` float32
+ * @param indices `[n]` int32, each in `[0, rows)`
+ * @returns `[n, dim]`; gradient w.r.t. `table` is `scatterND(indices, dy, [rows, dim])`
+ */
+export function gatherRows(table: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2D {
+  // The indices are closed over rather than passed as an input: customGrad requires a float32
+  // gradient for every input, and an int32 index tensor has none.
+  const f = tf.customGrad((...args) => {
+    const t = args[0] as tf.Tensor2D;
+    const value = tf.gather(t, indices) as tf.Tensor2D;
+    const gradFunc = (dy: tf.Tensor2D) => tf.scatterND(tf.expandDims(indices, 1), dy, t.shape);
+    return { value, gradFunc };
+  });
+  return f(table) as tf.Tensor2D;
+}

@@ -1,0 +1,48 @@
+/**
+ * Model registry: name -> factory. The evaluator, the trainer and the app create models only
+ * through this, so adding a model means adding one entry here.
+ */
+import type { Recommender } from './contract';
+import { ItemKNNModel, PopularityModel } from './baselines';
+// ---- embedding model (src/models/embedding/, another engineer) --------------------------------
+// When src/models/embedding/index.ts exports createEmbeddingModel, import it here and register
+// 'mf' below:  import { createEmbeddingModel } from './embedding';
+// -----------------------------------------------------------------------------------------------
+
+export interface ModelContext {
+  numUsers: number;
+  numItems: number;
+  /** side information per item (e.g. the reader's ItemFeatureTable); models that need none ignore it */
+  itemFeatures?: unknown;
+  /** model-specific hyper-parameters; each model validates its own and fills defaults */
+  config?: Record<string, unknown>;
+}
+
+export type ModelFactory = (ctx: ModelContext) => Recommender;
+
+export const MODEL_REGISTRY: Readonly<Record<string, ModelFactory>> = {
+  pop: (ctx) => new PopularityModel(ctx),
+  itemknn: (ctx) => new ItemKNNModel(ctx),
+  // ---- embedding model: register here once src/models/embedding exists -----------------------
+  // mf: (ctx) => createEmbeddingModel({ numUsers: ctx.numUsers, numItems: ctx.numItems, features: null, config: ctx.config }),
+  // ---------------------------------------------------------------------------------------------
+};
+
+/**
+ * Models that run on plain typed arrays and never touch TensorFlow.js, so runners can skip
+ * backend initialisation (and report 'cpu') when only these are requested.
+ */
+export const TYPED_ARRAY_MODELS: ReadonlySet<string> = new Set(['pop', 'itemknn']);
+
+export function modelNames(): string[] {
+  return Object.keys(MODEL_REGISTRY);
+}
+
+/** Creates a registered model; throws listing the known names when `name` is not one. */
+export function createModel(name: string, ctx: ModelContext): Recommender {
+  const factory = Object.hasOwn(MODEL_REGISTRY, name) ? MODEL_REGISTRY[name] : undefined;
+  if (factory === undefined) {
+    throw new Error(`unknown model "${name}" (known: ${modelNames().join(', ')})`);
+  }
+  return factory(ctx);
+}

@@ -1,0 +1,165 @@
+/**
+ * The non-learned baseline: popularity prior blended with content similarity to what the user
+ * liked, minus what they disliked. It is what a brand-new user sees before any model is trained,
+ * and the floor every learned model must beat.
+ */
+
+/** The padded feature rows of every item, as produced by `encodeFeatures` in src/catalog. */
+export interface FeatureRows {
+  numItems: number;
+  maxFeatures: number;
+  /** [numItems * maxFeatures] feature ids, 0 = padding */
+  ids: Int32Array;
+  /** [numItems * maxFeatures] feature weights, 0 on padding */
+  weights: Float32Array;
+}
+
+/** How strongly one item counts toward the user's taste: > 0 liked, < 0 disliked, 0 neutral. */
+export interface TasteSignal {
+  item: number;
+  strength: number;
+}
+
+export interface BaselineOptions {
+  /** share of the score given to the popularity prior once the user has a taste profile */
+  popularityWeight: number;
+  /** items never recommended (already rated, liked, disliked, skipped) */
+  exclude: ReadonlySet<number>;
+  k: number;
+}
+
+export interface RankedItem {
+  item: number;
+  score: number;
+  /** the liked item that contributes most to this recommendation, if any */
+  becauseOf: number | null;
+}
+
+const DEFAULT_POPULARITY_WEIGHT = 0.3;
+
+/** Sparse taste profile: feature id -> signed weight, summed over the user's signals. */
+export function tasteProfile(rows: FeatureRows, signals: readonly TasteSignal[]): Map<number, number> {
+  const profile = new Map<number, number>();
+  for (const { item, strength } of signals) {
+    if (strength === 0) continue;
+    const base = item * rows.maxFeatures;
+    for (let f = 0; f < rows.maxFeatures; f++) {
+      const id = rows.ids[base + f]!;
+      if (id === 0) continue;
+      profile.set(id, (profile.get(id) ?? 0) + strength * rows.weights[base + f]!);
+    }
+  }
+  return profile;
+}
+
+function itemDot(rows: FeatureRows, item: number, profile: Map<number, number>): number {
+  let dot = 0;
+  const base = item * rows.maxFeatures;
+  for (let f = 0; f < rows.maxFeatures; f++) {
+    const id = rows.ids[base + f]!;
+    if (id !== 0) dot += rows.weights[base + f]! * (profile.get(id) ?? 0);
+  }
+  return dot;
+}
+
+function itemNorm(rows: FeatureRows, item: number): number {
+  let sum = 0;
+  const base = item * rows.maxFeatures;
+  for (let f = 0; f < rows.maxFeatures; f++) sum += rows.weights[base + f]! ** 2;
+  return Math.sqrt(sum);
+}
+
+function profileNorm(profile: Map<number, number>): number {
+  let sum = 0;
+  for (const w of profile.values()) sum += w * w;
+  return Math.sqrt(sum);
+}
+
+/** Dot product between two items' feature rows (how much content they share). */
+export function sharedContent(rows: FeatureRows, a: number, b: number): number {
+  const baseA = a * rows.maxFeatures;
+  const baseB = b * rows.maxFeatures;
+  let dot = 0;
+  for (let i = 0; i < rows.maxFeatures; i++) {
+    const id = rows.ids[baseA + i]!;
+    if (id === 0) continue;
+    for (let j = 0; j < rows.maxFeatures; j++) {
+      if (rows.ids[baseB + j] === id) dot += rows.weights[baseA + i]! * rows.weights[baseB + j]!;
+    }
+  }
+  return dot;
+}
+
+/**
+ * Scores every item: popularity alone for a user with no signals, otherwise
+ * `popularityWeight * popularity + (1 - popularityWeight) * cosine(item, profile)`.
+ * Returns [numItems] scores; excluded items get -Infinity.
+ */
+export function baselineScores(
+  rows: FeatureRows,
+  popularity: Float32Array,
+  signals: readonly TasteSignal[],
+  options: Pick<BaselineOptions, 'exclude'> & Partial<Pick<BaselineOptions, 'popularityWeight'>>,
+): Float32Array {
+  const popularityWeight = options.popularityWeight ?? DEFAULT_POPULARITY_WEIGHT;
+  const profile = tasteProfile(rows, signals);
+  const norm = profileNorm(profile);
+  const scores = new Float32Array(rows.numItems);
+  for (let i = 0; i < rows.numItems; i++) {
+    if (options.exclude.has(i)) {
+      scores[i] = -Infinity;
+      continue;
+    }
+    const pop = popularity[i] ?? 0;
+    if (norm === 0) {
+      scores[i] = pop;
+      continue;
+    }
+    const n = itemNorm(rows, i);
+    const cosine = n === 0 ? 0 : itemDot(rows, i, profile) / (n * norm);
+    scores[i] = popularityWeight * pop + (1 - popularityWeight) * cosine;
+  }
+  return scores;
+}
+
+/** Indices of the k best finite scores, best first; ties broken by lower index (stable). */
+export function topIndices(scores: Float32Array, k: number): number[] {
+  const order: number[] = [];
+  for (let i = 0; i < scores.length; i++) if (Number.isFinite(scores[i]!)) order.push(i);
+  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
+  return order.slice(0, k);
+}
+
+/** For an item, the liked item it shares the most content with (the "because you liked" reason). */
+export function strongestLikedNeighbour(
+  rows: FeatureRows,
+  item: number,
+  liked: readonly number[],
+): number | null {
+  let best: number | null = null;
+  let bestShared = 0;
+  for (const candidate of liked) {
+    const shared = sharedContent(rows, item, candidate);
+    if (shared > bestShared) {
+      bestShared = shared;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+/** The full baseline ranking with a reason for each recommended item. */
+export function rankBaseline(
+  rows: FeatureRows,
+  popularity: Float32Array,
+  signals: readonly TasteSignal[],
+  options: BaselineOptions,
+): RankedItem[] {
+  const scores = baselineScores(rows, popularity, signals, options);
+  const liked = signals.filter((s) => s.strength > 0).map((s) => s.item);
+  return topIndices(scores, options.k).map((item) => ({
+    item,
+    score: scores[item]!,
+    becauseOf: strongestLikedNeighbour(rows, item, liked),
+  }));
+}

@@ -1,0 +1,14 @@
+import * as tf from '@tensorflow/tfjs';
+import { mfBenchmarkProblem, createFastMF, measureExamplesPerSecond } from './mf-benchmark';
+import { createStockMF, stockTrainStep } from './stock-baseline';
+import { Rng } from './rng';
+await tf.setBackend('cpu');
+const steps = Number(process.env.STEPS ?? 50);
+const p = mfBenchmarkProblem({ numUsers: Number(process.env.U ?? 600), numItems: Number(process.env.I ?? 370), dim: Number(process.env.D ?? 32), batchSize: 256, seed: 1 });
+const stock = createStockMF({ numUsers: p.numUsers, numItems: p.numItems, dim: p.dim });
+const r = new Rng(3);
+const s1 = await measureExamplesPerSecond(() => stockTrainStep(stock, p.sampleBprBatch(r)), 256, steps);
+const fast = createFastMF(p);
+fast.task.startEpoch();
+const s2 = await measureExamplesPerSecond(() => fast.task.step().loss, 256, steps);
+console.log({ stock: Math.round(s1), fast: Math.round(s2), ratio: (s2 / s1).toFixed(2), tensors: tf.memory().numTensors });

@@ -1,0 +1,135 @@
+import * as tf from '@tensorflow/tfjs';
+
+/**
+ * Row-sparse ("lazy") Adam for embedding tables.
+ *
+ * The stock `tf.train.adam` updates every row of a table and both of its moment tables on every
+ * step, although a batch only touches a few hundred rows; that dense update dominates the step
+ * time for large tables. Here only the touched rows of the table, `m` and `v` are read, updated
+ * and written back. Untouched rows keep their moments frozen (the usual LazyAdam semantics:
+ * identical to dense Adam whenever every row gets a gradient on every step).
+ *
+ * `sparseAdamApply` is the single place where the row update happens, so a backend-specific
+ * fused kernel (e.g. WebGPU in `src/compute`) can replace its body without touching trainers.
+ */
+
+export interface AdamHyper {
+  learningRate: number;
+  beta1: number;
+  beta2: number;
+  epsilon: number;
+}
+
+export const DEFAULT_ADAM: AdamHyper = { learningRate: 0.01, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 };
+
+export interface SparseAdamState {
+  /** `[rows, dim]` the parameter table (updated in place via assign) */
+  readonly table: tf.Variable;
+  /** `[rows, dim]` first moments */
+  readonly m: tf.Variable;
+  /** `[rows, dim]` second moments */
+  readonly v: tf.Variable;
+  readonly hyper: AdamHyper;
+  /** number of applies so far (the Adam step t, shared by all rows: LazyAdam bias correction) */
+  step: number;
+}
+
+/** Moment tables start at zero; the table Variable is borrowed, not owned. */
+export function createSparseAdamState(table: tf.Variable, hyper: Partial<AdamHyper> = {}): SparseAdamState {
+  return {
+    table,
+    m: tf.variable(tf.zerosLike(table), false),
+    v: tf.variable(tf.zerosLike(table), false),
+    hyper: { ...DEFAULT_ADAM, ...hyper },
+    step: 0,
+  };
+}
+
+/** Frees the moment tables (not the parameter table). */
+export function disposeSparseAdamState(state: SparseAdamState): void {
+  state.m.dispose();
+  state.v.dispose();
+}
+
+/** Bias-corrected step scalars for step t (computed on the CPU: no device readback needed). */
+function corrections(h: AdamHyper, t: number): { c1: number; c2: number } {
+  return { c1: 1 - Math.pow(h.beta1, t), c2: 1 - Math.pow(h.beta2, t) };
+}
+
+/** The Adam arithmetic on gathered rows; formula identical to `tf.train.adam`'s. */
+function adamRows(
+  h: AdamHyper,
+  t: number,
+  p: tf.Tensor,
+  m: tf.Tensor,
+  v: tf.Tensor,
+  g: tf.Tensor,
+): { p: tf.Tensor; m: tf.Tensor; v: tf.Tensor } {
+  const { c1, c2 } = corrections(h, t);
+  const m1 = tf.add(tf.mul(m, h.beta1), tf.mul(g, 1 - h.beta1));
+  const v1 = tf.add(tf.mul(v, h.beta2), tf.mul(tf.square(g), 1 - h.beta2));
+  const update = tf.div(tf.div(m1, c1), tf.add(tf.sqrt(tf.div(v1, c2)), h.epsilon));
+  return { p: tf.sub(p, tf.mul(update, h.learningRate)), m: m1, v: v1 };
+}
+
+/**
+ * Applies one Adam step to the given rows only.
+ *
+ * @param rows `[u]` int32, DISTINCT row indices (duplicates must already be summed into `grads`)
+ * @param grads `[u, dim]` float32 gradient of the loss w.r.t. those rows
+ */
+export function sparseAdamApply(state: SparseAdamState, rows: tf.Tensor1D, grads: tf.Tensor2D): void {
+  state.step += 1;
+  const t = state.step;
+  tf.tidy(() => {
+    const idx = tf.expandDims(rows, 1);
+    const out = adamRows(
+      state.hyper,
+      t,
+      tf.gather(state.table, rows),
+      tf.gather(state.m, rows),
+      tf.gather(state.v, rows),
+      grads,
+    );
+    // tensorScatterUpdate copies the table once (TF.js tensors are immutable) but does no
+    // arithmetic on untouched rows; a fused in-place kernel can drop even that copy.
+    state.table.assign(tf.tensorScatterUpdate(state.table, idx, out.p));
+    state.m.assign(tf.tensorScatterUpdate(state.m, idx, out.m));
+    state.v.assign(tf.tensorScatterUpdate(state.v, idx, out.v));
+  });
+}
+
+/** Dense Adam for small parameters (the content MLP): same formula, whole tensor. */
+export interface DenseAdamState {
+  readonly param: tf.Variable;
+  readonly m: tf.Variable;
+  readonly v: tf.Variable;
+  readonly hyper: AdamHyper;
+  step: number;
+}
+
+export function createDenseAdamState(param: tf.Variable, hyper: Partial<AdamHyper> = {}): DenseAdamState {
+  return {
+    param,
+    m: tf.variable(tf.zerosLike(param), false),
+    v: tf.variable(tf.zerosLike(param), false),
+    hyper: { ...DEFAULT_ADAM, ...hyper },
+    step: 0,
+  };
+}
+
+export function denseAdamApply(state: DenseAdamState, grad: tf.Tensor): void {
+  state.step += 1;
+  const t = state.step;
+  tf.tidy(() => {
+    const out = adamRows(state.hyper, t, state.param, state.m, state.v, grad);
+    state.param.assign(out.p);
+    state.m.assign(out.m);
+    state.v.assign(out.v);
+  });
+}
+
+export function disposeDenseAdamState(state: DenseAdamState): void {
+  state.m.dispose();
+  state.v.dispose();
+}

@@ -1,0 +1,26 @@
+import { useSessionState } from './useSession';
+
+/** Which TF.js backend and GPU adapter run the models, and why. */
+export function ComputeStatus() {
+  const { compute, computeError } = useSessionState();
+  const adapter = compute?.adapter;
+  const adapterText = adapter
+    ? `${adapter.vendor || 'unknown vendor'}${adapter.architecture ? ` ${adapter.architecture}` : ''}${adapter.isFallbackAdapter ? ' (software)' : ''}`
+    : null;
+  return (
+    <div className="compute" role="status" aria-label="Compute backend" title={compute?.reason}>
+      <span className={`dot ${compute ? 'ok' : computeError ? 'bad' : 'wait'}`} aria-hidden="true" />
+      {compute ? (
+        <span>
+          Computing on <strong data-testid="backend">{compute.backend}</strong>
+          {adapterText && <span className="muted"> · GPU: {adapterText}</span>}
+          <span className="sr-only">. {compute.reason}</span>
+        </span>
+      ) : computeError ? (
+        <span>Compute unavailable</span>
+      ) : (
+        <span>Starting compute…</span>
+      )}
+    </div>
+  );
+}

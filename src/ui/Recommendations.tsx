@@ -1,0 +1,46 @@
+import type { CatalogItem } from '../catalog';
+import { useSessionState } from './useSession';
+import { ItemCard } from './ItemCard';
+
+/** "Recommended for you": the engine's ranking of the whole catalog, computed on this device. */
+export function Recommendations({ onOpen }: { onOpen: (item: CatalogItem) => void }) {
+  const { recommendations, index, itemStates, compute, computeError, recommending, events } = useSessionState();
+  const isNewUser = !events.some((e) => e.kind !== 'view' && e.kind !== 'open');
+
+  return (
+    <section className="panel" aria-labelledby="recs-heading" role="region" aria-busy={recommending}>
+      <div className="panel-head">
+        <h2 id="recs-heading">Recommended for you</h2>
+        {recommendations && (
+          <p className="muted small">
+            {recommendations.source === 'baseline' ? 'Content + popularity baseline' : 'Your personal model'} · ranked{' '}
+            {index?.size.toLocaleString()} items on this device in {recommendations.millis.toFixed(0)} ms
+          </p>
+        )}
+      </div>
+      {isNewUser && (
+        <p className="empty">
+          New here? Like, dislike or rate a few titles (here or under <strong>Browse</strong>) and this list learns your
+          taste, on your device only. Until then these are popular, well-rated picks.
+        </p>
+      )}
+      {computeError && <p className="error">The recommender could not start: {computeError}</p>}
+      {!recommendations && !computeError && <p className="muted">Warming up the recommender…</p>}
+      {recommendations && index && (
+        <ol className="grid" aria-label="Recommendations">
+          {recommendations.items.map((rec) => {
+            const i = index.indexOf(rec.itemId);
+            if (i === undefined) return null;
+            const item = index.item(i);
+            return (
+              <li key={rec.itemId}>
+                <ItemCard item={item} state={itemStates.get(item.id)} reason={rec.reason} onOpen={onOpen} skippable />
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {compute === null && !computeError && <span className="sr-only">Loading</span>}
+    </section>
+  );
+}

@@ -1,0 +1,248 @@
+/**
+ * The app's imperative shell: loads the catalog, opens the event store, starts the engine worker,
+ * and turns user actions into stored events and fresh recommendations. React reads its state
+ * through `useSyncExternalStore`; every state change replaces the state object.
+ */
+import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
+import { deriveItemStates, type ItemState } from '../models/event-signals';
+import { openStore, StoreError, type BurrowStore, type NewEvent, type StoredEvent } from '../store';
+import type { EngineClient } from '../worker/client';
+import type { BackendPreference, ComputeStatus, RecommendResult } from '../worker/protocol';
+
+export type Phase = 'loading' | 'ready' | 'failed';
+
+export interface Notice {
+  id: number;
+  tone: 'info' | 'error';
+  text: string;
+}
+
+export interface StorageInfo {
+  usage?: number;
+  quota?: number;
+  persisted?: boolean;
+}
+
+export interface SessionState {
+  phase: Phase;
+  /** the fatal problem when phase is 'failed' */
+  failure: string | null;
+  catalog: Catalog | null;
+  index: CatalogIndex | null;
+  events: StoredEvent[];
+  /** stored records that failed validation and were skipped on load */
+  skippedRecords: number;
+  itemStates: Map<string, ItemState>;
+  compute: ComputeStatus | null;
+  computeError: string | null;
+  recommendations: RecommendResult | null;
+  recommending: boolean;
+  storage: StorageInfo;
+  notices: Notice[];
+}
+
+export interface SessionOptions {
+  catalogUrl: string;
+  backend: BackendPreference;
+  storeName: string;
+  createEngine: () => EngineClient;
+}
+
+const RECOMMENDATION_COUNT = 12;
+
+function sessionId(): string {
+  const key = 'burrow-session';
+  const existing = sessionStorage.getItem(key);
+  if (existing) return existing;
+  const id = crypto.randomUUID();
+  sessionStorage.setItem(key, id);
+  return id;
+}
+
+export class BurrowSession {
+  private state: SessionState = {
+    phase: 'loading',
+    failure: null,
+    catalog: null,
+    index: null,
+    events: [],
+    skippedRecords: 0,
+    itemStates: new Map(),
+    compute: null,
+    computeError: null,
+    recommendations: null,
+    recommending: false,
+    storage: {},
+    notices: [],
+  };
+  private readonly listeners = new Set<() => void>();
+  private store: BurrowStore | null = null;
+  private engine: EngineClient | null = null;
+  private nextNoticeId = 1;
+  private readonly session = sessionId();
+
+  constructor(private readonly options: SessionOptions) {}
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  getState = (): SessionState => this.state;
+
+  private update(patch: Partial<SessionState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+
+  notify(tone: Notice['tone'], text: string): void {
+    const notice = { id: this.nextNoticeId++, tone, text };
+    this.update({ notices: [...this.state.notices, notice].slice(-4) });
+  }
+
+  dismiss(id: number): void {
+    this.update({ notices: this.state.notices.filter((n) => n.id !== id) });
+  }
+
+  async start(): Promise<void> {
+    let catalog: Catalog;
+    try {
+      const response = await fetch(this.options.catalogUrl);
+      if (!response.ok) throw new Error(`The catalog could not be loaded (${response.status} ${response.statusText}).`);
+      catalog = parseCatalog(await response.json());
+    } catch (error) {
+      this.update({ phase: 'failed', failure: describe(error) });
+      return;
+    }
+    this.update({ catalog, index: new CatalogIndex(catalog) });
+    try {
+      this.store = await openStore({
+        name: this.options.storeName,
+        onVersionChange: () => this.notify('error', 'Burrow was updated in another tab. Reload this tab to keep saving.'),
+      });
+    } catch (error) {
+      this.update({ phase: 'failed', failure: `Your history could not be opened: ${describe(error)}` });
+      return;
+    }
+    this.store.onChange(() => void this.reloadEvents());
+    await this.reloadEvents();
+    this.update({ phase: 'ready' });
+    void this.refreshStorage();
+    void this.startEngine(catalog);
+  }
+
+  private async startEngine(catalog: Catalog): Promise<void> {
+    try {
+      this.engine = this.options.createEngine();
+      this.engine.onNotice((notice) => {
+        if (notice.kind === 'compute') this.update({ compute: notice.status });
+        else this.notify('error', `${notice.name}: ${notice.message}`);
+      });
+      const compute = await this.engine.call('init', {
+        catalog,
+        backend: this.options.backend,
+        storeName: this.options.storeName,
+      });
+      this.update({ compute, computeError: null });
+      await this.refreshRecommendations();
+    } catch (error) {
+      this.update({ computeError: describe(error) });
+    }
+  }
+
+  private async reloadEvents(): Promise<void> {
+    if (!this.store) return;
+    const { events, skipped } = await this.store.readEvents();
+    if (skipped > 0 && skipped !== this.state.skippedRecords) {
+      this.notify('error', `${skipped} stored record(s) were unreadable and are ignored; the rest of your history is intact.`);
+    }
+    this.update({ events, skippedRecords: skipped, itemStates: deriveItemStates(events) });
+  }
+
+  /** The TF.js backend the engine really runs on, as `tf.getBackend()` reports it in the worker. */
+  async liveBackend(): Promise<string | null> {
+    return this.engine ? this.engine.call('backendName', null) : null;
+  }
+
+  async refreshRecommendations(): Promise<void> {
+    if (!this.engine || !this.state.compute) return;
+    this.update({ recommending: true });
+    try {
+      const recommendations = await this.engine.call('recommend', { k: RECOMMENDATION_COUNT });
+      this.update({ recommendations });
+    } catch (error) {
+      this.notify('error', `Recommendations failed: ${describe(error)}`);
+    } finally {
+      this.update({ recommending: false });
+    }
+  }
+
+  /** Stores one interaction, then re-ranks. Returns false (with a notice) when it was not saved. */
+  async record(itemId: string, kind: NewEvent['kind'], value: number | null = null): Promise<boolean> {
+    if (!this.store || !this.state.catalog) return false;
+    try {
+      await this.store.append({ itemId, kind, value, session: this.session, catalogId: this.state.catalog.id });
+    } catch (error) {
+      this.notify('error', describe(error));
+      return false;
+    }
+    await this.reloadEvents();
+    if (kind !== 'view') void this.refreshRecommendations();
+    return true;
+  }
+
+  async refreshStorage(): Promise<void> {
+    if (!this.store) return;
+    this.update({ storage: await this.store.storageEstimate() });
+  }
+
+  async requestPersistence(): Promise<void> {
+    if (!this.store) return;
+    const granted = await this.store.requestPersistence();
+    this.notify('info', granted ? 'Your browser will keep Burrow’s data even when space runs low.' : 'The browser did not grant persistent storage; your data is kept, but the browser may evict it under storage pressure.');
+    await this.refreshStorage();
+  }
+
+  async exportData(): Promise<{ fileName: string; json: string } | null> {
+    if (!this.store) return null;
+    const file = await this.store.exportAll();
+    const date = new Date(file.exportedAt).toISOString().slice(0, 10);
+    return { fileName: `burrow-export-${date}.json`, json: JSON.stringify(file, null, 1) };
+  }
+
+  async importData(text: string, fileName: string): Promise<void> {
+    if (!this.store) return;
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch {
+      this.notify('error', `Import failed: ${fileName} is not valid JSON. Nothing was changed.`);
+      return;
+    }
+    try {
+      const { added, duplicates } = await this.store.importFile(data);
+      this.notify('info', `Imported ${added} event(s) from ${fileName}${duplicates ? `; ${duplicates} already present were skipped` : ''}.`);
+    } catch (error) {
+      this.notify('error', `Import failed: ${describe(error)} Nothing was changed.`);
+      return;
+    }
+    await this.reloadEvents();
+    void this.refreshStorage();
+    void this.refreshRecommendations();
+  }
+
+  async deleteAll(): Promise<void> {
+    if (!this.store) return;
+    await this.store.clearAll();
+    await this.reloadEvents();
+    this.notify('info', 'All your data was deleted from this browser.');
+    void this.refreshStorage();
+    void this.refreshRecommendations();
+  }
+}
+
+function describe(error: unknown): string {
+  if (error instanceof StoreError) return error.message;
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

@@ -1,0 +1,13 @@
+/** Binds the engine to the protocol: one handler per message kind. */
+import { Engine } from './engine';
+import { postNotice, type Handlers, type Port } from './rpc';
+import type { EngineNotice, EngineProtocol } from './protocol';
+
+export function createEngineHandlers(port: Pick<Port, 'postMessage'>): Handlers<EngineProtocol> {
+  const engine = new Engine((notice: EngineNotice) => postNotice(port, notice));
+  return {
+    init: (request) => engine.init(request),
+    recommend: (request) => engine.recommend(request),
+    backendName: () => engine.backendName(),
+  };
+}

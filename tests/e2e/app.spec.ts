@@ -1,0 +1,139 @@
+import { readFile, writeFile } from 'node:fs/promises';
+import { expect, test } from '@playwright/test';
+import { card, eventCount, goTo, openApp, recommendations, recommendedTitles, search } from './fixtures';
+
+test('the engine really runs on WebGPU', async ({ page }) => {
+  await openApp(page);
+  const backend = await page.evaluate(() => (window as unknown as { burrow: { liveBackend(): Promise<string> } }).burrow.liveBackend());
+  expect(backend).toBe('webgpu');
+  await expect(page.getByRole('status', { name: 'Compute backend' })).toContainText('swiftshader');
+});
+
+test('a new user sees an empty state and popular picks', async ({ page }) => {
+  await openApp(page);
+  await expect(page.getByText('New here?')).toBeVisible();
+  expect((await recommendedTitles(page)).length).toBeGreaterThanOrEqual(10);
+});
+
+test('browse and search the catalog', async ({ page }) => {
+  await openApp(page, 'browse');
+  const results = page.getByRole('list', { name: 'Catalog results' }).getByRole('article');
+  await expect(results).toHaveCount(24);
+  await search(page, 'shining');
+  await expect(card(page, 'The Shining')).toBeVisible();
+  await search(page, 'zzzz-no-such-film');
+  await expect(page.getByText('Nothing matches')).toBeVisible();
+  await search(page, '');
+  await page.getByLabel('Genre').selectOption('Horror');
+  const titles = await results.evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
+  expect(titles.length).toBeGreaterThan(5);
+  for (const text of titles) expect(text).toContain('Horror');
+  // keyboard: open an item's details with Enter, close with Escape
+  await card(page, 'Alien').getByRole('button', { name: 'Alien: details' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByRole('dialog', { name: 'Alien details' })).toBeVisible();
+  await page.keyboard.press('Escape');
+  await expect(page.getByRole('dialog', { name: 'Alien details' })).toBeHidden();
+});
+
+test('like, dislike and rate survive a reload', async ({ page }) => {
+  await openApp(page, 'browse');
+  await search(page, 'alien');
+  await card(page, 'Alien').getByRole('button', { name: 'Like', exact: true }).click();
+  await search(page, 'titanic');
+  await card(page, 'Titanic').getByRole('button', { name: 'Dislike', exact: true }).click();
+  await search(page, 'jaws');
+  await card(page, 'Jaws').getByRole('button', { name: 'Rate 4 stars' }).click();
+  await expect.poll(() => eventCount(page)).toBe(3);
+
+  await page.reload();
+  await openApp(page, 'browse');
+  await search(page, 'alien');
+  await expect(card(page, 'Alien').getByRole('button', { name: 'Like', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await search(page, 'titanic');
+  await expect(card(page, 'Titanic').getByRole('button', { name: 'Dislike', exact: true })).toHaveAttribute('aria-pressed', 'true');
+  await search(page, 'jaws');
+  await expect(card(page, 'Jaws').getByRole('button', { name: 'Rate 4 stars' })).toHaveAttribute('aria-pressed', 'true');
+
+  await goTo(page, 'History');
+  const rows = page.getByRole('table').getByRole('row');
+  await expect(rows).toHaveCount(4); // header + 3 events
+  await expect(page.getByRole('table')).toContainText('Rated 4★');
+});
+
+test('recommendations react to likes', async ({ page }) => {
+  await openApp(page);
+  const before = await recommendedTitles(page);
+  await goTo(page, 'Browse');
+  await page.getByLabel('Genre').selectOption('Horror');
+  for (const title of ['Alien', 'The Shining', 'Jaws', 'Saw']) {
+    await card(page, title).getByRole('button', { name: 'Like', exact: true }).click();
+  }
+  await expect.poll(() => eventCount(page)).toBe(4);
+  await goTo(page, 'For you');
+  await expect(recommendations(page)).toContainText('Because you liked');
+  const after = await recommendedTitles(page);
+  expect(after).not.toEqual(before);
+  for (const liked of ['Alien', 'The Shining', 'Jaws', 'Saw']) expect(after).not.toContain(liked);
+  const horror = await recommendations(page)
+    .getByRole('article')
+    .evaluateAll((nodes) => nodes.filter((n) => (n.textContent ?? '').includes('Horror')).length);
+  expect(horror).toBeGreaterThanOrEqual(after.length / 2);
+});
+
+test('export, delete everything, import restores the same history', async ({ page }, testInfo) => {
+  await openApp(page, 'browse');
+  await search(page, 'alien');
+  await card(page, 'Alien').getByRole('button', { name: 'Like', exact: true }).click();
+  await search(page, 'shining');
+  await card(page, 'The Shining').getByRole('button', { name: 'Rate 5 stars' }).click();
+  await search(page, 'titanic');
+  await card(page, 'Titanic').getByRole('button', { name: 'Dislike', exact: true }).click();
+  await expect.poll(() => eventCount(page)).toBe(3);
+
+  await goTo(page, 'Your data');
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export my data' }).click();
+  const exportPath = testInfo.outputPath('export.json');
+  await (await downloading).saveAs(exportPath);
+  const exported = JSON.parse(await readFile(exportPath, 'utf8')) as { format: string; events: unknown[] };
+  expect(exported.format).toBe('burrow-export');
+  expect(exported.events).toHaveLength(3);
+
+  await page.getByRole('button', { name: 'Delete all my data' }).click();
+  await page.getByRole('button', { name: 'Delete everything' }).click();
+  await expect(page.getByTestId('event-count')).toHaveText('0');
+
+  await page.getByLabel('Choose a Burrow export file to import').setInputFiles(exportPath);
+  await expect(page.getByTestId('event-count')).toHaveText('3');
+  await expect(page.getByText('Imported 3 event(s)')).toBeVisible();
+
+  const again = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export my data' }).click();
+  const againPath = testInfo.outputPath('export-again.json');
+  await (await again).saveAs(againPath);
+  const reexported = JSON.parse(await readFile(againPath, 'utf8')) as { events: unknown[] };
+  expect(reexported.events).toEqual(exported.events);
+});
+
+test('a malformed import shows an error and leaves the history intact', async ({ page }, testInfo) => {
+  await openApp(page, 'browse');
+  await search(page, 'alien');
+  await card(page, 'Alien').getByRole('button', { name: 'Like', exact: true }).click();
+  await expect.poll(() => eventCount(page)).toBe(1);
+  await goTo(page, 'Your data');
+
+  const notJson = testInfo.outputPath('broken.json');
+  await writeFile(notJson, '{"format": "burrow-export", "version": 1, "events": [');
+  await page.getByLabel('Choose a Burrow export file to import').setInputFiles(notJson);
+  await expect(page.getByRole('alert')).toContainText('not valid JSON');
+
+  const foreign = testInfo.outputPath('foreign.json');
+  await writeFile(foreign, JSON.stringify({ format: 'burrow-export', version: 1, exportedAt: 1, events: [{ uid: 'x', itemId: 'alien-1979', kind: 'love', value: null, ts: 1, session: 's', catalogId: 'c' }] }));
+  await page.getByLabel('Choose a Burrow export file to import').setInputFiles(foreign);
+  await expect(page.getByRole('alert')).toContainText('Import failed');
+  await expect(page.getByTestId('event-count')).toHaveText('1');
+  await page.reload();
+  await openApp(page, 'data');
+  await expect(page.getByTestId('event-count')).toHaveText('1');
+});
