@@ -16,4 +16,5 @@ export {
   type EncodeFeaturesOptions,
   type EncodedFeatures,
 } from './features';
-export { featureTensors } from './feature-tensors';
+// `featureTensors` (./feature-tensors) is imported directly by model code: re-exporting it here would pull
+// TensorFlow.js into the UI bundle, which never touches tensors.

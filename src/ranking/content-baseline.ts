@@ -37,6 +37,39 @@ export interface RankedItem {
 
 const DEFAULT_POPULARITY_WEIGHT = 0.3;
 
+/**
+ * How much each feature group counts toward content similarity. Categorical facets say what an item
+ * *is* (a facet named "genre" most of all); numeric fields mostly say how good or popular it is, which
+ * the popularity prior already covers, so together they share one unit of weight.
+ */
+export function similarityGroupWeights(facets: readonly string[], numericFields: readonly string[]): Record<string, number> {
+  const weights: Record<string, number> = { decade: 0.7, title: 0.5 };
+  for (const facet of facets) weights[facet] = facet === 'genre' ? 3 : 1.5;
+  for (const field of numericFields) weights[field] = 1 / numericFields.length;
+  return weights;
+}
+
+/**
+ * Feature rows re-weighted by inverse document frequency. Without it the features most items share
+ * (a high rating bucket, a common decade) dominate every taste profile and push everyone toward the
+ * same popular titles; with it, what distinguishes the liked items (genre, director) carries the match.
+ */
+export function idfWeighted(rows: FeatureRows): FeatureRows {
+  const documentFrequency = new Map<number, number>();
+  for (let i = 0; i < rows.ids.length; i++) {
+    const id = rows.ids[i]!;
+    if (id !== 0 && rows.weights[i]! > 0) documentFrequency.set(id, (documentFrequency.get(id) ?? 0) + 1);
+  }
+  const weights = new Float32Array(rows.weights.length);
+  for (let i = 0; i < rows.ids.length; i++) {
+    const id = rows.ids[i]!;
+    if (id === 0) continue;
+    const df = documentFrequency.get(id) ?? 1;
+    weights[i] = rows.weights[i]! * Math.log(1 + rows.numItems / df);
+  }
+  return { ...rows, weights };
+}
+
 /** Sparse taste profile: feature id -> signed weight, summed over the user's signals. */
 export function tasteProfile(rows: FeatureRows, signals: readonly TasteSignal[]): Map<number, number> {
   const profile = new Map<number, number>();

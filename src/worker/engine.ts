@@ -3,17 +3,18 @@
  * the user's event log, and the rankers. DOM-free; the worker entry only wires it to messages.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CatalogIndex, encodeFeatures, type Catalog, type EncodedFeatures } from '../catalog';
+import { CatalogIndex, encodeFeatures, type Catalog } from '../catalog';
 import { initBackend } from '../compute';
 import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
-import { rankBaseline, type TasteSignal } from '../ranking/content-baseline';
+import { idfWeighted, rankBaseline, similarityGroupWeights, type FeatureRows, type TasteSignal } from '../ranking/content-baseline';
 import { openStore, type BurrowStore } from '../store';
 import type { ComputeStatus, EngineNotice, EngineProtocol, Recommendation, RecommendResult } from './protocol';
 
 interface Loaded {
   catalog: Catalog;
   index: CatalogIndex;
-  features: EncodedFeatures;
+  /** content features re-weighted for similarity (see idfWeighted) */
+  contentRows: FeatureRows;
   popularity: Float32Array;
   store: BurrowStore;
 }
@@ -40,7 +41,11 @@ export class Engine {
     this.loaded = {
       catalog,
       index,
-      features: encodeFeatures(catalog),
+      contentRows: idfWeighted(
+        encodeFeatures(catalog, {
+          groupWeights: similarityGroupWeights(Object.keys(catalog.facets), Object.keys(catalog.numericFields)),
+        }),
+      ),
       popularity: Float32Array.from(catalog.items, (item) => item.popularity),
       store: await openStore({ name: request.storeName }),
     };
@@ -69,7 +74,7 @@ export class Engine {
     const { events } = await loaded.store.readEvents();
     const states = deriveItemStates(events);
     const { signals, exclude } = tasteFromStates(states, loaded.index);
-    const ranked = rankBaseline(loaded.features, loaded.popularity, signals, { exclude, k, popularityWeight: 0.3 });
+    const ranked = rankBaseline(loaded.contentRows, loaded.popularity, signals, { exclude, k, popularityWeight: 0.3 });
     const items: Recommendation[] = ranked.map(({ item, score, becauseOf }) => ({
       itemId: loaded.index.idAt(item),
       score,
