@@ -1,0 +1,28 @@
+/**
+ * Takes the README's screenshot: builds nothing, serves `dist/` with `vite preview`, likes a few
+ * films on the WebGPU path and captures "For you". Run after `npm run build`: `npm run screenshot`.
+ */
+import { chromium } from '@playwright/test';
+import { preview } from 'vite';
+
+const server = await preview({ preview: { port: 4190, strictPort: true } });
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--headless=new', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking'],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto('http://localhost:4190/?backend=webgpu#browse');
+  await page.getByTestId('backend').getByText('webgpu').waitFor({ timeout: 60_000 });
+  await page.getByLabel('Genre').selectOption('Horror');
+  for (const title of ['Alien', 'The Shining', 'Jaws']) {
+    await page.getByRole('article', { name: title, exact: true }).getByRole('button', { name: 'Like', exact: true }).click();
+  }
+  await page.getByRole('article', { name: 'Saw', exact: true }).getByRole('button', { name: 'Rate 4 stars' }).click();
+  await page.getByRole('link', { name: 'For you' }).click();
+  await page.getByText('Because you liked').first().waitFor();
+  await page.screenshot({ path: process.argv[2] ?? 'docs/screenshot.png' });
+} finally {
+  await browser.close();
+  server.httpServer.close();
+}
