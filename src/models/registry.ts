@@ -5,8 +5,7 @@
 import type { Recommender } from './contract';
 import { ItemKNNModel, PopularityModel } from './baselines';
 // ---- embedding model (src/models/embedding/, another engineer) --------------------------------
-// When src/models/embedding/index.ts exports createEmbeddingModel, import it here and register
-// 'mf' below:  import { createEmbeddingModel } from './embedding';
+import { createEmbeddingModel, type EmbeddingConfig } from './embedding';
 // -----------------------------------------------------------------------------------------------
 
 export interface ModelContext {
@@ -23,8 +22,18 @@ export type ModelFactory = (ctx: ModelContext) => Recommender;
 export const MODEL_REGISTRY: Readonly<Record<string, ModelFactory>> = {
   pop: (ctx) => new PopularityModel(ctx),
   itemknn: (ctx) => new ItemKNNModel(ctx),
-  // ---- embedding model: register here once src/models/embedding exists -----------------------
-  // mf: (ctx) => createEmbeddingModel({ numUsers: ctx.numUsers, numItems: ctx.numItems, features: null, config: ctx.config }),
+  // ---- embedding model -------------------------------------------------------------------------
+  // 'mf' is the embedding model without content features: pure collaborative matrix
+  // factorisation, comparable with the baselines on any dataset. (A features-using entry needs
+  // the catalog's encoded features, which the evaluation readers do not produce.)
+  mf: (ctx) =>
+    createEmbeddingModel({
+      numUsers: ctx.numUsers,
+      numItems: ctx.numItems,
+      features: null,
+      // resolveEmbeddingConfig (inside) checks every field and names a bad one.
+      config: (ctx.config ?? {}) as Partial<EmbeddingConfig>,
+    }),
   // ---------------------------------------------------------------------------------------------
 };
 
