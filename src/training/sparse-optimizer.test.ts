@@ -58,8 +58,8 @@ describe('sparseAdamApply', () => {
     const table = tf.variable(tf.tensor2d(init, [rows, dim]));
     const state = createSparseAdamState(table, { learningRate: 0.1 });
     tf.tidy(() => sparseAdamApply(state, tf.tensor1d([1, 4], 'int32'), tf.ones([2, dim]) as tf.Tensor2D));
-    const t = table.arraySync();
-    const m = state.m.arraySync();
+    const t = table.arraySync() as number[][];
+    const m = state.m.arraySync() as number[][];
     for (const r of [0, 2, 3, 5]) {
       expect(t[r]).toEqual(Array.from(init.slice(r * dim, r * dim + dim)));
       expect(m[r]).toEqual([0, 0, 0, 0]);

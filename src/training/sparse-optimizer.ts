@@ -38,11 +38,16 @@ export interface SparseAdamState {
 export function createSparseAdamState(table: tf.Variable, hyper: Partial<AdamHyper> = {}): SparseAdamState {
   return {
     table,
-    m: tf.variable(tf.zerosLike(table), false),
-    v: tf.variable(tf.zerosLike(table), false),
+    m: zerosVariable(table),
+    v: zerosVariable(table),
     hyper: { ...DEFAULT_ADAM, ...hyper },
     step: 0,
   };
+}
+
+/** A zero Variable shaped like `like`; the tidy frees the initial value (a Variable only shares its data). */
+function zerosVariable(like: tf.Tensor): tf.Variable {
+  return tf.tidy(() => tf.variable(tf.zerosLike(like), false));
 }
 
 /** Frees the moment tables (not the parameter table). */
@@ -73,6 +78,21 @@ function adamRows(
 }
 
 /**
+ * `tensorScatterUpdate(table, rows[:, None], values)` that never mutates its input.
+ *
+ * TF.js 4.22's cpu kernel for TensorScatterUpdate writes INTO the input tensor's buffer, which
+ * other tensors may share (tf.clone, a contiguous tf.slice, or a typed array passed to tf.tensor),
+ * so on cpu the table is first copied into a private buffer. Other backends already copy.
+ * @param table `[rows, dim]`; @param rows `[u]` int32; @param values `[u, dim]`
+ */
+export function scatterRows(table: tf.Tensor, rows: tf.Tensor1D, values: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const base = tf.getBackend() === 'cpu' ? tf.add(table, tf.zeros([], table.dtype)) : table;
+    return tf.tensorScatterUpdate(base, tf.expandDims(rows, 1), values);
+  });
+}
+
+/**
  * Applies one Adam step to the given rows only.
  *
  * @param rows `[u]` int32, DISTINCT row indices (duplicates must already be summed into `grads`)
@@ -82,7 +102,6 @@ export function sparseAdamApply(state: SparseAdamState, rows: tf.Tensor1D, grads
   state.step += 1;
   const t = state.step;
   tf.tidy(() => {
-    const idx = tf.expandDims(rows, 1);
     const out = adamRows(
       state.hyper,
       t,
@@ -93,9 +112,9 @@ export function sparseAdamApply(state: SparseAdamState, rows: tf.Tensor1D, grads
     );
     // tensorScatterUpdate copies the table once (TF.js tensors are immutable) but does no
     // arithmetic on untouched rows; a fused in-place kernel can drop even that copy.
-    state.table.assign(tf.tensorScatterUpdate(state.table, idx, out.p));
-    state.m.assign(tf.tensorScatterUpdate(state.m, idx, out.m));
-    state.v.assign(tf.tensorScatterUpdate(state.v, idx, out.v));
+    state.table.assign(scatterRows(state.table, rows, out.p));
+    state.m.assign(scatterRows(state.m, rows, out.m));
+    state.v.assign(scatterRows(state.v, rows, out.v));
   });
 }
 
@@ -111,8 +130,8 @@ export interface DenseAdamState {
 export function createDenseAdamState(param: tf.Variable, hyper: Partial<AdamHyper> = {}): DenseAdamState {
   return {
     param,
-    m: tf.variable(tf.zerosLike(param), false),
-    v: tf.variable(tf.zerosLike(param), false),
+    m: zerosVariable(param),
+    v: zerosVariable(param),
     hyper: { ...DEFAULT_ADAM, ...hyper },
     step: 0,
   };

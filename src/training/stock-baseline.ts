@@ -27,9 +27,11 @@ export interface BprBatch {
 
 export function createStockMF(args: { numUsers: number; numItems: number; dim: number; lr?: number; seed?: number }): StockMF {
   const rng = new Rng(args.seed ?? 1);
-  const users = tf.variable(tf.tensor2d(randomNormalArray(args.numUsers * args.dim, 0.1, rng), [args.numUsers, args.dim]));
-  const items = tf.variable(tf.tensor2d(randomNormalArray(args.numItems * args.dim, 0.1, rng), [args.numItems, args.dim]));
-  const itemBias = tf.variable(tf.zeros([args.numItems]));
+  const [users, items, itemBias] = tf.tidy(() => [
+    tf.variable(tf.tensor2d(randomNormalArray(args.numUsers * args.dim, 0.1, rng), [args.numUsers, args.dim])),
+    tf.variable(tf.tensor2d(randomNormalArray(args.numItems * args.dim, 0.1, rng), [args.numItems, args.dim])),
+    tf.variable(tf.zeros([args.numItems])),
+  ]) as [tf.Variable, tf.Variable, tf.Variable];
   const optimizer = tf.train.adam(args.lr ?? 0.01);
   return {
     users,

@@ -33,7 +33,8 @@ export interface EmbeddingConfig {
   loss: 'bpr' | 'sampled-softmax';
   /**
    * probability that the first negative slot of an example is one of the user's explicit negatives
-   * (weight < 0 events), when the user has any: disliked items are pushed below their positives.
+   * (weight < 0 events), when the user has any: disliked items are pushed below their positives
+   * (in sampled softmax a hard negative counts like a uniform sample, i.e. like N/negatives items).
    */
   hardNegativeRate: number;
   /** positive examples per optimisation step */

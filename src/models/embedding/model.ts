@@ -3,6 +3,7 @@ import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } fr
 import { gatherRows } from '../layers/gather-rows';
 import { Rng, randomNormalArray } from '../../training/rng';
 import { runTraining } from '../../training/loop';
+import { scatterRows } from '../../training/sparse-optimizer';
 import { configHash, hashStrings, resolveEmbeddingConfig, type EmbeddingConfig } from './config';
 import { prepareData, validateInteractions } from './data';
 import { EmbeddingTrainTask } from './train-task';
@@ -117,9 +118,9 @@ export class EmbeddingModel implements Recommender {
     const { dim, featureDim, contentHidden, initStd, seed } = this.config;
     const rng = new Rng(seed);
     // Init on the CPU with our seeded RNG: identical weights on every backend.
-    this.userTable = tf.variable(tf.tensor2d(randomNormalArray(numUsers * dim, initStd, rng), [numUsers, dim]), false);
-    this.residual = tf.variable(tf.zeros([numItems, dim]), false);
-    this.itemBias = tf.variable(tf.zeros([numItems, 1]), false);
+    this.userTable = owned(tf.tensor2d(randomNormalArray(numUsers * dim, initStd, rng), [numUsers, dim]), false);
+    this.residual = owned(tf.zeros([numItems, dim]), false);
+    this.itemBias = owned(tf.zeros([numItems, 1]), false);
 
     const f = args.features ?? null;
     if (f) {
@@ -149,14 +150,14 @@ export class EmbeddingModel implements Recommender {
       const glorot = (fanIn: number, fanOut: number) => Math.sqrt(2 / (fanIn + fanOut));
       const hiddenIn = contentHidden > 0 ? contentHidden : featureDim;
       this.content = {
-        featureEmbedding: tf.variable(tf.tensor2d(randomNormalArray(V * featureDim, 1 / Math.sqrt(featureDim), rng), [V, featureDim]), false),
+        featureEmbedding: owned(tf.tensor2d(randomNormalArray(V * featureDim, 1 / Math.sqrt(featureDim), rng), [V, featureDim]), false),
         hiddenKernel:
           contentHidden > 0
-            ? tf.variable(tf.tensor2d(randomNormalArray(featureDim * contentHidden, glorot(featureDim, contentHidden), rng), [featureDim, contentHidden]), false)
+            ? owned(tf.tensor2d(randomNormalArray(featureDim * contentHidden, glorot(featureDim, contentHidden), rng), [featureDim, contentHidden]), false)
             : null,
-        hiddenBias: contentHidden > 0 ? tf.variable(tf.zeros([contentHidden]), false) : null,
-        outKernel: tf.variable(tf.tensor2d(randomNormalArray(hiddenIn * dim, glorot(hiddenIn, dim), rng), [hiddenIn, dim]), false),
-        outBias: tf.variable(tf.zeros([dim]), false),
+        hiddenBias: contentHidden > 0 ? owned(tf.zeros([contentHidden]), false) : null,
+        outKernel: owned(tf.tensor2d(randomNormalArray(hiddenIn * dim, glorot(hiddenIn, dim), rng), [hiddenIn, dim]), false),
+        outBias: owned(tf.zeros([dim]), false),
       };
     } else {
       this.featureIds = null;
@@ -321,7 +322,7 @@ export class EmbeddingModel implements Recommender {
     const u = this.foldInVector(items, weights, steps, start);
     start.dispose();
     tf.tidy(() => {
-      this.userTable.assign(tf.tensorScatterUpdate(this.userTable, tf.tensor2d([[user]], [1, 1], 'int32'), tf.reshape(u, [1, this.config.dim])));
+      this.userTable.assign(scatterRows(this.userTable, tf.tensor1d([user], 'int32'), tf.reshape(u, [1, this.config.dim])));
     });
     u.dispose();
   }
@@ -418,6 +419,7 @@ export class EmbeddingModel implements Recommender {
       }
       return u as tf.Tensor1D;
     });
+    init.dispose();
     return out;
   }
 
@@ -467,7 +469,9 @@ export class EmbeddingModel implements Recommender {
       if (!(t.data instanceof ArrayBuffer) || t.data.byteLength !== size * 4) {
         throw new Error(`importWeights: ${name} carries ${t.data?.byteLength ?? 0} bytes, expected ${size * 4}`);
       }
-      const arr = new Float32Array(t.data);
+      // a private copy: tensors may alias their source array, and training must not write into
+      // the caller's buffer
+      const arr = new Float32Array(t.data.slice(0));
       for (let i = 0; i < arr.length; i++) {
         if (!Number.isFinite(arr[i]!)) throw new Error(`importWeights: ${name} contains a non-finite value at ${i}`);
       }
@@ -515,6 +519,13 @@ export class EmbeddingModel implements Recommender {
       throw new Error(`user ${user} out of range [0, ${this.numUsers})`);
     }
   }
+}
+
+/** A Variable taking over a freshly built initial value (the Variable shares its data, so the value is freed). */
+function owned(init: tf.Tensor, trainable: boolean): tf.Variable {
+  const v = tf.variable(init, trainable);
+  init.dispose();
+  return v;
 }
 
 export function createEmbeddingModel(args: CreateEmbeddingModelArgs): EmbeddingModel {

@@ -35,6 +35,8 @@ export interface EmbeddingBatch {
   exampleWeight: Float32Array;
   /** [B*(1+k)] logQ correction subtracted from each logit (sampled-softmax only) */
   logitCorrection: Float32Array | null;
+  /** [B*(1+k)] 1 on slots holding an explicit negative; null when the batch has none */
+  hardMask: Float32Array | null;
 }
 
 interface ValChunk {
@@ -128,6 +130,7 @@ export class EmbeddingTrainTask implements TrainTask {
     const exampleWeight = new Float32Array(B);
     const corr = softmax ? new Float32Array(B * S) : null;
     const uniformCorr = Math.log(k / N);
+    let hardMask: Float32Array | null = null;
     const pos = d.userPositives;
     const negs = d.userNegatives;
     for (let b = 0; b < B; b++) {
@@ -140,8 +143,12 @@ export class EmbeddingTrainTask implements TrainTask {
       const negCount = negs.ptr[u + 1]! - negStart;
       for (let j = 1; j < S; j++) {
         if (j === 1 && negCount > 0 && this.rng.next() < c.hardNegativeRate) {
-          // an explicit dislike: a hard negative standing for itself (no logQ correction)
+          // An explicit dislike as a hard negative. It gets the correction of a UNIFORM sample
+          // (it weighs like N/k unobserved items in the partition): with no correction at all
+          // an unbiased estimate would push it no harder than any single unobserved item.
           items[b * S + j] = negs.items[negStart + this.rng.int(negCount)]!;
+          if (corr) corr[b * S + j] = uniformCorr;
+          (hardMask ??= new Float32Array(B * S))[b * S + j] = 1;
           continue;
         }
         let cand = 0;
@@ -183,6 +190,7 @@ export class EmbeddingTrainTask implements TrainTask {
       featureWeights,
       exampleWeight,
       logitCorrection: corr,
+      hardMask,
     };
   }
 
@@ -206,6 +214,7 @@ export class EmbeddingTrainTask implements TrainTask {
       const iInv = tf.tensor1d(batch.itemInverse, 'int32');
       const w = tf.tensor1d(batch.exampleWeight);
       const corr = batch.logitCorrection ? tf.tensor2d(batch.logitCorrection, [B, S]) : null;
+      const hard = batch.hardMask && c.loss === 'sampled-softmax' ? tf.tensor2d(batch.hardMask, [B, S]) : null;
       const hasContent = m.content !== null && batch.featureUnique !== null;
       const fIdx = hasContent ? tf.tensor1d(batch.featureUnique!, 'int32') : null;
       const fInv = hasContent ? tf.tensor1d(batch.featureInverse!, 'int32') : null;
@@ -237,6 +246,12 @@ export class EmbeddingTrainTask implements TrainTask {
         } else {
           const logits = corr ? tf.sub(scores, corr) : scores;
           perExample = tf.sub(tf.logSumExp(logits, 1), tf.reshape(tf.slice(logits, [0, 0], [B, 1]), [B]));
+          if (hard) {
+            // Explicit dislikes also get a pairwise (BPR) push below the positive: inside the
+            // partition alone their gradient fades once the positive dominates the softmax.
+            const pair = tf.softplus(tf.sub(scores, tf.slice(scores, [0, 0], [B, 1])));
+            perExample = tf.add(perExample, tf.sum(tf.mul(pair, hard), 1));
+          }
         }
         const data = tf.div(tf.sum(tf.mul(perExample, w)), B);
         // L2 on the touched rows (once per distinct row, scaled like the data term): rows seen

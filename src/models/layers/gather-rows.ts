@@ -18,8 +18,14 @@ export function gatherRows(table: tf.Tensor2D, indices: tf.Tensor1D): tf.Tensor2
   // gradient for every input, and an int32 index tensor has none.
   const f = tf.customGrad((...args) => {
     const t = args[0] as tf.Tensor2D;
+    const save = args[1] as tf.GradSaveFunc;
+    // saved so the backward pass still has them when the caller created `indices` inside the
+    // taped function (its tidy would otherwise dispose them before backprop)
+    save([indices]);
+    const shape = t.shape;
     const value = tf.gather(t, indices) as tf.Tensor2D;
-    const gradFunc = (dy: tf.Tensor2D) => tf.scatterND(tf.expandDims(indices, 1), dy, t.shape);
+    const gradFunc = (dy: tf.Tensor2D, saved: tf.Tensor[]) =>
+      tf.scatterND(tf.expandDims(saved[0]!, 1), dy, shape);
     return { value, gradFunc };
   });
   return f(table) as tf.Tensor2D;

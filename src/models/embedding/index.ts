@@ -1,0 +1,6 @@
+export { createEmbeddingModel, EmbeddingModel, WEIGHT_NAMES } from './model';
+export type { CreateEmbeddingModelArgs, EncodedFeatures, ImportOptions, SerializedTensor, SerializedWeights, ContentParams } from './model';
+export { configHash, DEFAULT_EMBEDDING_CONFIG, resolveEmbeddingConfig } from './config';
+export type { EmbeddingConfig } from './config';
+export { EmbeddingTrainTask } from './train-task';
+export type { EmbeddingBatch } from './train-task';

@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { createEmbeddingModel } from '../models/embedding';
+import { mfBenchmarkProblem } from './mf-benchmark';
+
+// The wasm backend has no UnsortedSegmentSum (tf.gather's gradient): the whole fast path
+// (gatherRows' scatterND gradient, sparse Adam's tensorScatterUpdate) must run there anyway.
+beforeAll(async () => {
+  await tf.setBackend('wasm');
+});
+
+describe('wasm backend', () => {
+  it('fits (content tower, validation), folds in and scores', async () => {
+    const p = mfBenchmarkProblem({ numUsers: 200, numItems: 120, dim: 16, batchSize: 128, seed: 1 });
+    const ids = Int32Array.from({ length: 120 * 2 }, (_, i) => 1 + (i % 7));
+    const model = createEmbeddingModel({
+      numUsers: 200,
+      numItems: 120,
+      features: { vocabulary: Array.from({ length: 8 }, (_, k) => `f${k}`), numItems: 120, maxFeatures: 2, ids, weights: new Float32Array(240).fill(1) },
+      config: { dim: 16, maxEpochs: 3, batchSize: 128 },
+    });
+    const before = tf.memory().numTensors;
+    const summary = await model.fit(p.interactions);
+    expect(summary.steps).toBeGreaterThan(0);
+    expect(Number.isFinite(summary.finalLoss)).toBe(true);
+    const t0 = performance.now();
+    await model.foldIn(3, Int32Array.from([1, 2, 5]), Float32Array.from([1, 1, -1]));
+    const scores = await model.scoreAll({ user: 3, history: new Int32Array() });
+    console.log(`wasm: ${summary.steps} steps in ${summary.seconds.toFixed(2)} s; foldIn+scoreAll ${(performance.now() - t0).toFixed(1)} ms`);
+    expect(scores.length).toBe(120);
+    expect(scores.every(Number.isFinite)).toBe(true);
+    expect(tf.memory().numTensors).toBe(before + 2); // the cached item matrix + biases
+    model.dispose();
+  });
+});
