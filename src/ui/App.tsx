@@ -5,6 +5,7 @@ import { ComputeStatus } from './ComputeStatus';
 import { DataPanel } from './DataPanel';
 import { History } from './History';
 import { ItemDetail } from './ItemDetail';
+import { ModelPanel } from './ModelPanel';
 import { Notices } from './Notices';
 import { Recommendations } from './Recommendations';
 import type { BurrowSession } from './session';
@@ -85,7 +86,12 @@ function Shell() {
         )}
         {phase === 'ready' && catalog && (
           <>
-            {view === 'for-you' && <Recommendations onOpen={open} />}
+            {view === 'for-you' && (
+              <>
+                <Recommendations onOpen={open} />
+                <ModelPanel />
+              </>
+            )}
             {view === 'browse' && <Browse catalog={catalog} onOpen={open} />}
             {view === 'history' && <History onOpen={open} />}
             {view === 'data' && <DataPanel />}

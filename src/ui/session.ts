@@ -7,7 +7,7 @@ import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
 import { deriveItemStates, type ItemState } from '../models/event-signals';
 import { openStore, StoreError, type BurrowStore, type NewEvent, type StoredEvent } from '../store';
 import type { EngineClient } from '../worker/client';
-import type { BackendPreference, ComputeStatus, RecommendResult } from '../worker/protocol';
+import type { BackendPreference, ComputeStatus, ModelStatus, RecommendResult, TrainingProgressNotice } from '../worker/protocol';
 
 export type Phase = 'loading' | 'ready' | 'failed';
 
@@ -39,6 +39,9 @@ export interface SessionState {
   recommending: boolean;
   storage: StorageInfo;
   notices: Notice[];
+  model: ModelStatus | null;
+  /** live progress of the training run in flight */
+  training: TrainingProgressNotice | null;
 }
 
 export interface SessionOptions {
@@ -49,6 +52,8 @@ export interface SessionOptions {
 }
 
 const RECOMMENDATION_COUNT = 12;
+/** New events since the last training that start a background fine-tune on their own. */
+export const AUTO_TRAIN_AFTER = 5;
 
 function sessionId(): string {
   const key = 'burrow-session';
@@ -74,6 +79,8 @@ export class BurrowSession {
     recommending: false,
     storage: {},
     notices: [],
+    model: null,
+    training: null,
   };
   private readonly listeners = new Set<() => void>();
   private store: BurrowStore | null = null;
@@ -135,8 +142,22 @@ export class BurrowSession {
     try {
       this.engine = this.options.createEngine();
       this.engine.onNotice((notice) => {
-        if (notice.kind === 'compute') this.update({ compute: notice.status });
-        else this.notify('error', `${notice.name}: ${notice.message}`);
+        switch (notice.kind) {
+          case 'compute':
+            this.update({ compute: notice.status });
+            this.notify('error', notice.status.reason);
+            break;
+          case 'model':
+            this.update({ model: notice.status, ...(notice.status.state !== 'training' ? { training: null } : {}) });
+            if (notice.message) this.notify('error', notice.message);
+            if (notice.status.state === 'ready') void this.refreshRecommendations();
+            break;
+          case 'training':
+            this.update({ training: notice.progress });
+            break;
+          case 'error':
+            this.notify('error', `${notice.name}: ${notice.message}`);
+        }
       });
       const compute = await this.engine.call('init', {
         catalog,
@@ -144,6 +165,7 @@ export class BurrowSession {
         storeName: this.options.storeName,
       });
       this.update({ compute, computeError: null });
+      this.update({ model: await this.engine.call('modelStatus', null) });
       await this.refreshRecommendations();
     } catch (error) {
       this.update({ computeError: describe(error) });
@@ -188,7 +210,32 @@ export class BurrowSession {
     }
     await this.reloadEvents();
     if (kind !== 'view') void this.refreshRecommendations();
+    this.maybeAutoTrain();
     return true;
+  }
+
+  /** Fine-tunes the personal model in the worker; progress arrives as notices. */
+  async train(trigger: 'manual' | 'auto' = 'manual'): Promise<void> {
+    if (!this.engine || !this.state.compute) return;
+    try {
+      const model = await this.engine.call('train', { trigger });
+      this.update({ model, training: null });
+      if (model.lastRunCancelled) this.notify('info', 'Training was cancelled; the best weights found so far are kept.');
+    } catch (error) {
+      this.update({ training: null });
+      this.notify('error', `Training did not run: ${describe(error)}`);
+    }
+  }
+
+  async cancelTraining(): Promise<void> {
+    await this.engine?.call('cancelTraining', null);
+  }
+
+  private maybeAutoTrain(): void {
+    const { model, events } = this.state;
+    if (!model || model.state === 'training') return;
+    const hasPositive = [...this.state.itemStates.values()].some((s) => s.reaction === 'like' || (s.rating ?? 0) >= 4);
+    if (hasPositive && events.length - model.trainedOnEvents >= AUTO_TRAIN_AFTER) void this.train('auto');
   }
 
   async refreshStorage(): Promise<void> {
@@ -233,6 +280,7 @@ export class BurrowSession {
 
   async deleteAll(): Promise<void> {
     if (!this.store) return;
+    await this.engine?.call('forgetModel', null).catch(() => undefined);
     await this.store.clearAll();
     await this.reloadEvents();
     this.notify('info', 'All your data was deleted from this browser.');

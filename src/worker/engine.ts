@@ -6,9 +6,25 @@ import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, encodeFeatures, type Catalog } from '../catalog';
 import { initBackend } from '../compute';
 import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
-import { idfWeighted, rankBaseline, similarityGroupWeights, type FeatureRows, type TasteSignal } from '../ranking/content-baseline';
+import {
+  idfWeighted,
+  rankBaseline,
+  similarityGroupWeights,
+  strongestLikedNeighbour,
+  topIndices,
+  type FeatureRows,
+  type TasteSignal,
+} from '../ranking/content-baseline';
 import { openStore, type BurrowStore } from '../store';
-import type { ComputeStatus, EngineNotice, EngineProtocol, Recommendation, RecommendResult } from './protocol';
+import { PersonalModel, type ModelInfo, type PersonalSignal } from './personal-model';
+import type {
+  ComputeStatus,
+  EngineNotice,
+  EngineProtocol,
+  ModelStatus,
+  Recommendation,
+  RecommendResult,
+} from './protocol';
 
 interface Loaded {
   catalog: Catalog;
@@ -17,6 +33,7 @@ interface Loaded {
   contentRows: FeatureRows;
   popularity: Float32Array;
   store: BurrowStore;
+  personal: PersonalModel;
 }
 
 export class Engine {
@@ -37,19 +54,32 @@ export class Engine {
       attempts: info.attempts,
     };
     const { catalog } = request;
-    const index = new CatalogIndex(catalog);
+    const store = await openStore({ name: request.storeName });
+    // The same taste-oriented weighting of feature groups feeds the model's content tower and the
+    // baseline: with a handful of likes, what an item *is* should outweigh how famous it is.
+    const features = encodeFeatures(catalog, {
+      groupWeights: similarityGroupWeights(Object.keys(catalog.facets), Object.keys(catalog.numericFields)),
+    });
     this.loaded = {
       catalog,
-      index,
-      contentRows: idfWeighted(
-        encodeFeatures(catalog, {
-          groupWeights: similarityGroupWeights(Object.keys(catalog.facets), Object.keys(catalog.numericFields)),
-        }),
-      ),
+      index: new CatalogIndex(catalog),
+      contentRows: idfWeighted(features),
       popularity: Float32Array.from(catalog.items, (item) => item.popularity),
-      store: await openStore({ name: request.storeName }),
+      store,
+      personal: new PersonalModel(store, catalog.id, features),
     };
+    void this.restoreModel();
     return this.compute;
+  }
+
+  private async restoreModel(): Promise<void> {
+    const { personal } = this.requireLoaded();
+    try {
+      const { discarded } = await personal.restore();
+      this.notify({ kind: 'model', status: this.modelStatus(), ...(discarded ? { message: discarded } : {}) });
+    } catch (error) {
+      this.notify({ kind: 'error', name: 'ModelError', message: `The stored model could not be read: ${(error as Error).message}` });
+    }
   }
 
   /** The GPU went away (driver reset, tab in background too long): fall down the chain and say so. */
@@ -62,25 +92,95 @@ export class Engine {
       attempts: info.attempts,
     };
     this.notify({ kind: 'compute', status: this.compute });
+    // Weights lived on the lost device: reload the stored model on the new backend.
+    await this.restoreModel();
   }
 
   backendName(): string {
     return tf.getBackend();
   }
 
+  modelStatus(): ModelStatus {
+    const { personal } = this.requireLoaded();
+    return statusOf(personal.trained, personal.training);
+  }
+
   async recommend({ k }: { k: number }): Promise<RecommendResult> {
     const loaded = this.requireLoaded();
     const started = performance.now();
-    const { events } = await loaded.store.readEvents();
-    const states = deriveItemStates(events);
-    const { signals, exclude } = tasteFromStates(states, loaded.index);
-    const ranked = rankBaseline(loaded.contentRows, loaded.popularity, signals, { exclude, k, popularityWeight: 0.3 });
+    const { states, signals, exclude } = await this.readTaste();
+    const liked = signals.filter((s) => s.strength > 0).map((s) => s.item);
+    const modelScores = loaded.personal.trained ? await loaded.personal.scores(signals) : null;
+
+    let ranked: { item: number; score: number; becauseOf: number | null }[];
+    if (modelScores) {
+      for (const item of exclude) modelScores[item] = -Infinity;
+      ranked = topIndices(modelScores, k).map((item) => ({
+        item,
+        score: modelScores[item]!,
+        becauseOf:
+          loaded.personal.nearestLiked(item, liked) ?? strongestLikedNeighbour(loaded.contentRows, item, liked),
+      }));
+    } else {
+      ranked = rankBaseline(loaded.contentRows, loaded.popularity, signals, { exclude, k, popularityWeight: 0.3 });
+    }
     const items: Recommendation[] = ranked.map(({ item, score, becauseOf }) => ({
       itemId: loaded.index.idAt(item),
       score,
       reason: explain(loaded, becauseOf, states, signals.length > 0),
     }));
-    return { items, source: 'baseline', computedAt: Date.now(), millis: performance.now() - started };
+    return {
+      items,
+      source: modelScores ? 'embedding' : 'baseline',
+      computedAt: Date.now(),
+      millis: performance.now() - started,
+    };
+  }
+
+  async train(): Promise<ModelStatus> {
+    const { personal } = this.requireLoaded();
+    const { signals, eventCount } = await this.readTaste();
+    this.notify({ kind: 'model', status: statusOf(personal.trained, true) });
+    try {
+      await personal.train(signals, eventCount, (progress) =>
+        this.notify({
+          kind: 'training',
+          progress: {
+            epoch: progress.epoch,
+            step: progress.step,
+            totalSteps: progress.totalSteps,
+            lossCurve: progress.lossCurve,
+            ...(progress.loss !== undefined ? { loss: progress.loss } : {}),
+          },
+        }),
+      );
+    } finally {
+      this.notify({ kind: 'model', status: this.modelStatus() });
+    }
+    return this.modelStatus();
+  }
+
+  cancelTraining(): boolean {
+    return this.requireLoaded().personal.cancel();
+  }
+
+  async forgetModel(): Promise<ModelStatus> {
+    await this.requireLoaded().personal.forget();
+    const status = this.modelStatus();
+    this.notify({ kind: 'model', status });
+    return status;
+  }
+
+  private async readTaste(): Promise<{
+    states: Map<string, ItemState>;
+    signals: PersonalSignal[];
+    exclude: Set<number>;
+    eventCount: number;
+  }> {
+    const loaded = this.requireLoaded();
+    const { events } = await loaded.store.readEvents();
+    const states = deriveItemStates(events);
+    return { states, ...tasteFromStates(states, loaded.index), eventCount: events.length };
   }
 
   private requireLoaded(): Loaded {
@@ -89,18 +189,31 @@ export class Engine {
   }
 }
 
+function statusOf(info: ModelInfo | null, training: boolean): ModelStatus {
+  return {
+    state: training ? 'training' : info ? 'ready' : 'none',
+    trainedAt: info?.trainedAt ?? null,
+    trainedOnEvents: info?.trainedOnEvents ?? 0,
+    seconds: info?.seconds ?? null,
+    steps: info?.steps ?? 0,
+    lossCurve: info?.lossCurve ?? [],
+    backend: info?.backend ?? null,
+    lastRunCancelled: info?.cancelled ?? false,
+  };
+}
+
 /** The user's taste signals by item index, and the items never to recommend again. */
 export function tasteFromStates(
   states: Map<string, ItemState>,
   index: CatalogIndex,
-): { signals: TasteSignal[]; exclude: Set<number> } {
-  const signals: TasteSignal[] = [];
+): { signals: (TasteSignal & PersonalSignal)[]; exclude: Set<number> } {
+  const signals: (TasteSignal & PersonalSignal)[] = [];
   const exclude = new Set<number>();
   for (const [itemId, state] of states) {
     const item = index.indexOf(itemId);
     if (item === undefined) continue;
     const strength = signalStrength(state);
-    if (strength !== 0) signals.push({ item, strength });
+    if (strength !== 0) signals.push({ item, strength, ts: state.lastTs });
     if (isJudged(state)) exclude.add(item);
   }
   return { signals, exclude };

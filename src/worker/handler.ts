@@ -9,5 +9,9 @@ export function createEngineHandlers(port: Pick<Port, 'postMessage'>): Handlers<
     init: (request) => engine.init(request),
     recommend: (request) => engine.recommend(request),
     backendName: () => engine.backendName(),
+    train: () => engine.train(),
+    cancelTraining: () => engine.cancelTraining(),
+    modelStatus: () => engine.modelStatus(),
+    forgetModel: () => engine.forgetModel(),
   };
 }

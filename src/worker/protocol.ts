@@ -37,16 +37,46 @@ export interface RecommendResult {
   millis: number;
 }
 
+export interface ModelStatus {
+  state: 'none' | 'training' | 'ready';
+  /** when the stored model was trained, and on how many logged events */
+  trainedAt: number | null;
+  trainedOnEvents: number;
+  /** wall time of the last training run */
+  seconds: number | null;
+  steps: number;
+  lossCurve: number[];
+  /** the backend the last training ran on */
+  backend: string | null;
+  lastRunCancelled: boolean;
+}
+
+export interface TrainingProgressNotice {
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  loss?: number;
+  lossCurve: number[];
+}
+
 export type EngineProtocol = {
   init: {
     request: { catalog: Catalog; backend: BackendPreference; storeName: string };
     response: ComputeStatus;
   };
   recommend: { request: { k: number }; response: RecommendResult };
+  /** fine-tune the personal model on the whole event log (in the background of the UI) */
+  train: { request: { trigger: 'manual' | 'auto' }; response: ModelStatus };
+  cancelTraining: { request: null; response: boolean };
+  modelStatus: { request: null; response: ModelStatus };
+  /** drop the trained model (after "Delete all my data") */
+  forgetModel: { request: null; response: ModelStatus };
   /** the live TF.js backend, straight from tf.getBackend() inside the worker */
   backendName: { request: null; response: string };
 };
 
 export type EngineNotice =
   | { kind: 'compute'; status: ComputeStatus }
+  | { kind: 'model'; status: ModelStatus; message?: string }
+  | { kind: 'training'; progress: TrainingProgressNotice }
   | { kind: 'error'; name: string; message: string };

@@ -41,6 +41,12 @@ export interface EmbeddingConfig {
   batchSize: number;
   /** upper bound on epochs (one epoch = every training positive once) */
   maxEpochs: number;
+  /**
+   * at least this many steps per epoch, re-sampling positives with fresh negatives: one person's
+   * log may hold a handful of positives, and one step per epoch would make validation and
+   * early stopping (not learning) dominate the run
+   */
+  minStepsPerEpoch: number;
   /** epochs without validation improvement before early stopping; 0 = no early stopping */
   patience: number;
   /** K of the validation hit-rate (HR@K on each user's last held-out positive) */
@@ -78,6 +84,7 @@ export const DEFAULT_EMBEDDING_CONFIG: Readonly<EmbeddingConfig> = Object.freeze
   hardNegativeRate: 0.5,
   batchSize: 256,
   maxEpochs: 30,
+  minStepsPerEpoch: 1,
   patience: 3,
   validationK: 10,
   maxValidationUsers: 2000,
@@ -94,7 +101,7 @@ export const DEFAULT_EMBEDDING_CONFIG: Readonly<EmbeddingConfig> = Object.freeze
 export function resolveEmbeddingConfig(partial: Partial<EmbeddingConfig> = {}): EmbeddingConfig {
   const c: EmbeddingConfig = { ...DEFAULT_EMBEDDING_CONFIG, ...partial };
   const positiveInts: (keyof EmbeddingConfig)[] = [
-    'dim', 'featureDim', 'negatives', 'batchSize', 'maxEpochs', 'validationK', 'lossEvery', 'foldInNegatives',
+    'dim', 'featureDim', 'negatives', 'batchSize', 'maxEpochs', 'minStepsPerEpoch', 'validationK', 'lossEvery', 'foldInNegatives',
   ];
   for (const k of positiveInts) {
     const v = c[k];

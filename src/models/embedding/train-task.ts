@@ -86,7 +86,7 @@ export class EmbeddingTrainTask implements TrainTask {
     const n = data.trainUser.length;
     this.order = Int32Array.from({ length: n }, (_, i) => i);
     this.examplesPerStep = Math.min(c.batchSize, n);
-    this.stepsPerEpoch = n === 0 ? 0 : Math.max(1, Math.floor(n / c.batchSize));
+    this.stepsPerEpoch = n === 0 ? 0 : Math.max(1, c.minStepsPerEpoch, Math.floor(n / c.batchSize));
     const slots = c.negatives + 1;
     this.users = new Deduper(model.numUsers, c.batchSize);
     this.items = new Deduper(model.numItems, c.batchSize * slots);

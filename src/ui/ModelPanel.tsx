@@ -1,0 +1,59 @@
+import { LossChart } from './LossChart';
+import { AUTO_TRAIN_AFTER } from './session';
+import { useSession, useSessionState } from './useSession';
+
+/** The personal model: when it was trained, live progress, loss curve, train now / cancel. */
+export function ModelPanel() {
+  const session = useSession();
+  const { model, training, events, compute } = useSessionState();
+  if (!model || !compute) return null;
+  const isTraining = model.state === 'training';
+  const newEvents = Math.max(0, events.length - model.trainedOnEvents);
+  const share = training && training.totalSteps ? training.step / training.totalSteps : 0;
+
+  return (
+    <section className="panel model" aria-labelledby="model-heading">
+      <div className="panel-head">
+        <h2 id="model-heading">Your model</h2>
+        <div className="data-actions tight">
+          {isTraining ? (
+            <button type="button" onClick={() => void session.cancelTraining()}>
+              Cancel training
+            </button>
+          ) : (
+            <button type="button" onClick={() => void session.train('manual')} disabled={events.length === 0}>
+              Train now
+            </button>
+          )}
+        </div>
+      </div>
+      <div className="model-body">
+        <div>
+          <p data-testid="model-status">
+            {isTraining
+              ? 'Training on this device…'
+              : model.trainedAt
+                ? `Model trained at ${new Date(model.trainedAt).toLocaleTimeString()} on ${model.trainedOnEvents} events, in ${model.seconds?.toFixed(1)} s (${model.steps} steps on ${model.backend}).`
+                : 'No model trained yet: recommendations use content similarity and popularity.'}
+          </p>
+          {isTraining && (
+            <progress
+              max={1}
+              value={share}
+              aria-label="Training progress"
+              aria-valuetext={training ? `step ${training.step} of ${training.totalSteps}` : 'starting'}
+            />
+          )}
+          {!isTraining && (
+            <p className="muted small">
+              {newEvents > 0
+                ? `${newEvents} new event(s) since the last training; each one is folded in instantly, and a full fine-tune starts on its own after ${AUTO_TRAIN_AFTER}.`
+                : 'Up to date with your history.'}
+            </p>
+          )}
+        </div>
+        <LossChart values={training?.lossCurve ?? model.lossCurve} label="Training loss over the last run" />
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,287 @@
+/**
+ * The user's own embedding model inside the worker: restore from IndexedDB, fine-tune on the
+ * user's events (one trainer across tabs, via Web Locks), fold in each new event, score the catalog.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { EncodedFeatures } from '../catalog';
+import type { Interactions, TrainingProgress } from '../models/contract';
+import { createEmbeddingModel, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models/embedding';
+import type { BurrowStore, CheckpointRecord } from '../store';
+
+/** One person, so the user table has one row. */
+const USER = 0;
+const CHECKPOINT_KEY = 'embedding/personal';
+const TRAINER_LOCK = 'burrow-trainer';
+
+/**
+ * The personal model trains on a handful to a few thousand events of one user, so epochs are tiny
+ * (often one step): more epochs and a patient early stop replace the large batches of offline MF.
+ */
+export const PERSONAL_CONFIG: Partial<EmbeddingConfig> = {
+  dim: 32,
+  batchSize: 64,
+  minStepsPerEpoch: 5,
+  maxEpochs: 12,
+  patience: 4,
+  negatives: 32,
+  lossEvery: 5,
+  foldInSteps: 15,
+};
+
+export interface ModelInfo {
+  trainedAt: number;
+  /** events in the log when training started */
+  trainedOnEvents: number;
+  seconds: number;
+  steps: number;
+  finalLoss: number | null;
+  lossCurve: number[];
+  backend: string;
+  cancelled: boolean;
+}
+
+export interface PersonalSignal {
+  item: number;
+  strength: number;
+  ts: number;
+}
+
+/** The user's signals as the model contract's columnar log (one user, time order). */
+export function toInteractions(signals: readonly PersonalSignal[], numItems: number): Interactions {
+  const ordered = [...signals].sort((a, b) => a.ts - b.ts);
+  return {
+    numUsers: 1,
+    numItems,
+    user: new Int32Array(ordered.length),
+    item: Int32Array.from(ordered, (s) => s.item),
+    weight: Float32Array.from(ordered, (s) => s.strength),
+    time: Float64Array.from(ordered, (s) => s.ts),
+  };
+}
+
+interface CheckpointMeta {
+  info: ModelInfo;
+  configHash: string;
+  featuresHash: string | null;
+  shapes: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }>;
+}
+
+function toCheckpoint(weights: SerializedWeights, info: ModelInfo, catalogId: string): CheckpointRecord {
+  const meta: CheckpointMeta = {
+    info,
+    configHash: weights.configHash,
+    featuresHash: weights.featuresHash,
+    shapes: Object.fromEntries(Object.entries(weights.tensors).map(([name, t]) => [name, { shape: t.shape, dtype: t.dtype }])),
+  };
+  return {
+    key: CHECKPOINT_KEY,
+    modelName: 'embedding',
+    catalogId,
+    configHash: weights.configHash,
+    createdAt: info.trainedAt,
+    meta,
+    weights: Object.fromEntries(Object.entries(weights.tensors).map(([name, t]) => [name, t.data])),
+  };
+}
+
+function fromCheckpoint(record: CheckpointRecord): { weights: SerializedWeights; info: ModelInfo } {
+  const meta = record.meta as Partial<CheckpointMeta> | null;
+  if (!meta || !meta.info || !meta.shapes || record.weights instanceof ArrayBuffer) {
+    throw new Error('the stored model is in an unknown layout');
+  }
+  const buffers = record.weights;
+  const tensors: SerializedWeights['tensors'] = {};
+  for (const [name, { shape, dtype }] of Object.entries(meta.shapes)) {
+    const data = buffers[name];
+    if (!data) throw new Error(`the stored model lacks ${name}`);
+    tensors[name] = { shape, dtype, data };
+  }
+  return {
+    weights: { format: 'burrow-embedding/1', configHash: record.configHash, featuresHash: meta.featuresHash ?? null, tensors },
+    info: meta.info,
+  };
+}
+
+export class PersonalModel {
+  private model: EmbeddingModel | null = null;
+  private info: ModelInfo | null = null;
+  /** CPU copy of the item embeddings for explanations, refreshed after each training */
+  private itemVectors: Float32Array | null = null;
+  private abort: AbortController | null = null;
+  private foldedSignature = '';
+
+  constructor(
+    private readonly store: BurrowStore,
+    private readonly catalogId: string,
+    private readonly features: EncodedFeatures,
+  ) {}
+
+  get trained(): ModelInfo | null {
+    return this.info;
+  }
+
+  get training(): boolean {
+    return this.abort !== null;
+  }
+
+  private create(): EmbeddingModel {
+    return createEmbeddingModel({ numUsers: 1, numItems: this.features.numItems, features: this.features, config: PERSONAL_CONFIG });
+  }
+
+  /**
+   * Loads the stored model if it matches this catalog and config. A stored model that does not
+   * match or fails to load is deleted and the reason returned, so the UI can say so.
+   */
+  async restore(): Promise<{ restored: boolean; discarded?: string }> {
+    const record = await this.store.loadCheckpoint(CHECKPOINT_KEY);
+    if (!record) return { restored: false };
+    const candidate = this.create();
+    try {
+      if (record.catalogId !== this.catalogId) throw new Error('it was trained on another version of the catalog');
+      if (record.configHash !== candidate.configHash) throw new Error('the model configuration changed since it was trained');
+      const { weights, info } = fromCheckpoint(record);
+      candidate.importWeights(weights, { strict: true });
+      this.replaceModel(candidate);
+      this.info = info;
+      await this.refreshItemVectors();
+      return { restored: true };
+    } catch (error) {
+      candidate.dispose();
+      await this.store.deleteCheckpoint(CHECKPOINT_KEY);
+      return { restored: false, discarded: `Your stored model was discarded (${(error as Error).message}); it will be retrained.` };
+    }
+  }
+
+  /**
+   * Fine-tunes (or first trains) the model on the user's signals. Only one tab trains at a time:
+   * another tab holding the lock makes this fail fast with a message saying so.
+   */
+  async train(
+    signals: readonly PersonalSignal[],
+    eventCount: number,
+    onProgress: (progress: TrainingProgress & { lossCurve: number[] }) => void,
+  ): Promise<ModelInfo> {
+    if (this.abort) throw new Error('Training is already running.');
+    if (!signals.some((s) => s.strength > 0)) throw new Error('Like or rate at least one item before training.');
+    const run = async (): Promise<ModelInfo> => {
+      const abort = new AbortController();
+      this.abort = abort;
+      const model = this.model ?? this.create();
+      const lossCurve: number[] = [];
+      try {
+        const summary = await model.fit(toInteractions(signals, this.features.numItems), {
+          signal: abort.signal,
+          onProgress: (p) => {
+            if (p.loss !== undefined && Number.isFinite(p.loss)) lossCurve.push(p.loss);
+            onProgress({ ...p, lossCurve });
+          },
+        });
+        const info: ModelInfo = {
+          trainedAt: Date.now(),
+          trainedOnEvents: eventCount,
+          seconds: summary.seconds,
+          steps: summary.steps,
+          finalLoss: summary.finalLoss ?? null,
+          lossCurve,
+          backend: tf.getBackend(),
+          cancelled: summary.cancelled ?? false,
+        };
+        if (model !== this.model) this.replaceModel(model);
+        this.info = info;
+        this.foldedSignature = '';
+        await this.refreshItemVectors();
+        await this.store.saveCheckpoint(toCheckpoint(await model.exportWeights(), info, this.catalogId));
+        return info;
+      } catch (error) {
+        if (model !== this.model) model.dispose();
+        throw error;
+      } finally {
+        this.abort = null;
+      }
+    };
+    const locks = (globalThis.navigator as Navigator | undefined)?.locks;
+    if (!locks) return run();
+    return locks.request(TRAINER_LOCK, { ifAvailable: true }, async (lock) => {
+      if (!lock) throw new Error('Another Burrow tab is training right now; try again when it has finished.');
+      return run();
+    });
+  }
+
+  cancel(): boolean {
+    if (!this.abort) return false;
+    this.abort.abort();
+    return true;
+  }
+
+  /**
+   * Scores the catalog for the user's current signals. New signals since the last call are folded
+   * into the user vector first (item side frozen): the fast path that runs after every event.
+   */
+  async scores(signals: readonly PersonalSignal[]): Promise<Float32Array | null> {
+    if (!this.model) return null;
+    const signature = signals.map((s) => `${s.item}:${s.strength}`).join(',');
+    if (signature !== this.foldedSignature && signals.length > 0) {
+      await this.model.foldIn(
+        USER,
+        Int32Array.from(signals, (s) => s.item),
+        Float32Array.from(signals, (s) => s.strength),
+      );
+      this.foldedSignature = signature;
+    }
+    return this.model.scoreAll({ user: USER, history: Int32Array.from(signals, (s) => s.item) });
+  }
+
+  /** The liked item closest to `item` in the model's item space (cosine), for "because you liked". */
+  nearestLiked(item: number, liked: readonly number[]): number | null {
+    const vectors = this.itemVectors;
+    if (!vectors || liked.length === 0) return null;
+    const dim = vectors.length / this.features.numItems;
+    const cosine = (a: number, b: number) => {
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let d = 0; d < dim; d++) {
+        const x = vectors[a * dim + d]!;
+        const y = vectors[b * dim + d]!;
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+      }
+      return na && nb ? dot / Math.sqrt(na * nb) : 0;
+    };
+    let best: number | null = null;
+    let bestSimilarity = 0.1; // below this the "reason" would be noise
+    for (const candidate of liked) {
+      const similarity = cosine(item, candidate);
+      if (similarity > bestSimilarity) {
+        bestSimilarity = similarity;
+        best = candidate;
+      }
+    }
+    return best;
+  }
+
+  async forget(): Promise<void> {
+    this.cancel();
+    this.replaceModel(null);
+    this.info = null;
+    this.itemVectors = null;
+    this.foldedSignature = '';
+    await this.store.deleteCheckpoint(CHECKPOINT_KEY);
+  }
+
+  private async refreshItemVectors(): Promise<void> {
+    if (!this.model) return;
+    const embeddings = this.model.itemEmbeddings();
+    try {
+      this.itemVectors = (await embeddings.data()) as Float32Array;
+    } finally {
+      embeddings.dispose();
+    }
+  }
+
+  private replaceModel(model: EmbeddingModel | null): void {
+    if (this.model && this.model !== model) this.model.dispose();
+    this.model = model;
+  }
+}

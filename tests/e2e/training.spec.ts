@@ -1,0 +1,53 @@
+import { expect, test, type Page } from '@playwright/test';
+import { card, eventCount, goTo, openApp, recommendations, recommendedTitles } from './fixtures';
+
+const HORROR = ['Alien', 'The Shining', 'Jaws', 'Saw'];
+
+async function likeHorror(page: Page): Promise<void> {
+  await goTo(page, 'Browse');
+  await page.getByLabel('Genre').selectOption('Horror');
+  for (const title of HORROR) await card(page, title).getByRole('button', { name: 'Like', exact: true }).click();
+  await expect.poll(() => eventCount(page)).toBe(HORROR.length);
+  await goTo(page, 'For you');
+}
+
+async function horrorShare(page: Page): Promise<number> {
+  const texts = await recommendations(page)
+    .getByRole('article')
+    .evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
+  return texts.filter((t) => t.includes('Horror')).length / texts.length;
+}
+
+test('training on WebGPU moves the liked genre up, and a reload restores the model without retraining', async ({ page }) => {
+  await openApp(page);
+  const before = await horrorShare(page);
+  await likeHorror(page);
+  await page.getByRole('button', { name: 'Train now' }).click();
+  const status = page.getByTestId('model-status');
+  await expect(status).toContainText('Model trained at', { timeout: 150_000 });
+  await expect(status).toContainText('on webgpu');
+  await expect(recommendations(page)).toContainText('Your personal model');
+  const after = await horrorShare(page);
+  expect(after).toBeGreaterThan(before);
+  expect(after).toBeGreaterThanOrEqual(0.5);
+  const trainedText = await status.textContent();
+  const ranked = await recommendedTitles(page);
+
+  await page.reload();
+  await openApp(page);
+  // Same model (same training time), no training run, same ranking.
+  await expect(status).toHaveText(trainedText!);
+  await expect(recommendations(page)).toContainText('Your personal model');
+  expect(await recommendedTitles(page)).toEqual(ranked);
+  await expect(page.getByRole('button', { name: 'Train now' })).toBeEnabled();
+});
+
+test('training shows progress and can be cancelled', async ({ page }) => {
+  await openApp(page);
+  await likeHorror(page);
+  await page.getByRole('button', { name: 'Train now' }).click();
+  await expect(page.getByRole('progressbar', { name: 'Training progress' })).toBeVisible();
+  await page.getByRole('button', { name: 'Cancel training' }).click();
+  await expect(page.getByText('Training was cancelled')).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('button', { name: 'Train now' })).toBeVisible();
+});
