@@ -7,6 +7,7 @@ import { History } from './History';
 import { ItemDetail } from './ItemDetail';
 import { ModelPanel } from './ModelPanel';
 import { Notices } from './Notices';
+import { QualityPanel } from './QualityPanel';
 import { Recommendations } from './Recommendations';
 import type { BurrowSession } from './session';
 import { SessionContext, useSession, useSessionState } from './useSession';
@@ -90,6 +91,7 @@ function Shell() {
               <>
                 <Recommendations onOpen={open} />
                 <ModelPanel />
+                <QualityPanel />
               </>
             )}
             {view === 'browse' && <Browse catalog={catalog} onOpen={open} />}

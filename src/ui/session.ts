@@ -7,7 +7,14 @@ import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
 import { deriveItemStates, type ItemState } from '../models/event-signals';
 import { openStore, StoreError, type BurrowStore, type NewEvent, type StoredEvent } from '../store';
 import type { EngineClient } from '../worker/client';
-import type { BackendPreference, ComputeStatus, ModelStatus, RecommendResult, TrainingProgressNotice } from '../worker/protocol';
+import type {
+  BackendPreference,
+  ComputeStatus,
+  ModelStatus,
+  QualityRecord,
+  RecommendResult,
+  TrainingProgressNotice,
+} from '../worker/protocol';
 
 export type Phase = 'loading' | 'ready' | 'failed';
 
@@ -42,6 +49,8 @@ export interface SessionState {
   model: ModelStatus | null;
   /** live progress of the training run in flight */
   training: TrainingProgressNotice | null;
+  /** on-device evaluations of the user's models, oldest first */
+  quality: QualityRecord[];
 }
 
 export interface SessionOptions {
@@ -81,6 +90,7 @@ export class BurrowSession {
     notices: [],
     model: null,
     training: null,
+    quality: [],
   };
   private readonly listeners = new Set<() => void>();
   private store: BurrowStore | null = null;
@@ -150,7 +160,10 @@ export class BurrowSession {
           case 'model':
             this.update({ model: notice.status, ...(notice.status.state !== 'training' ? { training: null } : {}) });
             if (notice.message) this.notify('error', notice.message);
-            if (notice.status.state === 'ready') void this.refreshRecommendations();
+            if (notice.status.state === 'ready') {
+              void this.refreshRecommendations();
+              void this.refreshQuality();
+            }
             break;
           case 'training':
             this.update({ training: notice.progress });
@@ -227,6 +240,15 @@ export class BurrowSession {
     }
   }
 
+  async refreshQuality(): Promise<void> {
+    if (!this.engine) return;
+    try {
+      this.update({ quality: await this.engine.call('qualityHistory', null) });
+    } catch (error) {
+      this.notify('error', `Model quality could not be read: ${describe(error)}`);
+    }
+  }
+
   async cancelTraining(): Promise<void> {
     await this.engine?.call('cancelTraining', null);
   }
@@ -282,6 +304,7 @@ export class BurrowSession {
     if (!this.store) return;
     await this.engine?.call('forgetModel', null).catch(() => undefined);
     await this.store.clearAll();
+    this.update({ quality: [] });
     await this.reloadEvents();
     this.notify('info', 'All your data was deleted from this browser.');
     void this.refreshStorage();

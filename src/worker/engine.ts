@@ -7,6 +7,7 @@ import { CatalogIndex, encodeFeatures, type Catalog } from '../catalog';
 import { initBackend } from '../compute';
 import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
 import {
+  baselineScores,
   idfWeighted,
   rankBaseline,
   similarityGroupWeights,
@@ -15,6 +16,8 @@ import {
   type FeatureRows,
   type TasteSignal,
 } from '../ranking/content-baseline';
+import { heldOutMetrics, holdOutRecentPositives, type QualityRecord } from '../eval/personal';
+import { reciprocalRankFusion } from '../ranking/fusion';
 import { openStore, type BurrowStore } from '../store';
 import { PersonalModel, type ModelInfo, type PersonalSignal } from './personal-model';
 import type {
@@ -25,6 +28,9 @@ import type {
   Recommendation,
   RecommendResult,
 } from './protocol';
+
+const QUALITY_KEY = 'quality-history';
+const QUALITY_HISTORY = 50;
 
 interface Loaded {
   catalog: Catalog;
@@ -140,9 +146,12 @@ export class Engine {
   async train(): Promise<ModelStatus> {
     const { personal } = this.requireLoaded();
     const { signals, eventCount } = await this.readTaste();
+    // The most recent positives sit out this round so the models can be scored on them; they are
+    // folded into the user vector right after, and the next round trains on them.
+    const { train, heldOut } = holdOutRecentPositives(signals);
     this.notify({ kind: 'model', status: statusOf(personal.trained, true) });
     try {
-      await personal.train(signals, eventCount, (progress) =>
+      const info = await personal.train(train, eventCount, (progress) =>
         this.notify({
           kind: 'training',
           progress: {
@@ -154,10 +163,41 @@ export class Engine {
           },
         }),
       );
+      if (heldOut.length > 0 && !info.cancelled) await this.recordQuality(train, heldOut, eventCount);
     } finally {
       this.notify({ kind: 'model', status: this.modelStatus() });
     }
     return this.modelStatus();
+  }
+
+  /** Scores every ranker on the held-out positives and appends the result to the quality history. */
+  private async recordQuality(train: PersonalSignal[], heldOut: number[], eventCount: number): Promise<void> {
+    const loaded = this.requireLoaded();
+    const heldOutSet = new Set(heldOut);
+    const excluded = train.map((s) => s.item).filter((item) => !heldOutSet.has(item));
+    const none = new Set<number>();
+    const popularity = loaded.popularity;
+    const content = baselineScores(loaded.contentRows, popularity, train, { exclude: none, popularityWeight: 0.3 });
+    const embedding = await loaded.personal.scores(train);
+    const rankers: Record<string, Float32Array> = { popularity, content };
+    if (embedding) {
+      rankers.embedding = embedding;
+      rankers.blend = reciprocalRankFusion([embedding, content]);
+    }
+    const record: QualityRecord = {
+      at: Date.now(),
+      events: eventCount,
+      heldOut: heldOut.length,
+      metrics: Object.fromEntries(
+        Object.entries(rankers).map(([name, scores]) => [name, heldOutMetrics(scores, heldOut, excluded)]),
+      ),
+    };
+    const history = ((await loaded.store.getMeta<QualityRecord[]>(QUALITY_KEY)) ?? []).concat(record).slice(-QUALITY_HISTORY);
+    await loaded.store.setMeta(QUALITY_KEY, history);
+  }
+
+  async qualityHistory(): Promise<QualityRecord[]> {
+    return (await this.requireLoaded().store.getMeta<QualityRecord[]>(QUALITY_KEY)) ?? [];
   }
 
   cancelTraining(): boolean {

@@ -12,6 +12,7 @@ export function createEngineHandlers(port: Pick<Port, 'postMessage'>): Handlers<
     train: () => engine.train(),
     cancelTraining: () => engine.cancelTraining(),
     modelStatus: () => engine.modelStatus(),
+    qualityHistory: () => engine.qualityHistory(),
     forgetModel: () => engine.forgetModel(),
   };
 }

@@ -107,6 +107,8 @@ export class PersonalModel {
   private info: ModelInfo | null = null;
   /** CPU copy of the item embeddings for explanations, refreshed after each training */
   private itemVectors: Float32Array | null = null;
+  /** the user vector as training left it: every fold-in starts here, so rankings are reproducible */
+  private trainedUser: Float32Array | null = null;
   private abort: AbortController | null = null;
   private foldedSignature = '';
 
@@ -221,6 +223,7 @@ export class PersonalModel {
     if (!this.model) return null;
     const signature = signals.map((s) => `${s.item}:${s.strength}`).join(',');
     if (signature !== this.foldedSignature && signals.length > 0) {
+      if (this.trainedUser) this.model.setUserVector(USER, this.trainedUser);
       await this.model.foldIn(
         USER,
         Int32Array.from(signals, (s) => s.item),
@@ -266,12 +269,19 @@ export class PersonalModel {
     this.replaceModel(null);
     this.info = null;
     this.itemVectors = null;
+    this.trainedUser = null;
     this.foldedSignature = '';
     await this.store.deleteCheckpoint(CHECKPOINT_KEY);
   }
 
   private async refreshItemVectors(): Promise<void> {
     if (!this.model) return;
+    const user = this.model.userEmbedding(USER);
+    try {
+      this.trainedUser = (await user.data()) as Float32Array;
+    } finally {
+      user.dispose();
+    }
     const embeddings = this.model.itemEmbeddings();
     try {
       this.itemVectors = (await embeddings.data()) as Float32Array;

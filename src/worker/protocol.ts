@@ -3,6 +3,9 @@
  * types, and every notice the worker pushes. Both sides are checked against this one map.
  */
 import type { Catalog } from '../catalog';
+import type { QualityRecord } from '../eval/personal';
+
+export type { QualityRecord };
 
 export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
 export type BackendPreference = 'auto' | BackendName;
@@ -69,6 +72,8 @@ export type EngineProtocol = {
   train: { request: { trigger: 'manual' | 'auto' }; response: ModelStatus };
   cancelTraining: { request: null; response: boolean };
   modelStatus: { request: null; response: ModelStatus };
+  /** on-device evaluations of the user's models, oldest first */
+  qualityHistory: { request: null; response: QualityRecord[] };
   /** drop the trained model (after "Delete all my data") */
   forgetModel: { request: null; response: ModelStatus };
   /** the live TF.js backend, straight from tf.getBackend() inside the worker */

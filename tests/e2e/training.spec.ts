@@ -30,6 +30,12 @@ test('training on WebGPU moves the liked genre up, and a reload restores the mod
   const after = await horrorShare(page);
   expect(after).toBeGreaterThan(before);
   expect(after).toBeGreaterThanOrEqual(0.5);
+  // On-device quality: the most recent like was held out of this round and every ranker scored on it.
+  const quality = page.getByRole('region', { name: 'Model quality' });
+  await expect(quality.getByRole('row', { name: /Your embedding model/ })).toBeVisible();
+  await expect(quality.getByRole('row', { name: /Popularity/ })).toBeVisible();
+  await expect(quality).toContainText('1 most recent positive(s) held out');
+  await expect(quality.getByRole('img', { name: 'NDCG@10 of each model over training rounds' })).toBeVisible();
   const trainedText = await status.textContent();
   const ranked = await recommendedTitles(page);
 

@@ -104,7 +104,6 @@ export class EmbeddingModel implements Recommender {
   readonly vocabSize: number;
   readonly featuresHash: string | null;
   private itemCache: { emb: tf.Tensor2D; bias: tf.Tensor1D } | null = null;
-  private foldInCalls = 0;
   private disposed = false;
 
   constructor(args: CreateEmbeddingModelArgs) {
@@ -261,6 +260,16 @@ export class EmbeddingModel implements Recommender {
     return tf.tidy(() => tf.reshape(tf.slice(this.userTable, [user, 0], [1, this.config.dim]), [this.config.dim]) as tf.Tensor1D);
   }
 
+  /** Overwrites one user's vector (e.g. to fold in again from the trained state). `vector`: [dim] */
+  setUserVector(user: number, vector: Float32Array): void {
+    this.assertAlive();
+    this.assertUser(user);
+    if (vector.length !== this.config.dim) throw new Error(`setUserVector: expected ${this.config.dim} values, got ${vector.length}`);
+    tf.tidy(() => {
+      this.userTable.assign(scatterRows(this.userTable, tf.tensor1d([user], 'int32'), tf.tensor2d(vector, [1, this.config.dim])));
+    });
+  }
+
   async fit(data: Interactions, options: FitOptions = {}): Promise<FitSummary> {
     this.assertAlive();
     validateInteractions(data, this.numUsers, this.numItems);
@@ -354,8 +363,10 @@ export class EmbeddingModel implements Recommender {
     const init = start ? tf.clone(start) : tf.zeros([dim]);
     if ((pos.length === 0 && neg.length === 0) || steps <= 0) return init as tf.Tensor1D;
 
-    // Sampled negatives (uniform, excluding the user's own items), seeded per call.
-    const rng = new Rng(this.config.seed + 7919 * ++this.foldInCalls);
+    // Sampled negatives (uniform, excluding the user's own items), seeded by the events themselves:
+    // the same history folded in from the same start gives the same vector (and the same ranking)
+    // no matter how many fold-ins ran before, e.g. before and after a reload.
+    const rng = new Rng(this.config.seed + eventsSeed(items, weights));
     const M = Math.min(this.config.foldInNegatives, Math.max(1, N - seen.size));
     const sampled = new Int32Array(M);
     for (let k = 0; k < M; k++) {
@@ -526,6 +537,20 @@ function owned(init: tf.Tensor, trainable: boolean): tf.Variable {
   const v = tf.variable(init, trainable);
   init.dispose();
   return v;
+}
+
+/** A 31-bit FNV-1a hash of the (item, weight) pairs. */
+function eventsSeed(items: Int32Array, weights: Float32Array): number {
+  let h = 0x811c9dc5;
+  const mix = (x: number) => {
+    h ^= x;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  };
+  for (let i = 0; i < items.length; i++) {
+    mix(items[i]!);
+    mix(Math.round(weights[i]! * 1e4));
+  }
+  return h & 0x7fffffff;
 }
 
 export function createEmbeddingModel(args: CreateEmbeddingModelArgs): EmbeddingModel {
