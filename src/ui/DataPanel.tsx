@@ -5,7 +5,7 @@ import { useSession, useSessionState } from './useSession';
 /** What Burrow keeps in this browser, and the user's controls over it. */
 export function DataPanel() {
   const session = useSession();
-  const { events, storage, skippedRecords } = useSessionState();
+  const { events, storage, skippedRecords, compute } = useSessionState();
   const fileInput = useRef<HTMLInputElement>(null);
   const confirmDialog = useRef<HTMLDialogElement>(null);
   const [busy, setBusy] = useState(false);
@@ -107,6 +107,19 @@ export function DataPanel() {
           Delete all my data
         </button>
       </div>
+      {compute && (
+        <details className="compute-details">
+          <summary>Where the models run</summary>
+          <p>{compute.reason}</p>
+          <ul>
+            {compute.attempts.map((a, i) => (
+              <li key={i}>
+                {a.backend}: {a.ok ? 'ok' : `unavailable (${a.error ?? 'unknown reason'})`}
+              </li>
+            ))}
+          </ul>
+        </details>
+      )}
       <dialog ref={confirmDialog} className="confirm" aria-labelledby="confirm-heading">
         <h3 id="confirm-heading">Delete everything?</h3>
         <p>Your whole history and any trained models are removed from this browser. Export first if you want a copy.</p>
