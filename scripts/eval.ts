@@ -17,7 +17,7 @@ import { nodeDatasetFiles } from './eval-lib/node-files';
 
 const USAGE = `usage: npm run eval -- --data <folder> --format ${DATASET_FORMATS.join('|')}
        [--models ${modelNames().join(',')}] [--out report.json] [--max-minutes N]
-       [--backend ${NODE_BACKENDS.join('|')}] [--seed N]`;
+       [--backend ${NODE_BACKENDS.join('|')}] [--seed N] [--mode standard|on-device]`;
 
 class UsageError extends Error {}
 
@@ -29,6 +29,7 @@ interface CliOptions {
   maxMinutes: number | undefined;
   backend: NodeBackend;
   seed: number;
+  mode: 'standard' | 'on-device';
 }
 
 function parseCli(argv: string[]): CliOptions | 'help' {
@@ -44,6 +45,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         'max-minutes': { type: 'string' },
         backend: { type: 'string', default: 'cpu' },
         seed: { type: 'string', default: '42' },
+        mode: { type: 'string', default: 'standard' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -77,6 +79,9 @@ function parseCli(argv: string[]): CliOptions | 'help' {
       throw new UsageError(`--max-minutes must be a positive number, got "${values['max-minutes']}"`);
     }
   }
+  if (values.mode !== 'standard' && values.mode !== 'on-device') {
+    throw new UsageError(`--mode must be standard or on-device, got "${values.mode}"`);
+  }
   const seed = Number(values.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
   return {
@@ -87,6 +92,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
     maxMinutes,
     backend: backend as NodeBackend,
     seed,
+    mode: values.mode,
   };
 }
 
@@ -161,6 +167,7 @@ async function main(): Promise<number> {
         format: options.format,
         models: options.models,
         seed: options.seed,
+        mode: options.mode,
         ...(options.maxMinutes !== undefined ? { maxMinutes: options.maxMinutes } : {}),
       },
       {

@@ -5,11 +5,12 @@
  * DOM-free and Node-free: files, backend set-up, progress and logging come in through `EvalIO`,
  * so the same function backs `npm run eval` (scripts/eval.ts) and a browser page.
  */
-import type { Recommender } from '../models/contract';
+import type { Interactions, Recommender } from '../models/contract';
+import { Rng } from '../training/rng';
 import { MODEL_REGISTRY, TYPED_ARRAY_MODELS, type ModelFactory } from '../models/registry';
 import { METRIC_NAMES, MetricAccumulator, type EvalMetrics } from './metrics';
 import { loadDataset, type Dataset, type DatasetFiles, type DatasetFormat } from './readers';
-import { leaveOneOutSplit, type EvalCase } from './split';
+import { leaveOneOutSplit, type EvalCase, type LeaveOneOutSplit } from './split';
 
 /** Metric the grid search maximises on validation. */
 export const SELECTION_METRIC = 'NDCG@10' as const;
@@ -34,6 +35,17 @@ export interface EvalOptions {
   searchSpaces?: Record<string, Record<string, unknown>[]>;
   /** defaults to MODEL_REGISTRY; tests inject fakes here */
   registry?: Readonly<Record<string, ModelFactory>>;
+  /**
+   * 'standard': the protocol of /work/shared/data/README.md.
+   * 'on-device': as the app runs. Users are split (seeded) into base users and device users; models
+   * train on the base users only, and each device user arrives as a stranger (user index -1, no
+   * trained row) whose own earlier events are replayed through the model's fast path (fold-in of a
+   * fresh user vector for the embedding model, history conditioning for sequence models) before the
+   * held-out item is ranked.
+   */
+  mode?: 'standard' | 'on-device';
+  /** share of users that are device users in 'on-device' mode (default 0.2) */
+  deviceShare?: number;
 }
 
 export type EvalStage = 'load' | 'tune' | 'fit' | 'test';
@@ -76,6 +88,7 @@ export interface EvalProtocol {
   max_minutes: number | null;
   validation_users: number;
   test_users: number;
+  mode: 'standard' | 'on-device';
 }
 
 export interface EvalResult {
@@ -156,7 +169,8 @@ async function evaluate(
   const now = io.now ?? (() => performance.now());
   const { interactions } = dataset;
   const numItems = interactions.numItems;
-  const split = leaveOneOutSplit(interactions);
+  const mode = options.mode ?? 'standard';
+  const split = mode === 'on-device' ? onDeviceSplit(interactions, options.deviceShare ?? 0.2, seed) : leaveOneOutSplit(interactions);
 
   // One controller for the whole run: fits see it as their AbortSignal.
   const budget = new AbortController();
@@ -293,6 +307,7 @@ async function evaluate(
         max_minutes: options.maxMinutes ?? null,
         validation_users: split.validation.length,
         test_users: split.test.length,
+        mode,
       },
       dataset: {
         name: dataset.name,
@@ -303,6 +318,45 @@ async function evaluate(
       results,
     },
     skipped,
+  };
+}
+
+/** Keeps only the events of `users`. */
+export function restrictUsers(data: Interactions, users: ReadonlySet<number>): Interactions {
+  const keep: number[] = [];
+  for (let i = 0; i < data.user.length; i++) if (users.has(data.user[i]!)) keep.push(i);
+  const pick = <T extends Int32Array | Float32Array | Float64Array>(a: T, make: (n: number) => T): T => {
+    const out = make(keep.length);
+    keep.forEach((from, to) => (out[to] = a[from]!));
+    return out;
+  };
+  return {
+    numUsers: data.numUsers,
+    numItems: data.numItems,
+    user: pick(data.user, (n) => new Int32Array(n)),
+    item: pick(data.item, (n) => new Int32Array(n)),
+    weight: pick(data.weight, (n) => new Float32Array(n)),
+    time: pick(data.time, (n) => new Float64Array(n)),
+  };
+}
+
+/**
+ * The leave-one-out split seen from the device: models fit on base users only; validation and
+ * test cases are the device users', as strangers (user -1) carrying their own earlier events.
+ */
+export function onDeviceSplit(data: Interactions, deviceShare: number, seed: number): LeaveOneOutSplit {
+  if (!(deviceShare > 0 && deviceShare < 1)) throw new Error(`device share must be between 0 and 1, got ${deviceShare}`);
+  const split = leaveOneOutSplit(data);
+  const rng = new Rng(seed);
+  const device = new Set<number>();
+  const base = new Set<number>();
+  for (let u = 0; u < data.numUsers; u++) (rng.next() < deviceShare ? device : base).add(u);
+  const stranger = (c: EvalCase): EvalCase => ({ ...c, user: -1 });
+  return {
+    train: restrictUsers(split.train, base),
+    trainWithValidation: restrictUsers(split.trainWithValidation, base),
+    validation: split.validation.filter((c) => device.has(c.user)).map(stranger),
+    test: split.test.filter((c) => device.has(c.user)).map(stranger),
   };
 }
 
