@@ -7,6 +7,9 @@ import { ItemKNNModel, PopularityModel } from './baselines';
 // ---- embedding model (src/models/embedding/, another engineer) --------------------------------
 import { createEmbeddingModel, type EmbeddingConfig } from './embedding';
 // -----------------------------------------------------------------------------------------------
+// ---- sequence models (src/models/sequence/) ----------------------------------------------------
+import { createSequenceModel, type SequenceConfig } from './sequence';
+// -----------------------------------------------------------------------------------------------
 
 export interface ModelContext {
   numUsers: number;
@@ -34,6 +37,13 @@ export const MODEL_REGISTRY: Readonly<Record<string, ModelFactory>> = {
       // resolveEmbeddingConfig (inside) checks every field and names a bad one.
       config: (ctx.config ?? {}) as Partial<EmbeddingConfig>,
     }),
+  // ---------------------------------------------------------------------------------------------
+  // ---- sequence models: next item after the query's history (the user index is not used) ------
+  // resolveSequenceConfig (inside) checks every field and names a bad or unknown one.
+  gru4rec: (ctx) =>
+    createSequenceModel({ kind: 'gru4rec', numItems: ctx.numItems, config: (ctx.config ?? {}) as Partial<SequenceConfig> }),
+  sasrec: (ctx) =>
+    createSequenceModel({ kind: 'sasrec', numItems: ctx.numItems, config: (ctx.config ?? {}) as Partial<SequenceConfig> }),
   // ---------------------------------------------------------------------------------------------
 };
 

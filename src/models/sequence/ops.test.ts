@@ -1,0 +1,54 @@
+import * as tf from '@tensorflow/tfjs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { mm, mmT, softmaxCrossEntropy } from './ops';
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+});
+
+function close(a: tf.Tensor, b: tf.Tensor, tol = 1e-4): void {
+  const x = a.dataSync();
+  const y = b.dataSync();
+  expect(a.shape).toEqual(b.shape);
+  for (let i = 0; i < x.length; i++) expect(Math.abs(x[i]! - y[i]!)).toBeLessThan(tol * (1 + Math.abs(y[i]!)));
+}
+
+describe('sequence ops', () => {
+  it('mm / mmT match tf.matMul in value and gradient (rank 2 and 3)', () => {
+    tf.tidy(() => {
+      for (const [sa, sb] of [[[5, 3], [3, 4]], [[2, 5, 3], [2, 3, 4]]] as const) {
+        const a = tf.randomNormal([...sa], 0, 1, 'float32', 1);
+        const b = tf.randomNormal([...sb], 0, 1, 'float32', 2);
+        const w = tf.randomNormal([...sa.slice(0, -1), sb[sb.length - 1]!], 0, 1, 'float32', 3);
+        const ref = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.sin(tf.matMul(x as tf.Tensor2D, y as tf.Tensor2D)), w)));
+        const got = tf.grads((x: tf.Tensor, y: tf.Tensor) => tf.sum(tf.mul(tf.sin(mm(x as tf.Tensor2D, y as tf.Tensor2D)), w)));
+        close(mm(a as tf.Tensor2D, b as tf.Tensor2D), tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D));
+        const [ra, rb] = ref([a, b]);
+        const [ga, gb] = got([a, b]);
+        close(ga!, ra!);
+        close(gb!, rb!);
+        const bt = sb.length === 2 ? tf.transpose(b) : tf.transpose(b, [0, 2, 1]);
+        close(mmT(a as tf.Tensor2D, bt as tf.Tensor2D), tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D));
+      }
+    });
+  });
+
+  it('softmaxCrossEntropy matches logSumExp - target logit, value and gradients', () => {
+    tf.tidy(() => {
+      const h = tf.randomNormal([6, 4], 0, 1, 'float32', 4) as tf.Tensor2D;
+      const E = tf.randomNormal([9, 4], 0, 1, 'float32', 5) as tf.Tensor2D;
+      const targets = tf.tensor1d([0, 3, 8, 3, 1, 7], 'int32');
+      const wts = tf.tensor1d([1, 0.5, 2, 1, 0.1, 3]);
+      const ref = (x: tf.Tensor, e: tf.Tensor) => {
+        const logits = tf.matMul(x as tf.Tensor2D, e as tf.Tensor2D, false, true);
+        const tl = tf.sum(tf.mul(x, tf.gather(e, targets)), 1);
+        return tf.sub(tf.logSumExp(logits, 1), tl);
+      };
+      close(softmaxCrossEntropy(h, E, targets), ref(h, E));
+      const [rh, rE] = tf.grads((x: tf.Tensor, e: tf.Tensor) => tf.sum(tf.mul(ref(x, e), wts)))([h, E]);
+      const [gh, gE] = tf.grads((x: tf.Tensor, e: tf.Tensor) => tf.sum(tf.mul(softmaxCrossEntropy(x as tf.Tensor2D, e as tf.Tensor2D, targets), wts)))([h, E]);
+      close(gh!, rh!);
+      close(gE!, rE!);
+    });
+  });
+});

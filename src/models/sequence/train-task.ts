@@ -1,0 +1,362 @@
+import * as tf from '@tensorflow/tfjs';
+import type { TrainTask } from '../../training/loop';
+import { AliasSampler, Rng } from '../../training/rng';
+import {
+  createDenseAdamState,
+  createSparseAdamState,
+  denseAdamApply,
+  disposeDenseAdamState,
+  disposeSparseAdamState,
+  sparseAdamApply,
+  type DenseAdamState,
+  type SparseAdamState,
+} from '../../training/sparse-optimizer';
+import { Deduper } from '../../training/unique';
+import { gatherRows } from '../layers/gather-rows';
+import { usesFullSoftmax } from './config';
+import { buildWindows, leftPad, type SequenceData, type UserSequences, type Window } from './data';
+import type { SequenceModel } from './model';
+import { Dropper, encode } from './network';
+import { mmT, softmaxCrossEntropy } from './ops';
+
+/** One training batch, built on the CPU. */
+export interface SequenceBatch {
+  rows: number;
+  /** max window length in the batch (<= maxLen): shorter batches cost less */
+  width: number;
+  /** [rows * width] left-padded input items (0 on padding) and mask (1 = real) */
+  items: Int32Array;
+  mask: Float32Array;
+  /** [P] flat slot (row * width + col) of every input position that has a next item */
+  positions: Int32Array;
+  /** [P] the next item of each of those positions */
+  targets: Int32Array;
+}
+
+/** Optimizer state of one model: the item table (dense or row-sparse Adam) and the dense weights. */
+export interface SequenceOptimizer {
+  table: { dense: DenseAdamState } | { sparse: SparseAdamState };
+  /** in `model.denseNames` order */
+  dense: DenseAdamState[];
+}
+
+export function createSequenceOptimizer(model: SequenceModel, lr: number, sparseTable: boolean): SequenceOptimizer {
+  const hyper = { learningRate: lr, beta2: model.config.beta2, epsilon: 1e-8 };
+  return {
+    table: sparseTable ? { sparse: createSparseAdamState(model.itemEmbedding, hyper) } : { dense: createDenseAdamState(model.itemEmbedding, hyper) },
+    dense: model.denseNames.map((n) => createDenseAdamState(model.variables[n]!, hyper)),
+  };
+}
+
+export function disposeSequenceOptimizer(opt: SequenceOptimizer): void {
+  if ('dense' in opt.table) disposeDenseAdamState(opt.table.dense);
+  else disposeSparseAdamState(opt.table.sparse);
+  opt.dense.forEach(disposeDenseAdamState);
+}
+
+/** Builds a batch from windows over `seqs.items` (inputs [start, end), targets shifted by one). */
+export function windowsToBatch(seqs: UserSequences, windows: readonly Window[]): SequenceBatch {
+  const rows = windows.length;
+  let width = 1;
+  let P = 0;
+  for (const w of windows) {
+    width = Math.max(width, w.end - w.start);
+    P += w.end - w.start;
+  }
+  const { items, mask } = leftPad(windows.map((w) => seqs.items.subarray(w.start, w.end)), width);
+  const positions = new Int32Array(P);
+  const targets = new Int32Array(P);
+  let k = 0;
+  windows.forEach((w, r) => {
+    const n = w.end - w.start;
+    for (let j = 0; j < n; j++) {
+      positions[k] = r * width + width - n + j;
+      targets[k++] = seqs.items[w.start + 1 + j]!;
+    }
+  });
+  return { rows, width, items, mask, positions, targets };
+}
+
+/**
+ * Draws the shared negatives of a sampled-softmax step and the logQ correction of each:
+ * log(K * q(j)), the log of its expected count among the K draws.
+ */
+export class NegativeSampler {
+  private readonly alias: AliasSampler | null;
+  constructor(
+    private readonly numItems: number,
+    readonly count: number,
+    itemCounts: Float32Array | null,
+    alpha: number,
+  ) {
+    if (itemCounts) {
+      const w = new Float64Array(numItems);
+      // +1: every item stays reachable as a negative
+      for (let i = 0; i < numItems; i++) w[i] = Math.pow(itemCounts[i]! + 1, alpha);
+      this.alias = new AliasSampler(w);
+    } else {
+      this.alias = null;
+    }
+  }
+
+  sample(rng: Rng): { items: Int32Array; logQ: Float32Array } {
+    const K = this.count;
+    const items = new Int32Array(K);
+    const logQ = new Float32Array(K);
+    const uniform = Math.log(K / this.numItems);
+    for (let k = 0; k < K; k++) {
+      const j = this.alias ? this.alias.sample(rng) : rng.int(this.numItems);
+      items[k] = j;
+      logQ[k] = this.alias ? Math.log(K * this.alias.prob[j]!) : uniform;
+    }
+    return { items, logQ };
+  }
+}
+
+/**
+ * One optimisation step (shared by fit's TrainTask and fineTune). Builds the loss under a tape,
+ * applies Adam, reads nothing back; returns the loss scalar (caller disposes).
+ *
+ * full softmax: loss = mean over positions of logsumexp(h . E^T) - h . e_target.
+ * sampled: the same over {target} U K shared negatives, negatives' logits minus log(K q(j))
+ * (the importance weight that makes the partition an unbiased estimate), accidental hits
+ * (negative == target) removed.
+ */
+export function trainStep(
+  model: SequenceModel,
+  batch: SequenceBatch,
+  opt: SequenceOptimizer,
+  rng: Rng,
+  sampler: NegativeSampler | null,
+  deduper: Deduper | null,
+): tf.Scalar {
+  const c = model.config;
+  const { rows: B, width: W } = batch;
+  const d = c.dim;
+  const P = batch.targets.length;
+  const drop = new Dropper(c.dropout, new Rng(rng.fork()));
+  const negs = sampler ? sampler.sample(rng) : null;
+  const sparse = 'sparse' in opt.table;
+  if (sparse && (!negs || !deduper)) throw new Error('sampled softmax needs a negative sampler');
+  return tf.tidy(() => {
+    const maskT = tf.tensor2d(batch.mask, [B, W]);
+    const mask3 = tf.reshape(maskT, [B, W, 1]);
+    const posT = tf.tensor1d(batch.positions, 'int32');
+    const names = model.denseNames;
+    const denseVars = names.map((n) => model.variables[n]!);
+    const l2 = c.l2;
+    const regularise = (dense: tf.Tensor[]): tf.Tensor | null => {
+      if (l2 <= 0) return null;
+      let r: tf.Tensor = tf.scalar(0);
+      for (const t of dense) if (t.rank === 2) r = tf.add(r, tf.sum(tf.square(t)));
+      return tf.mul(r, l2);
+    };
+    const hidden = (x: tf.Tensor, dense: tf.Tensor[]): tf.Tensor2D => {
+      const p: Record<string, tf.Tensor> = {};
+      names.forEach((n, i) => (p[n] = dense[i]!));
+      const H = encode(model.kind, p, c, tf.mul(tf.reshape(x, [B, W, d]), mask3) as tf.Tensor3D, maskT, { drop });
+      return gatherRows(tf.reshape(H, [B * W, d]) as tf.Tensor2D, posT); // [P, d]
+    };
+
+    let table: tf.Tensor2D;
+    let f: (...args: tf.Tensor[]) => tf.Scalar;
+    let uniqT: tf.Tensor1D | null = null;
+    if (!sparse) {
+      table = model.itemEmbedding as tf.Tensor as tf.Tensor2D;
+      const itemsT = tf.tensor1d(batch.items, 'int32');
+      const targetsT = tf.tensor1d(batch.targets, 'int32');
+      f = (...args) => {
+        const [E, ...dense] = args as [tf.Tensor2D, ...tf.Tensor[]];
+        const h = hidden(gatherRows(E, itemsT), dense);
+        const loss = tf.div(tf.sum(softmaxCrossEntropy(h, E, targetsT)), P);
+        const reg = regularise(dense);
+        return (reg ? tf.add(loss, reg) : loss) as tf.Scalar;
+      };
+    } else {
+      // Only the rows this step touches: inputs, targets, negatives, each distinct row once.
+      const K = negs!.items.length;
+      const all = new Int32Array(batch.items.length + P + K);
+      all.set(batch.items, 0);
+      all.set(batch.targets, batch.items.length);
+      all.set(negs!.items, batch.items.length + P);
+      const { unique, inverse } = deduper!.run(all);
+      uniqT = tf.tensor1d(unique, 'int32');
+      table = tf.gather(model.itemEmbedding, uniqT) as tf.Tensor2D;
+      const inInv = tf.tensor1d(inverse.subarray(0, batch.items.length), 'int32');
+      const tInv = tf.tensor1d(inverse.subarray(batch.items.length, batch.items.length + P), 'int32');
+      const nInv = tf.tensor1d(inverse.subarray(batch.items.length + P), 'int32');
+      const logQ = tf.tensor1d(negs!.logQ);
+      const hits = tf.mul(
+        tf.cast(tf.equal(tf.expandDims(tf.tensor1d(batch.targets, 'int32'), 1), tf.expandDims(tf.tensor1d(negs!.items, 'int32'), 0)), 'float32'),
+        -1e9,
+      ); // [P, K]
+      f = (...args) => {
+        const [R, ...dense] = args as [tf.Tensor2D, ...tf.Tensor[]];
+        const h = hidden(gatherRows(R, inInv), dense);
+        const tl = tf.sum(tf.mul(h, gatherRows(R, tInv)), 1); // [P]
+        const sn = tf.add(tf.sub(mmT(h, gatherRows(R, nInv)), logQ), hits); // [P, K]
+        const lse = tf.logSumExp(tf.concat([tf.expandDims(tl, 1), sn], 1), 1);
+        const loss = tf.div(tf.sum(tf.sub(lse, tl)), P);
+        const reg = regularise(dense);
+        return (reg ? tf.add(loss, reg) : loss) as tf.Scalar;
+      };
+    }
+    const { value, grads } = tf.valueAndGrads(f)([table, ...denseVars]);
+    if ('dense' in opt.table) denseAdamApply(opt.table.dense, grads[0]!);
+    else sparseAdamApply(opt.table.sparse, uniqT!, grads[0] as tf.Tensor2D);
+    opt.dense.forEach((s, i) => denseAdamApply(s, grads[1 + i]!));
+    return value;
+  });
+}
+
+interface ValChunk {
+  rows: number;
+  width: number;
+  /** [rows, width] int32 left-padded inputs, [rows, width] mask */
+  items: tf.Tensor2D;
+  mask: tf.Tensor2D;
+  /** [rows, 2] (row, target) */
+  targets: tf.Tensor2D;
+  /** [nnz, 2] (row, earlier item) excluded from the ranking, and the -1e9 fill values */
+  excludeIdx: tf.Tensor2D | null;
+  excludeVal: tf.Tensor1D | null;
+}
+
+/**
+ * The sequence models' TrainTask: shuffled windows per epoch, one `trainStep` per batch, and a
+ * validation pass that ranks the held-out last item of each validation user's sequence against
+ * the whole catalog (earlier items excluded, ties pessimistic) with ONE readback.
+ */
+export class SequenceTrainTask implements TrainTask {
+  readonly stepsPerEpoch: number;
+  validate?: () => Promise<number>;
+  private readonly rng: Rng;
+  private readonly windows: Window[];
+  private readonly order: Int32Array;
+  private cursor = 0;
+  private readonly opt: SequenceOptimizer;
+  private readonly sampler: NegativeSampler | null;
+  private readonly deduper: Deduper | null;
+  private valChunks: ValChunk[] | null = null;
+  private best: Map<tf.Variable, tf.Tensor> | null = null;
+
+  constructor(
+    private readonly model: SequenceModel,
+    private readonly data: SequenceData,
+    seed: number,
+  ) {
+    const c = model.config;
+    this.rng = new Rng(seed);
+    this.windows = buildWindows(data.train, c.maxLen, c.maxWindowsPerUser);
+    this.order = Int32Array.from(this.windows, (_, i) => i);
+    this.stepsPerEpoch = Math.ceil(this.windows.length / c.batchSize);
+    const full = usesFullSoftmax(c, model.numItems);
+    this.sampler = full
+      ? null
+      : new NegativeSampler(model.numItems, Math.min(c.negatives, model.numItems), c.sampler === 'popularity' ? data.itemCounts : null, c.popularityAlpha);
+    this.deduper = full ? null : new Deduper(model.numItems);
+    this.opt = createSequenceOptimizer(model, c.lr, !full);
+    if (data.valUser.length > 0) this.validate = () => this.runValidation();
+  }
+
+  startEpoch(): void {
+    this.rng.shuffle(this.order);
+    this.cursor = 0;
+  }
+
+  /** The next batch of shuffled windows (exposed for tests). */
+  nextBatch(): SequenceBatch {
+    const n = this.windows.length;
+    if (n === 0) throw new Error('no training sequences with at least 2 items');
+    if (this.cursor >= n) this.startEpoch();
+    const take = Math.min(this.model.config.batchSize, n - this.cursor);
+    const ws: Window[] = [];
+    for (let i = 0; i < take; i++) ws.push(this.windows[this.order[this.cursor++]!]!);
+    return windowsToBatch(this.data.train, ws);
+  }
+
+  step(): { loss: tf.Scalar; examples: number } {
+    const batch = this.nextBatch();
+    return { loss: trainStep(this.model, batch, this.opt, this.rng, this.sampler, this.deduper), examples: batch.targets.length };
+  }
+
+  private async runValidation(): Promise<number> {
+    const c = this.model.config;
+    if (!this.valChunks) this.valChunks = this.buildValChunks();
+    const K = c.validationK;
+    const ndcg = c.validationMetric === 'ndcg';
+    let total: tf.Tensor = tf.scalar(0);
+    for (const ch of this.valChunks) {
+      const next = tf.tidy(() => {
+        let S = this.model.scoreBatch(ch.items, ch.mask); // [rows, N]
+        if (ch.excludeIdx && ch.excludeVal) S = tf.tensorScatterUpdate(S, ch.excludeIdx, ch.excludeVal);
+        const target = tf.gatherND(S, ch.targets) as tf.Tensor1D;
+        // pessimistic ties: everything scoring >= the target (except itself) ranks before it
+        const rank = tf.sub(tf.sum(tf.cast(tf.greaterEqual(S, tf.expandDims(target, 1)), 'float32'), 1), 1);
+        const hit = tf.cast(tf.less(rank, K), 'float32');
+        const gain = ndcg ? tf.mul(hit, tf.div(Math.LN2, tf.log(tf.add(rank, 2)))) : hit;
+        return tf.add(total, tf.sum(gain));
+      });
+      total.dispose();
+      total = next;
+    }
+    const value = (await total.data())[0]!;
+    total.dispose();
+    return value / this.data.valUser.length;
+  }
+
+  private buildValChunks(): ValChunk[] {
+    const d = this.data;
+    const c = this.model.config;
+    const N = this.model.numItems;
+    const chunk = Math.max(1, Math.min(512, Math.floor(4_000_000 / N)));
+    const out: ValChunk[] = [];
+    for (let s = 0; s < d.valUser.length; s += chunk) {
+      const users = d.valUser.subarray(s, s + chunk);
+      const histories = Array.from(users, (u) => d.train.items.subarray(d.train.ptr[u]!, d.train.ptr[u + 1]!));
+      const width = Math.min(c.maxLen, Math.max(1, ...histories.map((h) => h.length)));
+      const { items, mask } = leftPad(histories, width);
+      const targets = new Int32Array(users.length * 2);
+      const ex: number[] = [];
+      histories.forEach((h, r) => {
+        const target = d.valItem[s + r]!;
+        targets[2 * r] = r;
+        targets[2 * r + 1] = target;
+        for (const it of new Set(h)) if (it !== target) ex.push(r, it);
+      });
+      const nnz = ex.length / 2;
+      out.push({
+        rows: users.length,
+        width,
+        items: tf.tensor2d(items, [users.length, width], 'int32'),
+        mask: tf.tensor2d(mask, [users.length, width]),
+        targets: tf.tensor2d(targets, [users.length, 2], 'int32'),
+        excludeIdx: nnz ? tf.tensor2d(ex, [nnz, 2], 'int32') : null,
+        excludeVal: nnz ? tf.fill([nnz], -1e9) : null,
+      });
+    }
+    return out;
+  }
+
+  saveBest(): void {
+    if (!this.best) this.best = new Map();
+    for (const v of Object.values(this.model.variables)) {
+      this.best.get(v)?.dispose();
+      this.best.set(v, tf.clone(v));
+    }
+  }
+
+  restoreBest(): void {
+    if (!this.best) return;
+    for (const [v, t] of this.best) v.assign(t);
+  }
+
+  /** Frees optimizer moments, validation tensors and the best-weights snapshot. */
+  dispose(): void {
+    disposeSequenceOptimizer(this.opt);
+    for (const ch of this.valChunks ?? []) tf.dispose([ch.items, ch.mask, ch.targets, ...(ch.excludeIdx ? [ch.excludeIdx] : []), ...(ch.excludeVal ? [ch.excludeVal] : [])]);
+    this.valChunks = null;
+    for (const t of this.best?.values() ?? []) t.dispose();
+    this.best = null;
+  }
+}
