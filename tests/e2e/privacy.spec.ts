@@ -1,7 +1,7 @@
 import { expect, test, type Request } from '@playwright/test';
 import { card, eventCount, goTo, openApp, recommendedTitles, search } from './fixtures';
 
-const STATIC_ASSET = /\.(html|js|mjs|css|json|wasm|svg|png|ico|woff2?|md)$/;
+const STATIC_ASSET = /\.(html|js|mjs|css|json|wasm|svg|png|ico|woff2?|md|burrowpack)$/;
 
 test('every request during a whole session is a same-origin GET for a static asset', async ({ page, context, baseURL }) => {
   const requests: Request[] = [];
