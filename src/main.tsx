@@ -21,6 +21,7 @@ function readOptions(): { backend: BackendPreference; storeName: string } {
 const session = new BurrowSession({
   ...readOptions(),
   catalogUrl: `${import.meta.env.BASE_URL}catalog/default.json`,
+  defaultPackUrl: `${import.meta.env.BASE_URL}packs/default.burrowpack`,
   createEngine: startEngineWorker,
 });
 // Scripts and tests may drive the app through the same session the UI uses.

@@ -7,7 +7,9 @@ import { History } from './History';
 import { ItemDetail } from './ItemDetail';
 import { ModelPanel } from './ModelPanel';
 import { Notices } from './Notices';
+import { PackPanel } from './PackPanel';
 import { QualityPanel } from './QualityPanel';
+import { UpNext } from './UpNext';
 import { Recommendations } from './Recommendations';
 import type { BurrowSession } from './session';
 import { SessionContext, useSession, useSessionState } from './useSession';
@@ -89,6 +91,7 @@ function Shell() {
           <>
             {view === 'for-you' && (
               <>
+                <UpNext onOpen={open} />
                 <Recommendations onOpen={open} />
                 <ModelPanel />
                 <QualityPanel />
@@ -96,7 +99,12 @@ function Shell() {
             )}
             {view === 'browse' && <Browse catalog={catalog} onOpen={open} />}
             {view === 'history' && <History onOpen={open} />}
-            {view === 'data' && <DataPanel />}
+            {view === 'data' && (
+              <>
+                <DataPanel />
+                <PackPanel />
+              </>
+            )}
             <ItemDetail catalog={catalog} item={detail} onClose={() => setDetail(null)} />
           </>
         )}

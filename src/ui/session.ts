@@ -11,9 +11,11 @@ import type {
   BackendPreference,
   ComputeStatus,
   ModelStatus,
+  PackInfo,
   QualityRecord,
   RecommendResult,
   TrainingProgressNotice,
+  UpNextResult,
 } from '../worker/protocol';
 
 export type Phase = 'loading' | 'ready' | 'failed';
@@ -51,16 +53,20 @@ export interface SessionState {
   training: TrainingProgressNotice | null;
   /** on-device evaluations of the user's models, oldest first */
   quality: QualityRecord[];
+  upNext: UpNextResult | null;
+  pack: PackInfo | null;
 }
 
 export interface SessionOptions {
   catalogUrl: string;
+  defaultPackUrl: string;
   backend: BackendPreference;
   storeName: string;
   createEngine: () => EngineClient;
 }
 
 const RECOMMENDATION_COUNT = 12;
+const UP_NEXT_COUNT = 8;
 /** New events since the last training that start a background fine-tune on their own. */
 export const AUTO_TRAIN_AFTER = 5;
 
@@ -91,6 +97,8 @@ export class BurrowSession {
     model: null,
     training: null,
     quality: [],
+    upNext: null,
+    pack: null,
   };
   private readonly listeners = new Set<() => void>();
   private store: BurrowStore | null = null;
@@ -176,8 +184,9 @@ export class BurrowSession {
         catalog,
         backend: this.options.backend,
         storeName: this.options.storeName,
+        defaultPackUrl: this.options.defaultPackUrl,
       });
-      this.update({ compute, computeError: null });
+      this.update({ compute, computeError: null, pack: await this.engine.call('packInfo', null) });
       this.update({ model: await this.engine.call('modelStatus', null) });
       await this.refreshRecommendations();
     } catch (error) {
@@ -203,8 +212,11 @@ export class BurrowSession {
     if (!this.engine || !this.state.compute) return;
     this.update({ recommending: true });
     try {
-      const recommendations = await this.engine.call('recommend', { k: RECOMMENDATION_COUNT });
-      this.update({ recommendations });
+      const [recommendations, upNext] = await Promise.all([
+        this.engine.call('recommend', { k: RECOMMENDATION_COUNT }),
+        this.engine.call('upNext', { k: UP_NEXT_COUNT }),
+      ]);
+      this.update({ recommendations, upNext });
     } catch (error) {
       this.notify('error', `Recommendations failed: ${describe(error)}`);
     } finally {
@@ -300,11 +312,25 @@ export class BurrowSession {
     void this.refreshRecommendations();
   }
 
+  /** Validates a pack file the user picked and makes it the base of the models. */
+  async loadPack(file: File): Promise<void> {
+    if (!this.engine) return;
+    try {
+      const pack = await this.engine.call('loadPack', { data: await file.arrayBuffer(), fileName: file.name });
+      this.update({ pack });
+      this.notify('info', `Loaded the base pack ${file.name} (${pack.models.join(', ')}).`);
+    } catch (error) {
+      this.notify('error', `The pack ${file.name} was refused: ${describe(error)} The current models are unchanged.`);
+      return;
+    }
+    void this.refreshRecommendations();
+  }
+
   async deleteAll(): Promise<void> {
     if (!this.store) return;
     await this.engine?.call('forgetModel', null).catch(() => undefined);
     await this.store.clearAll();
-    this.update({ quality: [] });
+    this.update({ quality: [], pack: await this.engine?.call('packInfo', null).catch(() => null) ?? null });
     await this.reloadEvents();
     this.notify('info', 'All your data was deleted from this browser.');
     void this.refreshStorage();

@@ -19,17 +19,30 @@ import {
 import { heldOutMetrics, holdOutRecentPositives, type QualityRecord } from '../eval/personal';
 import { reciprocalRankFusion } from '../ranking/fusion';
 import { openStore, type BurrowStore } from '../store';
+import {
+  checkPackMatchesCatalog,
+  decodePack,
+  embeddingWeightsFromPack,
+  packHasModel,
+  type DecodedPack,
+} from '../packs';
 import { PersonalModel, type ModelInfo, type PersonalSignal } from './personal-model';
+import { PersonalSequence } from './personal-sequence';
 import type {
   ComputeStatus,
   EngineNotice,
   EngineProtocol,
   ModelStatus,
+  PackInfo,
   Recommendation,
   RecommendResult,
+  UpNextResult,
 } from './protocol';
 
 const QUALITY_KEY = 'quality-history';
+/** The pack file a user picked, kept whole so a reload uses it again. */
+const USER_PACK_KEY = 'pack/user';
+const UP_NEXT_HISTORY = 50;
 const QUALITY_HISTORY = 50;
 
 interface Loaded {
@@ -42,9 +55,19 @@ interface Loaded {
   personal: PersonalModel;
 }
 
+interface ActivePack {
+  pack: DecodedPack;
+  source: 'default' | 'file';
+  fileName: string | null;
+}
+
 export class Engine {
   private loaded: Loaded | null = null;
   private compute: ComputeStatus | null = null;
+  private activePack: ActivePack | null = null;
+  private packProblem: string | null = null;
+  private sequence: PersonalSequence | null = null;
+  private defaultPackUrl = '';
 
   constructor(private readonly notify: (notice: EngineNotice) => void) {}
 
@@ -74,8 +97,99 @@ export class Engine {
       store,
       personal: new PersonalModel(store, catalog.id, features),
     };
+    this.defaultPackUrl = request.defaultPackUrl;
+    await this.loadStartingPack();
     void this.restoreModel();
     return this.compute;
+  }
+
+  /** The user's own pack when they loaded one, else the default pack shipped with the app. */
+  private async loadStartingPack(): Promise<void> {
+    const { store } = this.requireLoaded();
+    const stored = await store.loadCheckpoint(USER_PACK_KEY);
+    if (stored && stored.weights instanceof ArrayBuffer) {
+      try {
+        await this.applyPack(stored.weights, 'file', (stored.meta as { fileName?: string } | null)?.fileName ?? null);
+        return;
+      } catch (error) {
+        await store.deleteCheckpoint(USER_PACK_KEY);
+        this.notify({ kind: 'error', name: 'PackError', message: `Your stored base pack no longer fits and was removed: ${(error as Error).message}` });
+      }
+    }
+    try {
+      const response = await fetch(this.defaultPackUrl);
+      if (!response.ok) throw new Error(`the default pack could not be fetched (${response.status})`);
+      await this.applyPack(await response.arrayBuffer(), 'default', null);
+    } catch (error) {
+      this.packProblem = `No base pack: ${(error as Error).message}. "Up next" needs one; everything else works.`;
+    }
+  }
+
+  /** Validates a pack against the catalog and makes it the base of both models. */
+  private async applyPack(data: ArrayBuffer, source: 'default' | 'file', fileName: string | null): Promise<void> {
+    const loaded = this.requireLoaded();
+    const pack = decodePack(data);
+    checkPackMatchesCatalog(pack, loaded.catalog);
+    let sequence: PersonalSequence | null = null;
+    let discarded: string | undefined;
+    if (packHasModel(pack, 'sasrec')) ({ sequence, discarded } = await PersonalSequence.create(pack, loaded.store, loaded.catalog.id));
+    loaded.personal.useBase(packHasModel(pack, 'embedding') ? embeddingWeightsFromPack(pack) : null);
+    this.sequence?.dispose();
+    this.sequence = sequence;
+    this.activePack = { pack, source, fileName };
+    this.packProblem = null;
+    if (discarded) this.notify({ kind: 'error', name: 'ModelNotice', message: discarded });
+  }
+
+  async loadPack({ data, fileName }: { data: ArrayBuffer; fileName: string }): Promise<PackInfo> {
+    const { store, catalog } = this.requireLoaded();
+    await this.applyPack(data, 'file', fileName);
+    await store.saveCheckpoint({
+      key: USER_PACK_KEY,
+      modelName: 'pack',
+      catalogId: catalog.id,
+      configHash: 'pack',
+      createdAt: Date.now(),
+      meta: { fileName },
+      weights: data,
+    });
+    return this.packInfo();
+  }
+
+  packInfo(): PackInfo {
+    const active = this.activePack;
+    if (!active) {
+      return { source: 'none', fileName: null, catalogId: null, createdAt: null, models: [], training: null, sequencePersonalised: false, problem: this.packProblem };
+    }
+    const { manifest } = active.pack;
+    return {
+      source: active.source,
+      fileName: active.fileName,
+      catalogId: manifest.catalog.id,
+      createdAt: manifest.createdAt,
+      models: manifest.models.map((m) => m.name),
+      training: manifest.training,
+      sequencePersonalised: this.sequence?.personalised ?? false,
+      problem: null,
+    };
+  }
+
+  async upNext({ k }: { k: number }): Promise<UpNextResult> {
+    const loaded = this.requireLoaded();
+    if (!this.sequence) return { items: [], reason: null, source: null };
+    const { states, signals, exclude } = await this.readTaste();
+    const history = recentPositives(signals, UP_NEXT_HISTORY);
+    if (history.length === 0) return { items: [], reason: null, source: 'sasrec' };
+    const scores = await this.sequence.scores(Int32Array.from(history));
+    for (const item of exclude) scores[item] = -Infinity;
+    for (const item of history) scores[item] = -Infinity;
+    const lastTwo = history.slice(-2).reverse().map((i) => loaded.index.item(i).title);
+    const verb = history.slice(-2).every((i) => states.get(loaded.index.idAt(i))?.reaction === 'like') ? 'liked' : 'enjoyed';
+    return {
+      items: topIndices(scores, k).map((item) => ({ itemId: loaded.index.idAt(item), score: scores[item]!, reason: '' })),
+      reason: `Because you just ${verb} ${lastTwo.join(' and ')}`,
+      source: 'sasrec',
+    };
   }
 
   private async restoreModel(): Promise<void> {
@@ -164,6 +278,7 @@ export class Engine {
         }),
       );
       if (heldOut.length > 0 && !info.cancelled) await this.recordQuality(train, heldOut, eventCount);
+      if (!info.cancelled) await this.sequence?.fineTune(Int32Array.from(recentPositives(signals, UP_NEXT_HISTORY)));
     } finally {
       this.notify({ kind: 'model', status: this.modelStatus() });
     }
@@ -205,7 +320,15 @@ export class Engine {
   }
 
   async forgetModel(): Promise<ModelStatus> {
-    await this.requireLoaded().personal.forget();
+    const loaded = this.requireLoaded();
+    await loaded.personal.forget();
+    await PersonalSequence.forget(loaded.store);
+    await loaded.store.deleteCheckpoint(USER_PACK_KEY);
+    // Back to the shipped pack, without the user's fine-tuning.
+    this.sequence?.dispose();
+    this.sequence = null;
+    this.activePack = null;
+    await this.loadStartingPack();
     const status = this.modelStatus();
     this.notify({ kind: 'model', status });
     return status;
@@ -227,6 +350,15 @@ export class Engine {
     if (!this.loaded) throw new Error('The engine is not initialised yet.');
     return this.loaded;
   }
+}
+
+/** The user's positive items, oldest first, at most `max` of the most recent. */
+function recentPositives(signals: readonly PersonalSignal[], max: number): number[] {
+  return [...signals]
+    .filter((s) => s.strength > 0)
+    .sort((a, b) => a.ts - b.ts)
+    .slice(-max)
+    .map((s) => s.item);
 }
 
 function statusOf(info: ModelInfo | null, training: boolean): ModelStatus {

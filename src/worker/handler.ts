@@ -8,6 +8,9 @@ export function createEngineHandlers(port: Pick<Port, 'postMessage'>): Handlers<
   return {
     init: (request) => engine.init(request),
     recommend: (request) => engine.recommend(request),
+    upNext: (request) => engine.upNext(request),
+    packInfo: () => engine.packInfo(),
+    loadPack: (request) => engine.loadPack(request),
     backendName: () => engine.backendName(),
     train: () => engine.train(),
     cancelTraining: () => engine.cancelTraining(),

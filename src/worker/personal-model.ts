@@ -111,6 +111,8 @@ export class PersonalModel {
   private trainedUser: Float32Array | null = null;
   private abort: AbortController | null = null;
   private foldedSignature = '';
+  /** item-side weights from the base pack: where a brand-new model starts */
+  private base: SerializedWeights | null = null;
 
   constructor(
     private readonly store: BurrowStore,
@@ -126,8 +128,22 @@ export class PersonalModel {
     return this.abort !== null;
   }
 
+  /** Sets the base pack's item side for models created from now on (a trained model keeps its own). */
+  useBase(weights: SerializedWeights | null): void {
+    this.base = weights;
+  }
+
   private create(): EmbeddingModel {
-    return createEmbeddingModel({ numUsers: 1, numItems: this.features.numItems, features: this.features, config: PERSONAL_CONFIG });
+    const model = createEmbeddingModel({ numUsers: 1, numItems: this.features.numItems, features: this.features, config: PERSONAL_CONFIG });
+    if (this.base) {
+      try {
+        model.importWeights(this.base);
+      } catch (error) {
+        model.dispose();
+        throw new Error(`The base pack's embedding weights do not fit this model: ${(error as Error).message}`);
+      }
+    }
+    return model;
   }
 
   /**

@@ -62,12 +62,40 @@ export interface TrainingProgressNotice {
   lossCurve: number[];
 }
 
+export interface PackInfo {
+  /** where the active base pack came from */
+  source: 'default' | 'file' | 'none';
+  fileName: string | null;
+  catalogId: string | null;
+  /** ISO date the pack was built */
+  createdAt: string | null;
+  models: string[];
+  training: { source: string; description: string; users: number; interactions: number; licence: string } | null;
+  /** the "up next" model has been fine-tuned on this user's own sequence */
+  sequencePersonalised: boolean;
+  /** why no pack is active, when none is */
+  problem: string | null;
+}
+
+export interface UpNextResult {
+  items: Recommendation[];
+  /** e.g. "Because you just liked Alien and Jaws"; null when there is no history yet */
+  reason: string | null;
+  /** null when no sequence model is available (no base pack) */
+  source: 'sasrec' | null;
+}
+
 export type EngineProtocol = {
   init: {
-    request: { catalog: Catalog; backend: BackendPreference; storeName: string };
+    request: { catalog: Catalog; backend: BackendPreference; storeName: string; defaultPackUrl: string };
     response: ComputeStatus;
   };
   recommend: { request: { k: number }; response: RecommendResult };
+  /** the sequence model's guess at what comes next after the user's recent items */
+  upNext: { request: { k: number }; response: UpNextResult };
+  packInfo: { request: null; response: PackInfo };
+  /** validate a pack file the user picked and make it the base (kept in IndexedDB) */
+  loadPack: { request: { data: ArrayBuffer; fileName: string }; response: PackInfo };
   /** fine-tune the personal model on the whole event log (in the background of the UI) */
   train: { request: { trigger: 'manual' | 'auto' }; response: ModelStatus };
   cancelTraining: { request: null; response: boolean };

@@ -1,0 +1,109 @@
+/**
+ * The user's "what next" model inside the worker: a SASRec network that starts from the base
+ * pack and is fine-tuned on the user's own sequence, persisted in IndexedDB like the embedding model.
+ */
+import { createSequenceModel, type SequenceModel, type SequenceSerializedWeights } from '../models/sequence';
+import { packModel, sequenceWeightsFromPack, type DecodedPack } from '../packs';
+import type { BurrowStore, CheckpointRecord } from '../store';
+
+const CHECKPOINT_KEY = 'sasrec/personal';
+
+function toCheckpoint(weights: SequenceSerializedWeights, catalogId: string, packId: string): CheckpointRecord {
+  return {
+    key: CHECKPOINT_KEY,
+    modelName: 'sasrec',
+    catalogId,
+    configHash: weights.configHash,
+    createdAt: Date.now(),
+    meta: {
+      packId,
+      shapes: Object.fromEntries(Object.entries(weights.tensors).map(([n, t]) => [n, { shape: t.shape, dtype: t.dtype }])),
+    },
+    weights: Object.fromEntries(Object.entries(weights.tensors).map(([n, t]) => [n, t.data])),
+  };
+}
+
+function fromCheckpoint(record: CheckpointRecord, format: SequenceSerializedWeights['format']): SequenceSerializedWeights {
+  const meta = record.meta as { shapes?: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }> } | null;
+  if (!meta?.shapes || record.weights instanceof ArrayBuffer) throw new Error('the stored sequence model is in an unknown layout');
+  const buffers = record.weights;
+  const tensors: SequenceSerializedWeights['tensors'] = {};
+  for (const [name, { shape, dtype }] of Object.entries(meta.shapes)) {
+    const data = buffers[name];
+    if (!data) throw new Error(`the stored sequence model lacks ${name}`);
+    tensors[name] = { shape, dtype, data };
+  }
+  return { format, configHash: record.configHash, tensors };
+}
+
+/** A stable id for a pack's sequence model: fine-tuned weights only apply to the pack they grew from. */
+export function packSequenceId(pack: DecodedPack): string {
+  return `${pack.manifest.catalog.id}/${pack.manifest.createdAt}/${packModel(pack, 'sasrec').configHash}`;
+}
+
+export class PersonalSequence {
+  private constructor(
+    private readonly model: SequenceModel,
+    private readonly store: BurrowStore,
+    private readonly catalogId: string,
+    private readonly packId: string,
+    /** true when the weights came from the user's own fine-tuning, not straight from the pack */
+    public personalised: boolean,
+  ) {}
+
+  /**
+   * Builds the model from the pack, then applies the user's fine-tuned weights when they grew from
+   * this same pack; stale ones are deleted (and the caller told why).
+   */
+  static async create(
+    pack: DecodedPack,
+    store: BurrowStore,
+    catalogId: string,
+  ): Promise<{ sequence: PersonalSequence; discarded?: string }> {
+    const entry = packModel(pack, 'sasrec');
+    const model = createSequenceModel({
+      kind: 'sasrec',
+      numItems: pack.manifest.catalog.items,
+      config: entry.config as Record<string, never>,
+    });
+    model.importWeights(sequenceWeightsFromPack(pack, 'sasrec'));
+    const packId = packSequenceId(pack);
+    const record = await store.loadCheckpoint(CHECKPOINT_KEY);
+    if (!record) return { sequence: new PersonalSequence(model, store, catalogId, packId, false) };
+    try {
+      const meta = record.meta as { packId?: string } | null;
+      if (record.catalogId !== catalogId || meta?.packId !== packId) throw new Error('it grew from another base pack');
+      model.importWeights(fromCheckpoint(record, model.format), { strict: true });
+      return { sequence: new PersonalSequence(model, store, catalogId, packId, true) };
+    } catch (error) {
+      await store.deleteCheckpoint(CHECKPOINT_KEY);
+      model.importWeights(sequenceWeightsFromPack(pack, 'sasrec'));
+      return {
+        sequence: new PersonalSequence(model, store, catalogId, packId, false),
+        discarded: `Your fine-tuned "up next" model was discarded (${(error as Error).message}).`,
+      };
+    }
+  }
+
+  /** Scores for the item after `history` (oldest first) over the whole catalog. */
+  scores(history: Int32Array): Promise<Float32Array> {
+    return this.model.scoreAll({ user: 0, history });
+  }
+
+  /** A few steps on the user's own sequence, then persisted. */
+  async fineTune(history: Int32Array, signal?: AbortSignal): Promise<void> {
+    if (history.length < 2) return;
+    const summary = await this.model.fineTune(history, signal ? { signal } : {});
+    if (summary.steps === 0) return;
+    await this.store.saveCheckpoint(toCheckpoint(await this.model.exportWeights(), this.catalogId, this.packId));
+    this.personalised = true;
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+
+  static async forget(store: BurrowStore): Promise<void> {
+    await store.deleteCheckpoint(CHECKPOINT_KEY);
+  }
+}
