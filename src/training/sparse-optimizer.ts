@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../compute/kernels/sparse-adam-webgpu';
 
 /**
  * Row-sparse ("lazy") Adam for embedding tables.
@@ -101,6 +102,12 @@ export function scatterRows(table: tf.Tensor, rows: tf.Tensor1D, values: tf.Tens
 export function sparseAdamApply(state: SparseAdamState, rows: tf.Tensor1D, grads: tf.Tensor2D): void {
   state.step += 1;
   const t = state.step;
+  if (canUseSparseAdamWebGPU()) {
+    // One fused dispatch that updates the touched rows of table, m and v in place: no gathers,
+    // no full-table scatter copies (src/compute/kernels/sparse-adam-webgpu.ts).
+    sparseAdamRowsWebGPU(state.table, state.m, state.v, rows, grads, state.hyper, t);
+    return;
+  }
   tf.tidy(() => {
     const out = adamRows(
       state.hyper,

@@ -342,7 +342,8 @@ export class SequenceTrainTask implements TrainTask {
     if (!this.best) this.best = new Map();
     for (const v of Object.values(this.model.variables)) {
       this.best.get(v)?.dispose();
-      this.best.set(v, tf.clone(v));
+      // a real copy: tf.clone shares storage, and the WebGPU sparse Adam updates in place
+      this.best.set(v, tf.add(v, 0));
     }
   }
 
