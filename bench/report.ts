@@ -31,6 +31,7 @@ export interface BenchReport {
   checkOnly: boolean;
   machine: { cpuModel: string; cores: number; os: string; totalMemGB: number; node: string };
   chromium: { path: string; version: string; args: string[] };
+  auto: { order: string[]; info: BackendInfo } | null;
   backends: BackendReport[];
   totalSeconds: number;
 }
@@ -127,6 +128,10 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   md.push('To reproduce: `npm run bench` (add `-- --quick` for a 2-minute smoke run, `-- --check` for the WebGPU correctness checks only, `-- --backends=webgpu,wasm` for a subset; `CHROMIUM_PATH` overrides the browser).', '');
 
   md.push('## Backends', '');
+  if (report.auto) {
+    md.push(`\`initBackend({ preference: 'auto' })\` on this machine picks **${report.auto.info.backend}** (plan: ${report.auto.order.join(' → ')}): ${cell(report.auto.info.reason)}`, '');
+  }
+  md.push('Each backend below is forced with an explicit preference in a fresh page; a backend that falls back is skipped with the reason.', '');
   md.push('| backend | status | why / init | seconds |', '|---|---|---|---|');
   for (const b of report.backends) {
     const why = b.status === 'ok' ? (b.info?.reason ?? '') : (b.skipReason ?? '');
@@ -166,7 +171,7 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
         const r = rows.find((x) => x.variant === v);
         if (!r) return 'n/a';
         if (r.medianMs == null) return `failed: ${cell((r.error ?? '').slice(0, 80))}`;
-        return `${fmtMs(r.medianMs)} (${r.reps})${r.error ? ' ⚠' : ''}`;
+        return `${fmtMs(r.medianMs)} (${r.cold ? 'cold' : r.reps})${r.error ? ' ⚠' : ''}`;
       });
       const m = rankingMedian(b, n, 'matmul');
       const s = rankingMedian(b, n, 'stock');
@@ -174,7 +179,7 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
       md.push(`| ${b.backend} | ${fmtN(n)} | ${cells.join(' | ')} | ${fmtRatio(m && s ? s / m : null)} | ${fmtRatio(m && f ? f / m : null)} | ${fmtRatio(s && f ? f / s : null)} |`);
     }
   }
-  md.push('', '(ms, median (reps)). Ratios < 1 for "fused / stock" mean the custom kernel is faster.', '');
+  md.push('', '(ms, median (reps); "cold" = a single first run incl. shader compilation, used when one round of all variants exceeded the time budget). Ratios < 1 for "fused / stock" mean the custom kernel is faster.', '');
   const setupFails = ok.flatMap((b) => (b.ranking?.setup ?? []).filter((s) => s.error).map((s) => `${b.backend} N=${fmtN(s.n)}: ${s.error}`));
   const varFails = ok.flatMap((b) => (b.ranking?.rows ?? []).filter((r) => r.error && !r.error.startsWith('setup')).map((r) => `${b.backend} N=${fmtN(r.n)} ${r.variant}: ${r.error}`));
   if (setupFails.length + varFails.length > 0) {
@@ -218,24 +223,32 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   md.push('## 2. Training throughput (MF-sized problem)', '');
   const tp = ok.find((b) => b.training)?.training?.params;
   if (tp) {
-    md.push(`${tp.users} users × ${tp.items} items × ${tp.dim} dims, batch ${tp.batch}, MSE on dot products, Adam lr 0.01. Each arm: 2 warm-up steps, then steps until a ${'per-backend'} time budget (min ${tp.minSteps}), syncing with a 1-value readback every ${tp.syncEvery} steps; examples/s = steps × batch / wall time. Memory = tf.memory() growth over the arm's baseline after 10 steps and after the last step.`, '');
+    md.push(`${tp.users} users × ${tp.items} items × ${tp.dim} dims, batch ${tp.batch}, MSE on dot products, Adam lr 0.01. Arms stock/sparse/sparse+fused use an MSE loss on synthetic pairs; trainer-stock/trainer use src/training's BPR problem (mfBenchmarkProblem), so compare within each pair. Each arm: 2 warm-up steps, then steps until a per-backend time budget (min ${tp.minSteps} while under 3× the budget; a cold first step slower than the budget is reported alone), syncing with a 1-value readback every ${tp.syncEvery} steps; examples/s = steps × batch / wall time. Memory = tf.memory() growth over the arm's baseline after 10 steps and after the last step.`, '');
   }
   md.push('Arms:', '');
   for (const [k, v] of Object.entries(ARM_LABELS)) md.push(`- **${k}**: ${v}`);
   md.push('');
-  md.push('| backend | arm | steps | examples/s | vs stock | tensors @10 → end | MB @10 → end | final loss |', '|---|---|---|---|---|---|---|---|');
+  md.push('| backend | arm | steps | examples/s | vs stock (same loss) | tensors @10 → end | MB @10 → end | final loss |', '|---|---|---|---|---|---|---|---|');
   const armNames = Object.keys(ARM_LABELS);
   for (const b of ok) {
     const rows = b.training?.rows ?? [];
-    const stock = rows.find((r) => r.arm === 'stock')?.examplesPerSec ?? null;
+    // each arm against the stock baseline with the same loss: trainer vs trainer-stock (BPR),
+    // sparse / sparse+fused vs stock (MSE)
+    const baseOf = (arm: string): number | null =>
+      rows.find((r) => r.arm === (arm.startsWith('trainer') ? 'trainer-stock' : 'stock'))?.examplesPerSec ?? null;
     for (const r of rows) {
+      const stock = baseOf(r.arm);
       if (r.error) {
-        md.push(`| ${b.backend} | ${r.arm} | – | failed: ${cell(r.error.slice(0, 120))} | | | | |`);
+        md.push(`| ${b.backend} | ${r.arm} | – | failed: ${cell(r.error.slice(0, 160))} | | | | |`);
+        continue;
+      }
+      if (r.skipped) {
+        md.push(`| ${b.backend} | ${r.arm} | – | ${cell(r.skipped)} | | | | |`);
         continue;
       }
       const mem = (x: { numTensors: number; numBytes: number } | null, f: (y: { numTensors: number; numBytes: number }) => string): string => (x ? f(x) : '–');
       md.push(
-        `| ${b.backend} | ${r.arm} | ${r.steps} | ${r.examplesPerSec?.toFixed(0) ?? '–'} | ${fmtRatio(stock && r.examplesPerSec ? r.examplesPerSec / stock : null)} | ${mem(r.memAt10, (m) => String(m.numTensors))} → ${mem(r.memAtEnd, (m) => String(m.numTensors))} | ${mem(r.memAt10, (m) => (m.numBytes / 2 ** 20).toFixed(1))} → ${mem(r.memAtEnd, (m) => (m.numBytes / 2 ** 20).toFixed(1))} | ${r.finalLoss?.toFixed(4) ?? '–'} |`,
+        `| ${b.backend} | ${r.arm} | ${r.steps} | ${r.examplesPerSec?.toFixed(0) ?? '–'} | ${fmtRatio(stock && r.examplesPerSec ? r.examplesPerSec / stock : null)} | ${mem(r.memAt10, (m) => String(m.numTensors))} → ${mem(r.memAtEnd, (m) => String(m.numTensors))} | ${mem(r.memAt10, (m) => (m.numBytes / 2 ** 20).toFixed(1))} → ${mem(r.memAtEnd, (m) => (m.numBytes / 2 ** 20).toFixed(1))} | ${r.finalLoss?.toFixed(4) ?? '–'}${r.note ? ` (${cell(r.note)})` : ''} |`,
       );
     }
     if (b.trainingError) md.push(`| ${b.backend} | – | – | suite failed: ${cell(b.trainingError)} | | | | |`);
@@ -258,9 +271,18 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   md.push('## 3. Fold-in latency vs full fine-tune', '');
   const foldRows = ok.flatMap((b) => (b.foldin?.rows ?? []).map((r) => ({ ...r, backend: b.backend })));
   if (foldRows.length > 0) {
-    md.push('| backend | variant | median ms | reps |', '|---|---|---|---|');
-    for (const r of foldRows) md.push(`| ${r.backend} | ${r.variant} | ${fmtMs(r.medianMs)} | ${r.reps} |`);
+    md.push('EmbeddingModel.foldIn() for one user (item tables frozen) vs one epoch of the full trainer, same model (createFastMF on mfBenchmarkProblem, after a few warm-up steps).', '');
+    md.push('| backend | variant | ms | reps | fine-tune / fold-in |', '|---|---|---|---|---|');
+    for (const b of ok) {
+      const rows = b.foldin?.rows ?? [];
+      const f = rows[0]?.medianMs;
+      for (const r of rows) {
+        const ratio = f && r !== rows[0] ? `${(r.medianMs / f).toFixed(0)}×` : '';
+        md.push(`| ${b.backend} | ${cell(r.variant)} | ${fmtMs(r.medianMs)}${r.note ? ` (${cell(r.note)})` : ''} | ${r.reps} | ${ratio} |`);
+      }
+    }
   }
+  for (const b of ok) if (b.foldin?.error) md.push(`- ${b.backend}: fold-in suite failed: ${cell(b.foldin.error)}`);
   for (const t of new Set(ok.flatMap((b) => b.foldin?.todo ?? []))) md.push(`- **TODO:** ${t}`);
   md.push('');
   const lost = ok.flatMap((b) => b.deviceLost ?? []);

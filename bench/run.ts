@@ -22,6 +22,7 @@ import os from 'node:os';
 import type { BenchApi } from './page/main';
 import type { RankingParams } from './page/suites/ranking';
 import type { TrainingArm, TrainingParams } from './page/suites/training';
+import type { FoldInParams } from './page/suites/foldin';
 import { writeReport, type BackendReport, type BenchReport } from './report';
 
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -66,20 +67,47 @@ function rankingParams(backend: Backend): RankingParams {
 }
 
 function trainingParams(backend: Backend): TrainingParams {
-  const budget = { webgpu: 15000, webgl: 12000, wasm: 10000, cpu: 12000 }[backend];
+  const budget = { webgpu: 10000, webgl: 8000, wasm: 8000, cpu: 10000 }[backend];
   return {
     users: 6000,
     items: 3700,
     dim: 64,
     batch: 1024,
     budgetMs: quick ? 2000 : budget,
-    minSteps: quick ? 10 : 15,
+    minSteps: 10,
     maxSteps: 400,
     syncEvery: 5,
   };
 }
 
-const TRAINING_ARMS: TrainingArm[] = ['stock', 'sparse', 'sparse+fused'];
+function foldInParams(backend: Backend): FoldInParams {
+  return {
+    users: 6000,
+    items: 3700,
+    dim: 64,
+    batch: 1024,
+    warmSteps: quick ? 3 : 10,
+    foldInReps: quick ? 3 : 5,
+    fineTuneBudgetMs: quick ? 3000 : { webgpu: 20000, webgl: 10000, wasm: 15000, cpu: 15000 }[backend],
+  };
+}
+
+const TRAINING_ARMS: TrainingArm[] = ['trainer-stock', 'trainer', 'stock', 'sparse', 'sparse+fused'];
+
+/**
+ * Arms not run on a backend, with the reason printed in the report. The stock arm on `cpu`: the
+ * gradient of tf.gather is UnsortedSegmentSum, which tfjs-backend-cpu implements with one masked
+ * pass per segment (O(numSegments x batch x dim)): a single step of this 6k x 3.7k problem took
+ * ~150 s when checked with tfjs-node-less Node on this machine, so it would eat the whole budget.
+ */
+const TRAINING_SKIP: Partial<Record<Backend, Partial<Record<TrainingArm, string>>>> = {
+  cpu: {
+    'trainer-stock':
+      'not run: same tf.gather gradient (UnsortedSegmentSum) as the stock arm, minutes per step on tfjs-backend-cpu',
+    stock:
+      'not run: tf.gather\'s gradient (UnsortedSegmentSum) is O(numSegments × batch × dim) on tfjs-backend-cpu; one step of this problem takes minutes (≈150 s in a separate Node check), beyond the bench budget',
+  },
+};
 
 async function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -103,7 +131,7 @@ async function openPage(browser: Browser, base: string): Promise<Page> {
   page.on('console', (m) => {
     const text = m.text();
     if (m.type() === 'error' || /warn/i.test(m.type())) {
-      if (!/Hi, looks like|readSync|powerPreference/.test(text)) log(`  [page ${m.type()}] ${text.slice(0, 300)}`);
+      if (!/Hi, looks like|readSync|powerPreference|favicon|status of 404/.test(text)) log(`  [page ${m.type()}] ${text.slice(0, 300)}`);
     }
   });
   page.on('pageerror', (e) => log(`  [page error] ${e.message}`));
@@ -157,15 +185,18 @@ async function runBackend(browser: Browser, base: string, backend: Backend): Pro
     }
     log(`${backend}: training`);
     try {
-      report.training = await withTimeout(call(page, 'training', trainingParams(backend), TRAINING_ARMS), 480_000, 'training');
+      report.training = await withTimeout(call(page, 'training', trainingParams(backend), TRAINING_ARMS, TRAINING_SKIP[backend] ?? {}), 480_000, 'training');
       for (const r of report.training.rows) {
-        log(`  ${r.arm}: ${r.examplesPerSec?.toFixed(0) ?? '-'} ex/s (${r.steps} steps)${r.error ? ` ERROR ${r.error}` : ''}`);
+        log(`  ${r.arm}: ${r.examplesPerSec?.toFixed(0) ?? '-'} ex/s (${r.steps} steps)${r.error ? ` ERROR ${r.error}` : ''}${r.skipped ? ` SKIPPED ${r.skipped}` : ''}`);
       }
     } catch (e) {
       report.trainingError = String(e);
       log(`  training failed: ${String(e)}`);
     }
-    report.foldin = await withTimeout(call(page, 'foldin'), 300_000, 'foldin').catch((e: unknown) => ({ rows: [], todo: [String(e)] }));
+    log(`${backend}: fold-in`);
+    report.foldin = await withTimeout(call(page, 'foldin', foldInParams(backend)), 180_000, 'foldin').catch((e: unknown) => ({ rows: [], todo: [], error: String(e) }));
+    for (const r of report.foldin.rows) log(`  ${r.variant}: ${r.medianMs.toFixed(1)} ms${r.note ? ` (${r.note})` : ''}`);
+    if (report.foldin.error) log(`  fold-in failed: ${report.foldin.error}`);
     report.deviceLost = await call(page, 'deviceLost');
   } catch (e) {
     report.status = 'failed';
@@ -186,9 +217,11 @@ async function main(): Promise<void> {
   try {
     server = await createServer({
       root,
-      logLevel: 'warn',
+      logLevel: process.env.BENCH_VITE_LOG === 'info' ? 'info' : 'warn',
       clearScreen: false,
-      server: { port: 5199, strictPort: false, host: 'localhost' },
+      // no HMR / file watching: other engineers edit src/ while the bench runs, and a reload would
+      // destroy the page mid-suite
+      server: { port: 5199, strictPort: false, host: 'localhost', hmr: false, watch: null },
       optimizeDeps: {
         entries: ['bench/page/index.html'],
         include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
@@ -199,6 +232,18 @@ async function main(): Promise<void> {
     log(`vite dev server at ${base}`);
     browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, timeout: 120_000 });
     log(`chromium ${browser.version()}`);
+    // what initBackend({preference: 'auto'}) picks on this machine, in a page of its own
+    let auto: BenchReport['auto'] = null;
+    try {
+      const page = await openPage(browser, base);
+      const plan = await call(page, 'autoPlan');
+      const { info } = await withTimeout(call(page, 'init', 'auto'), 120_000, 'init auto');
+      auto = { order: plan.order, info };
+      log(`auto: ${info.backend} (${info.reason})`);
+      await page.context().close();
+    } catch (e) {
+      log(`auto: failed ${String(e)}`);
+    }
     const results: BackendReport[] = [];
     for (const backend of backends) {
       results.push(await runBackend(browser, base, backend));
@@ -217,6 +262,7 @@ async function main(): Promise<void> {
         node: process.version,
       },
       chromium: { path: chromiumPath, version: browser.version(), args: CHROMIUM_ARGS },
+      auto,
       backends: results,
       totalSeconds: (Date.now() - t0) / 1000,
     };

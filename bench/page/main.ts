@@ -3,12 +3,12 @@
  * bench/run.ts drives through Playwright (`window.__burrowBench`). One page load per backend.
  */
 import * as tf from '@tensorflow/tfjs';
-import { initBackend, type BackendInfo, type DeviceLostInfo } from '../../src/compute/backend';
-import type { BackendPreference } from '../../src/compute/backend-plan';
+import { initBackend, probeEnvironment, type BackendInfo, type DeviceLostInfo } from '../../src/compute/backend';
+import { planBackends, type BackendPlan, type BackendPreference, type BackendProbe } from '../../src/compute/backend-plan';
 import { runRanking, type RankingParams } from './suites/ranking';
 import { runTraining, type TrainingArm, type TrainingParams } from './suites/training';
 import { runCorrectness } from './suites/correctness';
-import { runFoldIn } from './suites/foldin';
+import { runFoldIn, type FoldInParams } from './suites/foldin';
 
 const lost: DeviceLostInfo[] = [];
 
@@ -32,10 +32,15 @@ const api = {
       },
     };
   },
+  /** what 'auto' decides here, without initialising anything */
+  async autoPlan(): Promise<BackendPlan & { probe: BackendProbe }> {
+    const { probe } = await probeEnvironment();
+    return { ...planBackends('auto', probe), probe };
+  },
   ranking: (p: RankingParams) => runRanking(p),
-  training: (p: TrainingParams, arms: TrainingArm[]) => runTraining(p, arms),
+  training: (p: TrainingParams, arms: TrainingArm[], skip: Partial<Record<TrainingArm, string>>) => runTraining(p, arms, skip),
   correctness: () => runCorrectness(),
-  foldin: () => runFoldIn(),
+  foldin: (p: FoldInParams) => runFoldIn(p),
   deviceLost: () => lost,
   memory: () => tf.memory(),
 };

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
-import { setWasmPaths, getThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { setWasmPaths, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
 // Served same-origin by Vite (no CDN): the three binaries the wasm backend may pick from.
 import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
 import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
@@ -41,6 +41,11 @@ export interface InitBackendOptions {
   preference?: BackendPreference;
   /** Called when the WebGPU device is lost (the app should re-run initBackend to fall back). */
   onDeviceLost?: (info: DeviceLostInfo) => void;
+  /**
+   * wasm worker threads (only with cross-origin isolation). Default: TF.js's own choice,
+   * min(4, hardwareConcurrency / 2). Must be set before the wasm backend first initialises.
+   */
+  wasmThreads?: number;
 }
 
 let wasmPathsSet = false;
@@ -201,6 +206,9 @@ async function smokeTest(): Promise<void> {
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const preference = options.preference ?? 'auto';
   ensureWasmPaths();
+  if (options.wasmThreads !== undefined && tf.engine().registry.wasm === undefined) {
+    setThreadsCount(Math.max(1, Math.floor(options.wasmThreads)));
+  }
   const { probe, adapter } = await probeEnvironment();
   const plan = planBackends(preference, probe);
   const attempts: Attempt[] = [];

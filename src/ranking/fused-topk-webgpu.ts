@@ -35,7 +35,8 @@ var<workgroup> sCount : atomic<u32>;
 var<workgroup> sFill : u32;
 var<workgroup> sGroup : u32;
 
-fn negInf() -> f32 { return bitcast<f32>(0xff800000u); }
+// (a constant -inf is rejected by WGSL const-eval; TF.js passes INFINITY as a uniform)
+fn negInf() -> f32 { return -uniforms.INFINITY; }
 
 // strict total order: higher score, then lower index (NONE sentinels lose every tie)
 fn better(ka : f32, ia : u32, kb : f32, ib : u32) -> bool {
@@ -167,7 +168,8 @@ class ScoreTopKProgram implements WebGPUProgram {
     result[(group * 2u + 1u) * ${this.k}u + i] = bitcast<i32>(sIdx[i]);`;
     const body = streamingTopK(this.k, score, write).replace(
       'PRELUDE',
-      `for (var d = tid; d < ${n}u; d = d + WG) { ${loadUser} }`,
+      // (without a bias the binding must still be statically used, or 'auto' layout drops it)
+      `for (var d = tid; d < ${n}u; d = d + WG) { ${loadUser} }${this.hasBias ? '' : '\n  _ = bias[0];'}`,
     );
     return `${COMMON_WGSL}
 var<workgroup> sUser : array<${t}, ${n}>;
@@ -265,6 +267,21 @@ export function decodeFused(raw: Int32Array, k: number): TopKResult {
   return { indices: idx.slice(0, m), scores: keys.slice(0, m) };
 }
 
+/** Shader configurations that compiled and ran without a validation error, or failed. */
+const validated = new Map<string, boolean>();
+
+function flushQueue(backend: WebGPUBackend): void {
+  backend.ensureCommandEncoderReady();
+  backend.endComputePassEncoder();
+  backend.submitQueue();
+}
+
+/**
+ * Top-K with the fused kernel. The first call per (dim, k, bias) configuration runs inside a
+ * WebGPU validation error scope, isolated in its own submit, so a shader that fails to compile on
+ * some driver cannot corrupt other TF.js work; such a configuration throws `FusedKernelUnavailable`
+ * (rankTopK's 'auto' then falls back to stock ops for good).
+ */
 export async function fusedRankTopK(
   itemEmb: tf.Tensor2D,
   user: tf.Tensor1D,
@@ -274,11 +291,40 @@ export async function fusedRankTopK(
 ): Promise<TopKResult> {
   const kk = Math.min(k, itemEmb.shape[0]);
   if (kk <= 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
+  const key = `${itemEmb.shape[1]}_${kk}_${bias !== null}`;
+  if (validated.get(key) === false) throw new FusedKernelUnavailable(key);
+  const firstUse = !validated.has(key);
+  const backend = tf.backend() as WebGPUBackend;
+  if (firstUse) {
+    flushQueue(backend);
+    backend.device.pushErrorScope('validation');
+  }
   const out = fusedScoreTopKTensor(itemEmb, user, bias, kk, exclude);
+  if (firstUse) {
+    flushQueue(backend);
+    const err = await backend.device.popErrorScope();
+    validated.set(key, err === null);
+    if (err !== null) {
+      out.dispose();
+      throw new FusedKernelUnavailable(key, err.message);
+    }
+  }
   try {
     const raw = (await out.data()) as Int32Array;
     return decodeFused(raw, kk);
   } finally {
     out.dispose();
   }
+}
+
+export class FusedKernelUnavailable extends Error {
+  constructor(config: string, detail = 'failed validation earlier') {
+    super(`fused top-K kernel unavailable for config ${config}: ${detail}`);
+    this.name = 'FusedKernelUnavailable';
+  }
+}
+
+/** false once a configuration failed validation on this device (auto mode then uses stock). */
+export function fusedKnownBad(dim: number, k: number, hasBias: boolean): boolean {
+  return validated.get(`${dim}_${k}_${hasBias}`) === false;
 }

@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TopKResult } from './topk-array';
-import { fusedRankTopK, fusedSupported } from './fused-topk-webgpu';
+import { FusedKernelUnavailable, fusedKnownBad, fusedRankTopK, fusedSupported } from './fused-topk-webgpu';
 
 export type RankImpl = 'auto' | 'stock' | 'fused';
 
@@ -118,7 +118,17 @@ export async function rankTopK(
   if (bias !== null && bias.shape[0] !== itemEmb.shape[0]) {
     throw new Error(`bias length ${bias.shape[0]} != item count ${itemEmb.shape[0]}`);
   }
-  const impl = resolveRankImpl(options.impl ?? 'auto', itemEmb.shape[1], k);
-  if (impl === 'fused') return fusedRankTopK(itemEmb, user, bias, k, exclude);
+  const requested = options.impl ?? 'auto';
+  const kk = Math.min(k, itemEmb.shape[0]);
+  let impl = resolveRankImpl(requested, itemEmb.shape[1], k);
+  if (impl === 'fused' && requested === 'auto' && fusedKnownBad(itemEmb.shape[1], kk, bias !== null)) impl = 'stock';
+  if (impl === 'fused') {
+    try {
+      return await fusedRankTopK(itemEmb, user, bias, k, exclude);
+    } catch (e) {
+      if (requested === 'auto' && e instanceof FusedKernelUnavailable) return stockRankTopK(itemEmb, user, bias, k, exclude);
+      throw e;
+    }
+  }
   return stockRankTopK(itemEmb, user, bias, k, exclude);
 }

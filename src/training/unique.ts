@@ -17,13 +17,21 @@ export interface UniqueInverse {
 export class Deduper {
   private readonly slot: Int32Array;
   private readonly touched: Int32Array;
+  /** where the search for padding rows resumes, so padding spreads over the table */
+  private padCursor = 0;
 
   constructor(readonly range: number, maxBatch = 0) {
     this.slot = new Int32Array(range).fill(-1);
     this.touched = new Int32Array(Math.max(1, Math.min(range, maxBatch || range)));
   }
 
-  run(indices: Int32Array, n = indices.length): UniqueInverse {
+  /**
+   * @param padToBucket extend `unique` to {@link bucketSize} with rows absent from the batch. GPU
+   *   backends compile a kernel per tensor shape, and the count of distinct rows changes every
+   *   step; padding keeps it to a few sizes. Padding rows get a zero gradient (no inverse points at
+   *   them), so a sparse Adam moves them only by their decaying momentum, as dense Adam would.
+   */
+  run(indices: Int32Array, n = indices.length, padToBucket = false): UniqueInverse {
     const inverse = new Int32Array(n);
     const scratch = n <= this.touched.length ? this.touched : new Int32Array(Math.min(n, this.range));
     let u = 0;
@@ -38,10 +46,25 @@ export class Deduper {
       }
       inverse[i] = s;
     }
-    const unique = scratch.slice(0, u);
+    const size = padToBucket ? bucketSize(u, this.range) : u;
+    const unique = new Int32Array(size);
+    unique.set(scratch.subarray(0, u));
+    for (let filled = u, r = this.padCursor; filled < size; r = (r + 1) % this.range) {
+      if (this.slot[r]! < 0) {
+        unique[filled++] = r;
+        this.padCursor = (r + 1) % this.range;
+      }
+    }
     for (let i = 0; i < u; i++) this.slot[unique[i]!] = -1;
     return { unique, inverse };
   }
+}
+
+/** The size class of `u` distinct rows: the next power of two, at most `range`. */
+export function bucketSize(u: number, range: number): number {
+  let size = 1;
+  while (size < u) size *= 2;
+  return Math.min(size, range);
 }
 
 /** One-off convenience wrapper around {@link Deduper}. */

@@ -1,30 +1,103 @@
 /**
- * Suite 3: fold-in latency (one new user's vector against frozen item tables) vs a full fine-tune.
- * Wired to src/models/embedding when it exposes `createEmbeddingModel` + `mfBenchmarkProblem`
- * (the same synthetic problem the training suite needs); until then it reports a TODO.
+ * Suite 3: fold-in latency (one user's vector re-fit against frozen item tables, EmbeddingModel.foldIn)
+ * vs a full fine-tune (one epoch of the trainer over all users' events), on the MF benchmark problem
+ * from src/training. Both use Burrow's own code; nothing here re-implements them.
  */
-export interface FoldInResult {
-  rows: { variant: string; medianMs: number; reps: number }[];
-  todo: string[];
+import * as tf from '@tensorflow/tfjs';
+import { errorText, median, now, tick } from '../timing';
+
+export interface FoldInParams {
+  users: number;
+  items: number;
+  dim: number;
+  batch: number;
+  /** warm-up training steps before timing (so the tables are not at init) */
+  warmSteps: number;
+  foldInReps: number;
+  /** time budget for the fine-tune epoch; beyond it the epoch time is extrapolated */
+  fineTuneBudgetMs: number;
 }
 
-export async function runFoldIn(): Promise<FoldInResult> {
-  const modules = import.meta.glob('../../../src/{models/embedding,training}/*.ts');
-  let problem = false;
-  for (const load of Object.values(modules)) {
-    try {
-      const mod = (await load()) as Record<string, unknown>;
-      if (typeof mod.mfBenchmarkProblem === 'function') problem = true;
-    } catch {
-      /* half-written module */
+export interface FoldInResult {
+  rows: { variant: string; medianMs: number; reps: number; note?: string }[];
+  todo: string[];
+  error?: string;
+}
+
+interface FastMF {
+  model: { foldIn(user: number, items: Int32Array, weights: Float32Array, steps?: number): Promise<void> };
+  task: { stepsPerEpoch: number; step(): { loss: tf.Scalar; examples: number } };
+  dispose(): void;
+}
+
+export async function runFoldIn(p: FoldInParams): Promise<FoldInResult> {
+  let fast: FastMF | null = null;
+  try {
+    const mod = (await import('../../../src/training/index')) as unknown as Record<string, unknown>;
+    const problemFn = mod.mfBenchmarkProblem as
+      | ((a: object) => { interactions: { user: Int32Array; item: Int32Array } })
+      | undefined;
+    const createFast = mod.createFastMF as ((pr: unknown, lr?: number) => FastMF) | undefined;
+    if (typeof problemFn !== 'function' || typeof createFast !== 'function') {
+      return { rows: [], todo: ['fold-in vs fine-tune: src/training does not export mfBenchmarkProblem/createFastMF yet.'] };
     }
+    const problem = problemFn({ numUsers: p.users, numItems: p.items, dim: p.dim, batchSize: p.batch, seed: 1 });
+    fast = createFast(problem, 0.01);
+    if (typeof fast.model.foldIn !== 'function') {
+      return { rows: [], todo: ['fold-in vs fine-tune: EmbeddingModel has no foldIn() yet.'] };
+    }
+    const w0 = now();
+    for (let s = 0; s < p.warmSteps && now() - w0 < p.fineTuneBudgetMs / 2; s++) {
+      const { loss } = fast.task.step();
+      await loss.data();
+      loss.dispose();
+    }
+    // the events of user 0 (what a fold-in after new ratings would see)
+    const { user, item } = problem.interactions;
+    const items: number[] = [];
+    for (let e = 0; e < user.length; e++) if (user[e] === 0) items.push(item[e]!);
+    const itemsA = Int32Array.from(items);
+    const weights = new Float32Array(itemsA.length).fill(1);
+    const fold: number[] = [];
+    await fast.model.foldIn(0, itemsA, weights); // warm-up (compilation)
+    for (let r = 0; r < p.foldInReps; r++) {
+      const t0 = now();
+      await fast.model.foldIn(0, itemsA, weights);
+      fold.push(now() - t0);
+      await tick();
+    }
+    const rows: FoldInResult['rows'] = [
+      { variant: `foldIn(user, ${itemsA.length} events), default steps`, medianMs: median(fold), reps: fold.length },
+    ];
+    // full fine-tune: one epoch of the trainer over every user's events
+    const epochSteps = fast.task.stepsPerEpoch;
+    const t0 = now();
+    let steps = 0;
+    let last: tf.Scalar | null = null;
+    while (steps < epochSteps && now() - t0 < p.fineTuneBudgetMs) {
+      last?.dispose();
+      last = fast.task.step().loss;
+      steps++;
+      if (steps % 10 === 0) {
+        await last.data();
+        await tick();
+      }
+    }
+    if (last) {
+      await last.data();
+      last.dispose();
+    }
+    const ms = now() - t0;
+    rows.push({
+      variant: `fine-tune: 1 epoch (${epochSteps} steps of batch ${p.batch})`,
+      medianMs: (ms / steps) * epochSteps,
+      reps: 1,
+      ...(steps < epochSteps ? { note: `extrapolated from ${steps} timed steps` } : {}),
+    });
+    return { rows, todo: [] };
+  } catch (e) {
+    return { rows: [], todo: [], error: errorText(e) };
+  } finally {
+    fast?.dispose();
   }
-  return {
-    rows: [],
-    todo: [
-      problem
-        ? 'fold-in vs fine-tune: mfBenchmarkProblem now exists; wire EmbeddingModel.foldIn() vs fit() here.'
-        : 'fold-in vs full fine-tune: waiting for `mfBenchmarkProblem` (src/training or src/models/embedding) to build a trained EmbeddingModel to fold users into.',
-    ],
-  };
 }

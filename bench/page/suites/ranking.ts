@@ -35,6 +35,8 @@ export interface RankingRow {
   medianMs: number | null;
   minMs: number | null;
   samplesMs: number[];
+  /** the only sample is the first (cold) run: one round exceeded the time budget */
+  cold?: boolean;
   error?: string;
 }
 
@@ -137,9 +139,13 @@ export async function runRanking(params: RankingParams): Promise<RankingResult> 
     const outputs = new Map<RankingVariant, { indices: Int32Array; scores: Float32Array }>();
     const active = Object.keys(runners) as RankingVariant[];
     // warm-up (shader compilation, kernel selection) + correctness outputs
+    const cold = new Map<RankingVariant, number>();
+    const warm0 = now();
     for (const v of active) {
       try {
+        const ts = now();
         const out = await runners[v]!();
+        cold.set(v, now() - ts);
         if (out !== null) outputs.set(v, out);
         samples.set(v, []);
       } catch (e) {
@@ -147,8 +153,12 @@ export async function runRanking(params: RankingParams): Promise<RankingResult> 
       }
       await tick();
     }
+    // When one warm-up round already costs more than the budget (1M items on SwiftShader), that
+    // round is the measurement: one cold sample per variant, flagged in the report.
+    const coldOnly = now() - warm0 > params.budgetMs;
+    if (coldOnly) for (const [v, ms] of cold) samples.get(v)?.push(ms);
     const start = now();
-    for (let rep = 0; rep < params.maxReps; rep++) {
+    for (let rep = 0; rep < (coldOnly ? 0 : params.maxReps); rep++) {
       if (rep >= params.minReps && now() - start > params.budgetMs) break;
       for (const v of active) {
         if (errors.has(v)) continue;
@@ -172,6 +182,7 @@ export async function runRanking(params: RankingParams): Promise<RankingResult> 
         medianMs: xs.length > 0 ? median(xs) : null,
         minMs: xs.length > 0 ? Math.min(...xs) : null,
         samplesMs: xs,
+        ...(coldOnly ? { cold: true } : {}),
         ...(errors.has(v) ? { error: errors.get(v) } : {}),
       });
     }

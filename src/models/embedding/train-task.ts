@@ -57,6 +57,8 @@ interface ValChunk {
  * summed by gatherRows' scatterND backward), then a row-sparse Adam on the touched rows of every
  * table. The small content MLP uses dense Adam. Nothing is read back.
  */
+const PADDED_BACKENDS = new Set(['webgpu', 'webgl']);
+
 export class EmbeddingTrainTask implements TrainTask {
   readonly stepsPerEpoch: number;
   readonly examplesPerStep: number;
@@ -160,8 +162,10 @@ export class EmbeddingTrainTask implements TrainTask {
         if (corr) corr[b * S + j] = this.sampler ? Math.log(k * this.sampler.prob[cand]!) : uniformCorr;
       }
     }
-    const ud = this.users.run(users);
-    const id = this.items.run(items);
+    // GPU backends compile per shape: keep the distinct-row counts to a few bucket sizes there.
+    const pad = PADDED_BACKENDS.has(tf.getBackend());
+    const ud = this.users.run(users, users.length, pad);
+    const id = this.items.run(items, items.length, pad);
     let featureUnique: Int32Array | null = null;
     let featureInverse: Int32Array | null = null;
     let featureWeights: Float32Array | null = null;
@@ -175,7 +179,7 @@ export class EmbeddingTrainTask implements TrainTask {
         fids.set(this.model.featureIds.subarray(it * F, it * F + F), r * F);
         featureWeights.set(this.model.featureWeights.subarray(it * F, it * F + F), r * F);
       }
-      const fd = this.feats.run(fids);
+      const fd = this.feats.run(fids, fids.length, pad);
       featureUnique = fd.unique;
       featureInverse = fd.inverse;
     }
