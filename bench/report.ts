@@ -7,6 +7,8 @@ import { VARIANT_LABELS, type RankingResult, type RankingVariant } from './page/
 import { ARM_LABELS, type TrainingResult } from './page/suites/training';
 import type { Check } from './page/suites/correctness';
 import type { FoldInResult } from './page/suites/foldin';
+import type { SequenceRow } from './page/suites/sequence';
+import { accuracyMarkdown, type AccuracySection } from './accuracy';
 
 export interface BackendReport {
   backend: string;
@@ -20,6 +22,7 @@ export interface BackendReport {
   training?: TrainingResult;
   trainingError?: string;
   foldin?: FoldInResult;
+  sequence?: SequenceRow[];
   deviceLost?: unknown[];
   seconds?: number;
 }
@@ -33,6 +36,7 @@ export interface BenchReport {
   chromium: { path: string; version: string; args: string[] };
   auto: { order: string[]; info: BackendInfo } | null;
   backends: BackendReport[];
+  accuracy?: AccuracySection | null;
   totalSeconds: number;
 }
 
@@ -285,6 +289,24 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   for (const b of ok) if (b.foldin?.error) md.push(`- ${b.backend}: fold-in suite failed: ${cell(b.foldin.error)}`);
   for (const t of new Set(ok.flatMap((b) => b.foldin?.todo ?? []))) md.push(`- **TODO:** ${t}`);
   md.push('');
+  md.push('## 4. Sequence models: training throughput vs stock TF.js layers', '');
+  md.push(
+    'Catalog 3,700 items, sequences of 50, width 64, batch 32. **stock-gru**: `tf.layers.embedding` → `tf.layers.gru` → dense softmax, `model.fit` on the last position. **gru4rec** / **sasrec**: Burrow\'s models (src/models/sequence), one training step of `createTrainTask` (every position predicts its next item, full softmax), with a loss readback per step. Sequences per second after a warm-up step.',
+    '',
+  );
+  md.push('| backend | arm | steps | sequences/s | vs stock-gru |', '|---|---|---|---|---|');
+  for (const b of ok) {
+    const stock = b.sequence?.find((r) => r.arm === 'stock-gru' && !r.error)?.sequencesPerSecond;
+    for (const r of b.sequence ?? []) {
+      md.push(
+        r.error
+          ? `| ${b.backend} | ${r.arm} | – | failed: ${cell(r.error)} | |`
+          : `| ${b.backend} | ${r.arm} | ${r.steps} | ${r.sequencesPerSecond.toFixed(1)} | ${stock ? `${(r.sequencesPerSecond / stock).toFixed(2)}×` : '–'} |`,
+      );
+    }
+  }
+  md.push('');
+  md.push(...accuracyMarkdown(report.accuracy ?? null));
   const lost = ok.flatMap((b) => b.deviceLost ?? []);
   if (lost.length) md.push(`WebGPU device lost during the run: ${cell(JSON.stringify(lost))}`, '');
 

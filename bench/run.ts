@@ -23,6 +23,8 @@ import type { BenchApi } from './page/main';
 import type { RankingParams } from './page/suites/ranking';
 import type { TrainingArm, TrainingParams } from './page/suites/training';
 import type { FoldInParams } from './page/suites/foldin';
+import type { SequenceParams } from './page/suites/sequence';
+import { accuracySection } from './accuracy';
 import { writeReport, type BackendReport, type BenchReport } from './report';
 
 const BACKENDS = ['webgpu', 'webgl', 'wasm', 'cpu'] as const;
@@ -89,6 +91,18 @@ function foldInParams(backend: Backend): FoldInParams {
     warmSteps: quick ? 3 : 10,
     foldInReps: quick ? 3 : 5,
     fineTuneBudgetMs: quick ? 3000 : { webgpu: 20000, webgl: 10000, wasm: 15000, cpu: 15000 }[backend],
+  };
+}
+
+/** Small enough for SwiftShader: a 3.7k catalog, length 50, width 64, batch 32. */
+function sequenceParams(backend: Backend): SequenceParams {
+  return {
+    items: 3700,
+    length: 50,
+    dim: 64,
+    batch: 32,
+    budgetMs: quick ? 2000 : { webgpu: 20000, webgl: 15000, wasm: 10000, cpu: 10000 }[backend],
+    minSteps: 2,
   };
 }
 
@@ -197,6 +211,12 @@ async function runBackend(browser: Browser, base: string, backend: Backend): Pro
     report.foldin = await withTimeout(call(page, 'foldin', foldInParams(backend)), 180_000, 'foldin').catch((e: unknown) => ({ rows: [], todo: [], error: String(e) }));
     for (const r of report.foldin.rows) log(`  ${r.variant}: ${r.medianMs.toFixed(1)} ms${r.note ? ` (${r.note})` : ''}`);
     if (report.foldin.error) log(`  fold-in failed: ${report.foldin.error}`);
+    if (!checkOnly) {
+      report.sequence = await withTimeout(call(page, 'sequence', sequenceParams(backend)), 600_000, 'sequence').catch((e: unknown) => [
+        { arm: 'gru4rec' as const, steps: 0, sequencesPerSecond: 0, error: String(e) },
+      ]);
+      for (const r of report.sequence) log(`  ${r.arm}: ${r.error ?? `${r.sequencesPerSecond.toFixed(1)} seq/s (${r.steps} steps)`}`);
+    }
     report.deviceLost = await call(page, 'deviceLost');
   } catch (e) {
     report.status = 'failed';
@@ -264,6 +284,7 @@ async function main(): Promise<void> {
       chromium: { path: chromiumPath, version: browser.version(), args: CHROMIUM_ARGS },
       auto,
       backends: results,
+      accuracy: checkOnly ? null : await accuracySection(flag('accuracy-from'), flag('no-accuracy') !== undefined, log),
       totalSeconds: (Date.now() - t0) / 1000,
     };
     mkdirSync(outDir, { recursive: true });

@@ -9,6 +9,7 @@ import { runRanking, type RankingParams } from './suites/ranking';
 import { runTraining, type TrainingArm, type TrainingParams } from './suites/training';
 import { runCorrectness } from './suites/correctness';
 import { runFoldIn, type FoldInParams } from './suites/foldin';
+import { runSequence, type SequenceParams } from './suites/sequence';
 
 const lost: DeviceLostInfo[] = [];
 
@@ -41,6 +42,7 @@ const api = {
   training: (p: TrainingParams, arms: TrainingArm[], skip: Partial<Record<TrainingArm, string>>) => runTraining(p, arms, skip),
   correctness: () => runCorrectness(),
   foldin: (p: FoldInParams) => runFoldIn(p),
+  sequence: (p: SequenceParams) => runSequence(p),
   deviceLost: () => lost,
   memory: () => tf.memory(),
 };
