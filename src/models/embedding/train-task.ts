@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TrainTask } from '../../training/loop';
 import { AliasSampler, Rng } from '../../training/rng';
 import { Deduper } from '../../training/unique';
+import { WeightSnapshot } from '../../training/weight-snapshot';
 import {
   createDenseAdamState,
   createSparseAdamState,
@@ -76,7 +77,7 @@ export class EmbeddingTrainTask implements TrainTask {
   private readonly featState: SparseAdamState | null;
   private readonly denseStates: DenseAdamState[];
   private valChunks: ValChunk[] | null = null;
-  private best: Map<tf.Variable, tf.Tensor> | null = null;
+  private readonly best = new WeightSnapshot();
 
   constructor(
     private readonly model: EmbeddingModel,
@@ -335,17 +336,11 @@ export class EmbeddingTrainTask implements TrainTask {
   }
 
   saveBest(): void {
-    if (!this.best) this.best = new Map();
-    for (const v of Object.values(this.model.namedVariables())) {
-      this.best.get(v)?.dispose();
-      // a real copy: tf.clone shares storage, and the WebGPU sparse Adam updates in place
-      this.best.set(v, tf.add(v, 0));
-    }
+    this.best.save(Object.values(this.model.namedVariables()));
   }
 
   restoreBest(): void {
-    if (!this.best) return;
-    for (const [v, t] of this.best) v.assign(t);
+    this.best.restore();
     this.model.invalidateItemCache();
   }
 
@@ -363,7 +358,6 @@ export class EmbeddingTrainTask implements TrainTask {
       ch.maskVal?.dispose();
     }
     this.valChunks = null;
-    for (const t of this.best?.values() ?? []) t.dispose();
-    this.best = null;
+    this.best.dispose();
   }
 }

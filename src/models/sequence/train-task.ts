@@ -12,6 +12,7 @@ import {
   type SparseAdamState,
 } from '../../training/sparse-optimizer';
 import { Deduper } from '../../training/unique';
+import { WeightSnapshot } from '../../training/weight-snapshot';
 import { gatherRows } from '../layers/gather-rows';
 import { usesFullSoftmax } from './config';
 import { buildWindows, leftPad, type SequenceData, type UserSequences, type Window } from './data';
@@ -238,7 +239,7 @@ export class SequenceTrainTask implements TrainTask {
   private readonly sampler: NegativeSampler | null;
   private readonly deduper: Deduper | null;
   private valChunks: ValChunk[] | null = null;
-  private best: Map<tf.Variable, tf.Tensor> | null = null;
+  private readonly best = new WeightSnapshot();
 
   constructor(
     private readonly model: SequenceModel,
@@ -339,17 +340,11 @@ export class SequenceTrainTask implements TrainTask {
   }
 
   saveBest(): void {
-    if (!this.best) this.best = new Map();
-    for (const v of Object.values(this.model.variables)) {
-      this.best.get(v)?.dispose();
-      // a real copy: tf.clone shares storage, and the WebGPU sparse Adam updates in place
-      this.best.set(v, tf.add(v, 0));
-    }
+    this.best.save(Object.values(this.model.variables));
   }
 
   restoreBest(): void {
-    if (!this.best) return;
-    for (const [v, t] of this.best) v.assign(t);
+    this.best.restore();
   }
 
   /** Frees optimizer moments, validation tensors and the best-weights snapshot. */
@@ -357,7 +352,6 @@ export class SequenceTrainTask implements TrainTask {
     disposeSequenceOptimizer(this.opt);
     for (const ch of this.valChunks ?? []) tf.dispose([ch.items, ch.mask, ch.targets, ...(ch.excludeIdx ? [ch.excludeIdx] : []), ...(ch.excludeVal ? [ch.excludeVal] : [])]);
     this.valChunks = null;
-    for (const t of this.best?.values() ?? []) t.dispose();
-    this.best = null;
+    this.best.dispose();
   }
 }
