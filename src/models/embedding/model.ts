@@ -271,12 +271,7 @@ export class EmbeddingModel implements Recommender {
   }
 
   async fit(data: Interactions, options: FitOptions = {}): Promise<FitSummary> {
-    this.assertAlive();
-    validateInteractions(data, this.numUsers, this.numItems);
-    const seed = options.seed ?? this.config.seed;
-    const prepared = prepareData(data, this.config.maxValidationUsers, seed);
-    const task = new EmbeddingTrainTask(this, prepared, seed);
-    this.invalidateItemCache();
+    const task = this.createTrainTask(data, options.seed ?? this.config.seed);
     try {
       return await runTraining(task, {
         ...options,
