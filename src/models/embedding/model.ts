@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
 import { gatherRows } from '../layers/gather-rows';
+import { sumLastAxis } from '../layers/sum-last-axis';
 import { Rng, randomNormalArray } from '../../training/rng';
 import { runTraining } from '../../training/loop';
 import { scatterRows } from '../../training/sparse-optimizer';
@@ -199,7 +200,8 @@ export class EmbeddingModel implements Recommender {
     const F = this.maxFeatures;
     const fd = this.config.featureDim;
     const rows = tf.reshape(gatherRows(featureRows, featureInverse), [n, F, fd]);
-    let h: tf.Tensor2D = tf.sum(tf.mul(rows, tf.expandDims(featureWeights, 2)), 1) as tf.Tensor2D;
+    // the weighted bag: sum over the F features (moved last, see sumLastAxis)
+    let h = sumLastAxis(tf.transpose(tf.mul(rows, tf.expandDims(featureWeights, 2)), [0, 2, 1])) as tf.Tensor2D;
     if (dropoutSeed !== null && this.config.dropout > 0) h = tf.dropout(h, this.config.dropout, undefined, dropoutSeed) as tf.Tensor2D;
     let k = 0;
     if (this.content?.hiddenKernel) {

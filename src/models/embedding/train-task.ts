@@ -14,6 +14,7 @@ import {
   type SparseAdamState,
 } from '../../training/sparse-optimizer';
 import { gatherRows } from '../layers/gather-rows';
+import { sumLastAxis } from '../layers/sum-last-axis';
 import { csrHas, type PreparedData } from './data';
 import type { EmbeddingModel } from './model';
 
@@ -59,6 +60,13 @@ interface ValChunk {
  * table. The small content MLP uses dense Adam. Nothing is read back.
  */
 const PADDED_BACKENDS = new Set(['webgpu', 'webgl']);
+
+/** [a, b] -> [a, a, a, b, b, b] for times = 3 */
+function repeatEach(values: Int32Array, times: number): Int32Array {
+  const out = new Int32Array(values.length * times);
+  for (let i = 0; i < values.length; i++) out.fill(values[i]!, i * times, (i + 1) * times);
+  return out;
+}
 
 export class EmbeddingTrainTask implements TrainTask {
   readonly stepsPerEpoch: number;
@@ -210,12 +218,13 @@ export class EmbeddingTrainTask implements TrainTask {
     const c = m.config;
     const S = c.negatives + 1;
     const B = batch.size;
-    const dim = c.dim;
     const dropoutSeed = this.rng.fork();
     return tf.tidy(() => {
       const uIdx = tf.tensor1d(batch.userUnique, 'int32');
       const iIdx = tf.tensor1d(batch.itemUnique, 'int32');
-      const uInv = tf.tensor1d(batch.userInverse, 'int32');
+      // each example's user once per candidate slot, so the dot products need no broadcast: the
+      // gradient of a broadcast is a reduce, slow on WebGPU (see sumLastAxis)
+      const uInvPerSlot = tf.tensor1d(repeatEach(batch.userInverse, S), 'int32');
       const iInv = tf.tensor1d(batch.itemInverse, 'int32');
       const w = tf.tensor1d(batch.exampleWeight);
       const corr = batch.logitCorrection ? tf.tensor2d(batch.logitCorrection, [B, S]) : null;
@@ -238,16 +247,17 @@ export class EmbeddingTrainTask implements TrainTask {
         const [u, r, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const fe = FE ? (args[3] as tf.Tensor2D) : null;
         const dn = hasContent ? args.slice(4) : [];
-        const userRows = gatherRows(u, uInv); // [B, dim]
+        const userRows = gatherRows(u, uInvPerSlot); // [B * S, dim]
         const itemVec = fe ? tf.add(m.contentForward(fe, fInv!, fW!, dn, c.dropout > 0 ? dropoutSeed : null), r) : r; // [uI, dim]
-        const itemRows = tf.reshape(gatherRows(itemVec as tf.Tensor2D, iInv), [B, S, dim]);
+        const itemRows = gatherRows(itemVec as tf.Tensor2D, iInv); // [B * S, dim]
         const biasRows = tf.reshape(gatherRows(bi, iInv), [B, S]);
-        const scores = tf.add(tf.sum(tf.mul(itemRows, tf.expandDims(userRows, 1)), 2), biasRows); // [B, S]
+        const dots = tf.reshape(sumLastAxis(tf.mul(itemRows, userRows)), [B, S]); // see sumLastAxis
+        const scores = tf.add(dots, biasRows); // [B, S]
         let perExample: tf.Tensor; // [B]
         if (c.loss === 'bpr') {
           const sPos = tf.slice(scores, [0, 0], [B, 1]);
           const sNeg = tf.slice(scores, [0, 1], [B, S - 1]);
-          perExample = tf.mean(tf.softplus(tf.sub(sNeg, sPos)), 1);
+          perExample = tf.div(sumLastAxis(tf.softplus(tf.sub(sNeg, sPos))), S - 1);
         } else {
           const logits = corr ? tf.sub(scores, corr) : scores;
           perExample = tf.sub(tf.logSumExp(logits, 1), tf.reshape(tf.slice(logits, [0, 0], [B, 1]), [B]));

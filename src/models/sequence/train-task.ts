@@ -13,6 +13,7 @@ import {
 } from '../../training/sparse-optimizer';
 import { Deduper } from '../../training/unique';
 import { WeightSnapshot } from '../../training/weight-snapshot';
+import { sumLastAxis } from '../layers/sum-last-axis';
 import { gatherRows } from '../layers/gather-rows';
 import { usesFullSoftmax } from './config';
 import { buildWindows, leftPad, type SequenceData, type UserSequences, type Window } from './data';
@@ -194,7 +195,7 @@ export function trainStep(
       f = (...args) => {
         const [R, ...dense] = args as [tf.Tensor2D, ...tf.Tensor[]];
         const h = hidden(gatherRows(R, inInv), dense);
-        const tl = tf.sum(tf.mul(h, gatherRows(R, tInv)), 1); // [P]
+        const tl = sumLastAxis(tf.mul(h, gatherRows(R, tInv))); // [P], see sumLastAxis
         const sn = tf.add(tf.sub(mmT(h, gatherRows(R, nInv)), logQ), hits); // [P, K]
         const lse = tf.logSumExp(tf.concat([tf.expandDims(tl, 1), sn], 1), 1);
         const loss = tf.div(tf.sum(tf.sub(lse, tl)), P);
