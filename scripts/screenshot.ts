@@ -1,6 +1,6 @@
 /**
- * Takes the README's screenshot: builds nothing, serves `dist/` with `vite preview`, likes a few
- * films on the WebGPU path and captures "For you". Run after `npm run build`: `npm run screenshot`.
+ * Takes the README's screenshot: serves `dist/` with `vite preview`, likes a few films on the
+ * WebGPU path, trains the personal model and captures "For you". Run after `npm run build`: `npm run screenshot`.
  */
 import { chromium } from '@playwright/test';
 import { preview } from 'vite';
@@ -11,7 +11,7 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--headless=new', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking'],
 });
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await browser.newPage({ viewport: { width: 1280, height: 1500 } });
   await page.goto('http://localhost:4190/?backend=webgpu#browse');
   await page.getByTestId('backend').getByText('webgpu').waitFor({ timeout: 60_000 });
   await page.getByLabel('Genre').selectOption('Horror');
@@ -20,7 +20,9 @@ try {
   }
   await page.getByRole('article', { name: 'Saw', exact: true }).getByRole('button', { name: 'Rate 4 stars' }).click();
   await page.getByRole('link', { name: 'For you' }).click();
-  await page.getByText('Because you liked').first().waitFor();
+  await page.getByRole('button', { name: 'Train now' }).click();
+  await page.getByTestId('model-status').getByText('Model trained at').waitFor({ timeout: 300_000 });
+  await page.getByText('Your personal model').first().waitFor();
   await page.screenshot({ path: process.argv[2] ?? 'docs/screenshot.png' });
 } finally {
   await browser.close();
