@@ -104,6 +104,7 @@ export class BurrowSession {
   private store: BurrowStore | null = null;
   private engine: EngineClient | null = null;
   private nextNoticeId = 1;
+  private recommendRequest = 0;
   private readonly session = sessionId();
 
   constructor(private readonly options: SessionOptions) {}
@@ -210,17 +211,20 @@ export class BurrowSession {
 
   async refreshRecommendations(): Promise<void> {
     if (!this.engine || !this.state.compute) return;
+    // Requests overlap when events come quickly, and the worker may answer them out of order:
+    // only the newest request's answer is shown, so a stale ranking never replaces a fresh one.
+    const request = ++this.recommendRequest;
     this.update({ recommending: true });
     try {
       const [recommendations, upNext] = await Promise.all([
         this.engine.call('recommend', { k: RECOMMENDATION_COUNT }),
         this.engine.call('upNext', { k: UP_NEXT_COUNT }),
       ]);
-      this.update({ recommendations, upNext });
+      if (request === this.recommendRequest) this.update({ recommendations, upNext });
     } catch (error) {
-      this.notify('error', `Recommendations failed: ${describe(error)}`);
+      if (request === this.recommendRequest) this.notify('error', `Recommendations failed: ${describe(error)}`);
     } finally {
-      this.update({ recommending: false });
+      if (request === this.recommendRequest) this.update({ recommending: false });
     }
   }
 
