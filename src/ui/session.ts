@@ -150,7 +150,10 @@ export class BurrowSession {
       this.update({ phase: 'failed', failure: `Your history could not be opened: ${describe(error)}` });
       return;
     }
-    this.store.onChange(() => void this.reloadEvents());
+    // This tab reloads after its own writes; the channel only has to bring in other tabs' changes.
+    this.store.onChange((change) => {
+      if (change.origin === 'other') void this.reloadEvents();
+    });
     await this.reloadEvents();
     this.update({ phase: 'ready' });
     void this.refreshStorage();

@@ -3,14 +3,13 @@
  * the user's event log, and the rankers. DOM-free; the worker entry only wires it to messages.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CatalogIndex, encodeFeatures, type Catalog } from '../catalog';
+import { CatalogIndex, type Catalog } from '../catalog';
 import { initBackend } from '../compute';
 import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
 import {
   baselineScores,
   idfWeighted,
   rankBaseline,
-  similarityGroupWeights,
   strongestLikedNeighbour,
   topIndices,
   type FeatureRows,
@@ -20,6 +19,7 @@ import { heldOutMetrics, holdOutRecentPositives, type QualityRecord } from '../e
 import { reciprocalRankFusion } from '../ranking/fusion';
 import { openStore, type BurrowStore } from '../store';
 import {
+  appCatalogFeatures,
   checkPackMatchesCatalog,
   decodePack,
   embeddingWeightsFromPack,
@@ -84,11 +84,9 @@ export class Engine {
     };
     const { catalog } = request;
     const store = await openStore({ name: request.storeName });
-    // The same taste-oriented weighting of feature groups feeds the model's content tower and the
-    // baseline: with a handful of likes, what an item *is* should outweigh how famous it is.
-    const features = encodeFeatures(catalog, {
-      groupWeights: similarityGroupWeights(Object.keys(catalog.facets), Object.keys(catalog.numericFields)),
-    });
+    // One encoding feeds the model's content tower and the baseline, and the base pack was trained
+    // on exactly it (appCatalogFeatures): what an item *is* outweighs how famous it is.
+    const features = appCatalogFeatures(catalog);
     this.loaded = {
       catalog,
       index: new CatalogIndex(catalog),

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import type { EncodedFeatures as CatalogFeatures } from '../../catalog';
 import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
 import { gatherRows } from '../layers/gather-rows';
 import { sumLastAxis } from '../layers/sum-last-axis';
@@ -9,20 +10,8 @@ import { configHash, hashStrings, resolveEmbeddingConfig, type EmbeddingConfig }
 import { prepareData, validateInteractions } from './data';
 import { EmbeddingTrainTask } from './train-task';
 
-/**
- * Encoded catalog features (structurally identical to `src/catalog`'s EncodedFeatures; declared
- * here so this module does not depend on the catalog code).
- */
-export interface EncodedFeatures {
-  /** feature names; id 0 is padding */
-  vocabulary: string[];
-  numItems: number;
-  maxFeatures: number;
-  /** [numItems * maxFeatures] feature ids, 0 on padding */
-  ids: Int32Array;
-  /** [numItems * maxFeatures] feature weights, 0 on padding */
-  weights: Float32Array;
-}
+/** The part of the catalog's encoded features the content tower reads. */
+export type EncodedFeatures = Pick<CatalogFeatures, 'vocabulary' | 'numItems' | 'maxFeatures' | 'ids' | 'weights'>;
 
 export interface SerializedTensor {
   shape: number[];
