@@ -224,10 +224,10 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   md.push('![ranking latency](ranking-latency.svg)', '', '![ranking ratio](ranking-ratio.svg)', '');
 
   // ---- training
-  md.push('## 2. Training throughput (MF-sized problem)', '');
+  md.push('## 2. Training throughput (MF-sized problem and the real catalog)', '');
   const tp = ok.find((b) => b.training)?.training?.params;
   if (tp) {
-    md.push(`${tp.users} users × ${tp.items} items × ${tp.dim} dims, batch ${tp.batch}, MSE on dot products, Adam lr 0.01. Arms stock/sparse/sparse+fused use an MSE loss on synthetic pairs; trainer-stock/trainer use src/training's BPR problem (mfBenchmarkProblem), so compare within each pair. Each arm: 2 warm-up steps, then steps until a per-backend time budget (min ${tp.minSteps} while under 3× the budget; a cold first step slower than the budget is reported alone), syncing with a 1-value readback every ${tp.syncEvery} steps; examples/s = steps × batch / wall time. Memory = tf.memory() growth over the arm's baseline after 10 steps and after the last step.`, '');
+    md.push(`${tp.users} users × ${tp.items} items × ${tp.dim} dims, batch ${tp.batch}, MSE on dot products, Adam lr 0.01. Arms stock/sparse/sparse+fused use an MSE loss on synthetic pairs; trainer-stock/trainer use src/training's BPR problem (mfBenchmarkProblem); catalog-stock/catalog train the app's own model (content tower, sampled softmax) on the real shipped catalog, with that config's batch size; compare within each pair. Each arm: 2 warm-up steps, then steps until a per-backend time budget (min ${tp.minSteps} while under 3× the budget; a cold first step slower than the budget is reported alone), syncing with a 1-value readback every ${tp.syncEvery} steps; examples/s = steps × batch / wall time. Memory = tf.memory() growth over the arm's baseline after 10 steps and after the last step.`, '');
   }
   md.push('Arms:', '');
   for (const [k, v] of Object.entries(ARM_LABELS)) md.push(`- **${k}**: ${v}`);
@@ -239,7 +239,7 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
     // each arm against the stock baseline with the same loss: trainer vs trainer-stock (BPR),
     // sparse / sparse+fused vs stock (MSE)
     const baseOf = (arm: string): number | null =>
-      rows.find((r) => r.arm === (arm.startsWith('trainer') ? 'trainer-stock' : 'stock'))?.examplesPerSec ?? null;
+      rows.find((r) => r.arm === (arm.startsWith('trainer') ? 'trainer-stock' : arm.startsWith('catalog') ? 'catalog-stock' : 'stock'))?.examplesPerSec ?? null;
     for (const r of rows) {
       const stock = baseOf(r.arm);
       if (r.error) {

@@ -7,7 +7,7 @@ import { initBackend, probeEnvironment, type BackendInfo, type DeviceLostInfo } 
 import { planBackends, type BackendPlan, type BackendPreference, type BackendProbe } from '../../src/compute/backend-plan';
 import { runRanking, type RankingParams } from './suites/ranking';
 import { runTraining, type TrainingArm, type TrainingParams } from './suites/training';
-import { runCorrectness } from './suites/correctness';
+import { embeddingBagChecks, runCorrectness, scoreLossChecks } from './suites/correctness';
 import { runFoldIn, type FoldInParams } from './suites/foldin';
 import { runSequence, type SequenceParams } from './suites/sequence';
 
@@ -41,6 +41,8 @@ const api = {
   ranking: (p: RankingParams) => runRanking(p),
   training: (p: TrainingParams, arms: TrainingArm[], skip: Partial<Record<TrainingArm, string>>) => runTraining(p, arms, skip),
   correctness: () => runCorrectness(),
+  /** the training kernels' checks alone (the e2e suite runs these) */
+  trainingKernelChecks: async () => [...(await scoreLossChecks()), ...(await embeddingBagChecks())],
   foldin: (p: FoldInParams) => runFoldIn(p),
   sequence: (p: SequenceParams) => runSequence(p),
   deviceLost: () => lost,

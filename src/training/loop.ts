@@ -21,6 +21,8 @@ export interface TrainTask {
   saveBest?(): void;
   /** go back to the weights saved by saveBest (no-op if none) */
   restoreBest?(): void;
+  /** optional async set-up before the first step (e.g. checking custom GPU kernels) */
+  prepare?(): Promise<void>;
   /** optional hook at the start of every epoch (reshuffle etc.) */
   startEpoch?(epoch: number): void;
 }
@@ -82,6 +84,7 @@ export async function runTraining(task: TrainTask, options: LoopOptions): Promis
       () => loss.dispose(),
     );
 
+  await task.prepare?.();
   outer: for (let epoch = 0; epoch < options.maxEpochs; epoch++) {
     task.startEpoch?.(epoch);
     for (let s = 0; s < task.stepsPerEpoch; s++) {

@@ -7,6 +7,9 @@ import { fusedRankTopK, fusedSupported } from '../../../src/ranking/fused-topk-w
 import { stockRankTopK } from '../../../src/ranking/rank';
 import { topKFromArray } from '../../../src/ranking/topk-array';
 import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../../../src/compute/kernels/sparse-adam-webgpu';
+import { canUseScoreLossWebGPU } from '../../../src/compute/kernels/score-loss-webgpu';
+import { prepareScoreLoss, scoreLoss, type SampledLoss, type ScoreLossBatch } from '../../../src/models/layers/score-loss';
+import { embeddingBag, prepareFeatureBag } from '../../../src/models/layers/embedding-bag';
 import { compareTopK } from './ranking';
 import { errorText, syntheticFloats, syntheticInts } from '../timing';
 
@@ -168,6 +171,133 @@ async function sparseAdamChecks(): Promise<Check[]> {
   return checks;
 }
 
+interface ScoreLossCase {
+  loss: SampledLoss;
+  examples: number;
+  slots: number;
+  dim: number;
+  users: number;
+  items: number;
+  corr: boolean;
+  hard: boolean;
+}
+
+/** A batch with repeated users/items (the kernels must sum duplicates) and one unused padding row. */
+function scoreLossBatch(c: ScoreLossCase, seed: number): ScoreLossBatch {
+  const n = c.examples * c.slots;
+  const hard = c.hard ? new Float32Array(n) : null;
+  if (hard) for (let b = 0; b < c.examples; b += 3) hard[b * c.slots + 1] = 1;
+  return {
+    examples: c.examples,
+    slots: c.slots,
+    userRows: c.users + 1,
+    itemRows: c.items + 1,
+    userOf: syntheticInts(c.examples, c.users, seed),
+    itemOf: syntheticInts(n, c.items, seed + 1),
+    weight: Float32Array.from(syntheticFloats(c.examples, seed + 2, 1), (x) => 0.5 + Math.abs(x)),
+    corr: c.corr ? syntheticFloats(n, seed + 3, 2) : null,
+    hard,
+  };
+}
+
+/** Loss and gradients of the fused WebGPU score-loss kernels against the same loss in stock ops. */
+export async function scoreLossChecks(): Promise<Check[]> {
+  const cases: ScoreLossCase[] = [
+    { loss: 'bpr', examples: 1024, slots: 2, dim: 64, users: 700, items: 1500, corr: false, hard: false },
+    { loss: 'bpr', examples: 37, slots: 5, dim: 10, users: 5, items: 9, corr: false, hard: false },
+    { loss: 'sampled-softmax', examples: 256, slots: 17, dim: 64, users: 40, items: 2000, corr: true, hard: true },
+    { loss: 'sampled-softmax', examples: 300, slots: 3, dim: 33, users: 300, items: 20, corr: false, hard: false },
+  ];
+  const checks: Check[] = [];
+  for (const [k, c] of cases.entries()) {
+    const name = `fused score+loss+grad vs stock ops: ${c.loss} B=${c.examples} S=${c.slots} dim=${c.dim}${c.corr ? ' logQ' : ''}${c.hard ? ' hard' : ''}`;
+    if (!canUseScoreLossWebGPU(c.slots)) {
+      checks.push({ name, ok: false, detail: `fused kernel unavailable on ${tf.getBackend()}` });
+      continue;
+    }
+    try {
+      const batch = scoreLossBatch(c, 500 + 10 * k);
+      const U = tf.tensor2d(syntheticFloats((c.users + 1) * c.dim, 600 + k, 0.5), [c.users + 1, c.dim]);
+      const R = tf.tensor2d(syntheticFloats((c.items + 1) * c.dim, 700 + k, 0.5), [c.items + 1, c.dim]);
+      const Bi = tf.tensor2d(syntheticFloats(c.items + 1, 800 + k, 0.5), [c.items + 1, 1]);
+      const run = (impl: 'auto' | 'ops') =>
+        tf.tidy(() => {
+          const prepared = prepareScoreLoss(batch, c.loss, impl);
+          const { value, grads } = tf.valueAndGrads((u: tf.Tensor, r: tf.Tensor, b: tf.Tensor) =>
+            scoreLoss(prepared, u as tf.Tensor2D, r as tf.Tensor2D, b as tf.Tensor2D),
+          )([U, R, Bi]);
+          return { kind: prepared.kind, tensors: [value, ...grads] };
+        });
+      const fused = run('auto');
+      const ops = run('ops');
+      const [a, b] = await Promise.all([Promise.all(fused.tensors.map((t) => t.data())), Promise.all(ops.tensors.map((t) => t.data()))]);
+      let maxErr = 0;
+      let scale = 0;
+      for (let t = 0; t < a.length; t++) {
+        for (let i = 0; i < a[t]!.length; i++) {
+          maxErr = Math.max(maxErr, Math.abs(a[t]![i]! - b[t]![i]!));
+          scale = Math.max(scale, Math.abs(b[t]![i]!));
+        }
+      }
+      const rel = maxErr / Math.max(scale, 1e-12);
+      checks.push({
+        name,
+        ok: fused.kind === 'fused' && ops.kind === 'ops' && rel < 1e-4 && Number.isFinite(maxErr),
+        detail: `loss ${a[0]![0]!.toFixed(6)} vs ${b[0]![0]!.toFixed(6)}, max abs diff ${maxErr.toExponential(2)} (relative ${rel.toExponential(2)}) over loss + 3 gradients`,
+      });
+      tf.dispose([U, R, Bi, ...fused.tensors, ...ops.tensors]);
+    } catch (e) {
+      checks.push({ name, ok: false, detail: errorText(e) });
+    }
+  }
+  return checks;
+}
+
+/** The fused embedding-bag kernels (content tower) against the stock-op bag: value and gradient. */
+export async function embeddingBagChecks(): Promise<Check[]> {
+  const cases = [
+    { bags: 2048, perBag: 21, rows: 1571, dim: 32 },
+    { bags: 7, perBag: 3, rows: 4, dim: 5 },
+  ];
+  const checks: Check[] = [];
+  for (const [k, c] of cases.entries()) {
+    const name = `fused embedding bag vs stock ops: ${c.bags} bags x ${c.perBag} slots, ${c.rows} rows x ${c.dim}`;
+    try {
+      const rowOf = syntheticInts(c.bags * c.perBag, c.rows, 900 + k);
+      // some zero weights, as on padded feature slots
+      const weights = Float32Array.from(syntheticFloats(c.bags * c.perBag, 910 + k, 1), (x, i) => (i % 5 === 4 ? 0 : x));
+      const table = tf.tensor2d(syntheticFloats(c.rows * c.dim, 920 + k, 1), [c.rows, c.dim]);
+      const upstream = tf.tensor2d(syntheticFloats(c.bags * c.dim, 930 + k, 1), [c.bags, c.dim]);
+      const run = (impl: 'auto' | 'ops') =>
+        tf.tidy(() => {
+          const bag = prepareFeatureBag(rowOf, weights, c.bags, c.rows, impl);
+          const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(embeddingBag(t as tf.Tensor2D, bag), upstream)))([table]);
+          return { fused: bag.csr !== null, tensors: [value, embeddingBag(table, bag), ...grads] };
+        });
+      const fused = run('auto');
+      const ops = run('ops');
+      const [a, b] = await Promise.all([Promise.all(fused.tensors.map((t) => t.data())), Promise.all(ops.tensors.map((t) => t.data()))]);
+      let maxErr = 0;
+      let scale = 0;
+      for (let t = 0; t < a.length; t++) {
+        for (let i = 0; i < a[t]!.length; i++) {
+          maxErr = Math.max(maxErr, Math.abs(a[t]![i]! - b[t]![i]!));
+          scale = Math.max(scale, Math.abs(b[t]![i]!));
+        }
+      }
+      checks.push({
+        name,
+        ok: fused.fused && maxErr <= 1e-4 * Math.max(1, scale),
+        detail: `max abs diff ${maxErr.toExponential(2)} (max |value| ${scale.toFixed(2)}) over output and table gradient`,
+      });
+      tf.dispose([table, upstream, ...fused.tensors, ...ops.tensors]);
+    } catch (e) {
+      checks.push({ name, ok: false, detail: errorText(e) });
+    }
+  }
+  return checks;
+}
+
 async function workerCheck(): Promise<Check> {
   const worker = new Worker(new URL('../worker.ts', import.meta.url), { type: 'module' });
   try {
@@ -193,6 +323,7 @@ export async function runCorrectness(): Promise<Check[]> {
   const checks: Check[] = [];
   if (fusedSupported(64, 100)) checks.push(...(await rankingChecks()));
   if (canUseSparseAdamWebGPU()) checks.push(...(await sparseAdamChecks()));
+  if (tf.getBackend() === 'webgpu') checks.push(...(await scoreLossChecks()), ...(await embeddingBagChecks()));
   if (tf.getBackend() === 'webgpu') checks.push(await workerCheck());
   return checks;
 }

@@ -27,7 +27,7 @@ export interface TrainingParams {
   syncEvery: number;
 }
 
-export type TrainingArm = 'stock' | 'sparse' | 'sparse+fused' | 'trainer-stock' | 'trainer';
+export type TrainingArm = 'stock' | 'sparse' | 'sparse+fused' | 'trainer-stock' | 'trainer' | 'catalog-stock' | 'catalog';
 
 export const ARM_LABELS: Record<TrainingArm, string> = {
   stock: 'stock TF.js: tf.train.adam().minimize, tf.gather on full Variables',
@@ -35,6 +35,9 @@ export const ARM_LABELS: Record<TrainingArm, string> = {
   'sparse+fused': 'Burrow + fused in-place WebGPU sparse-Adam kernel (src/compute/kernels)',
   'trainer-stock': "src/training's own stock baseline: createStockMF + stockTrainStep (BPR, item bias) on mfBenchmarkProblem",
   trainer: "Burrow's trainer end-to-end: createFastMF(mfBenchmarkProblem).task.step() (EmbeddingTrainTask, BPR, sparse Adam)",
+  'catalog-stock':
+    "the app's own model on the real shipped catalog (content tower over the catalog's features, PERSONAL_CONFIG: sampled softmax, its batch and negatives; one user's synthetic event log) trained the stock way: createStockEmbeddingStep (tf.train.adam().minimize over every Variable, tf.gather lookups)",
+  catalog: "the same model, batches and loss through Burrow's trainer: EmbeddingTrainTask.trainOnBatch (fused loss kernels, sparse Adam on touched rows, dense Adam on the MLP)",
 };
 
 export interface TrainingRow {
@@ -136,6 +139,57 @@ async function trainerArm(p: TrainingParams, which: 'trainer' | 'trainer-stock')
       return r.loss;
     },
     dispose: () => fast.dispose(),
+    probe: () => tf.zeros([1]),
+    get examplesPerStep() {
+      return examples;
+    },
+  };
+}
+
+/**
+ * The app's personal model on the shipped catalog (public/catalog/default.json, built by `npm run
+ * catalog`), one user with a synthetic log of likes and some dislikes. Both arms get a model of
+ * their own with the same seed, so they see the same batches.
+ */
+async function catalogArm(which: 'catalog' | 'catalog-stock'): Promise<Arm> {
+  const [{ parseCatalog }, { appCatalogFeatures }, { PERSONAL_CONFIG }, embedding, { Rng }] = await Promise.all([
+    import('../../../src/catalog'),
+    import('../../../src/packs/app-features'),
+    import('../../../src/worker/personal-model'),
+    import('../../../src/models/embedding'),
+    import('../../../src/training/rng'),
+  ]);
+  const response = await fetch('/catalog/default.json');
+  if (!response.ok) throw new Error(`/catalog/default.json: HTTP ${response.status} (run npm run catalog)`);
+  const catalog = parseCatalog(await response.json());
+  const features = appCatalogFeatures(catalog);
+  const numItems = catalog.items.length;
+  const rng = new Rng(5);
+  const events = 400;
+  const interactions = {
+    numUsers: 1,
+    numItems,
+    user: new Int32Array(events),
+    item: Int32Array.from({ length: events }, () => rng.int(numItems)),
+    weight: Float32Array.from({ length: events }, (_, k) => (k % 7 === 3 ? -1 : 1)),
+    time: Float64Array.from({ length: events }, (_, k) => k),
+  };
+  const model = embedding.createEmbeddingModel({ numUsers: 1, numItems, features, config: { ...PERSONAL_CONFIG, seed: 3 } });
+  const task = model.createTrainTask(interactions, 3);
+  await task.prepare();
+  const stock = which === 'catalog-stock' ? embedding.createStockEmbeddingStep(model) : null;
+  let examples = model.config.batchSize;
+  return {
+    step: () => {
+      const batch = task.nextBatch();
+      examples = batch.size;
+      return stock ? stock.step(batch) : task.trainOnBatch(batch);
+    },
+    dispose: () => {
+      stock?.dispose();
+      task.dispose();
+      model.dispose();
+    },
     probe: () => tf.zeros([1]),
     get examplesPerStep() {
       return examples;
@@ -249,7 +303,9 @@ async function runArm(name: TrainingArm, p: TrainingParams, batches: Batch[]): P
         ? stockArm(p)
         : name === 'trainer' || name === 'trainer-stock'
           ? await trainerArm(p, name)
-          : await sparseArm(p, name === 'sparse+fused');
+          : name === 'catalog' || name === 'catalog-stock'
+            ? await catalogArm(name)
+            : await sparseArm(p, name === 'sparse+fused');
     const sync = async (): Promise<void> => {
       const t = arm!.probe();
       await t.data();

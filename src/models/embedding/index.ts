@@ -4,3 +4,4 @@ export { configHash, DEFAULT_EMBEDDING_CONFIG, resolveEmbeddingConfig } from './
 export type { EmbeddingConfig } from './config';
 export { EmbeddingTrainTask } from './train-task';
 export type { EmbeddingBatch } from './train-task';
+export { createStockEmbeddingStep } from './stock-step';

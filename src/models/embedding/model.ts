@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures as CatalogFeatures } from '../../catalog';
 import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
-import { gatherRows } from '../layers/gather-rows';
-import { sumLastAxis } from '../layers/sum-last-axis';
+import { linear } from '../layers/linear';
+import { embeddingBag, prepareFeatureBag, type FeatureBag } from '../layers/embedding-bag';
 import { Rng, randomNormalArray } from '../../training/rng';
 import { runTraining } from '../../training/loop';
 import { scatterRows } from '../../training/sparse-optimizer';
@@ -173,40 +173,33 @@ export class EmbeddingModel implements Recommender {
   /**
    * Content tower on a set of items.
    * @param featureRows `[uF, featureDim]` feature embedding rows (gathered unique features)
-   * @param featureInverse `[items * maxFeatures]` int32 row of each item's feature slot in featureRows
-   * @param featureWeights `[items, maxFeatures]` normalised weights (0 on padding)
+   * @param bag each item's feature slots: rows in featureRows and normalised weights (0 on padding),
+   *   from prepareFeatureBag(ids, weights, items, uF)
    * @param dense the tensors of denseParams(), in order (may be the Variables themselves)
    * @returns `[items, dim]`
    */
   contentForward(
     featureRows: tf.Tensor2D,
-    featureInverse: tf.Tensor1D,
-    featureWeights: tf.Tensor2D,
+    bag: FeatureBag,
     dense: tf.Tensor[],
     dropoutSeed: number | null,
   ): tf.Tensor2D {
-    const n = featureWeights.shape[0];
-    const F = this.maxFeatures;
-    const fd = this.config.featureDim;
-    const rows = tf.reshape(gatherRows(featureRows, featureInverse), [n, F, fd]);
-    // the weighted bag: sum over the F features (moved last, see sumLastAxis)
-    let h = sumLastAxis(tf.transpose(tf.mul(rows, tf.expandDims(featureWeights, 2)), [0, 2, 1])) as tf.Tensor2D;
+    let h = embeddingBag(featureRows, bag);
     if (dropoutSeed !== null && this.config.dropout > 0) h = tf.dropout(h, this.config.dropout, undefined, dropoutSeed) as tf.Tensor2D;
     let k = 0;
     if (this.content?.hiddenKernel) {
-      h = tf.relu(tf.add(tf.matMul(h, dense[k]! as tf.Tensor2D), dense[k + 1]!)) as tf.Tensor2D;
+      h = tf.relu(linear(h, dense[k]! as tf.Tensor2D, dense[k + 1]! as tf.Tensor1D)) as tf.Tensor2D;
       k += 2;
     }
-    return tf.add(tf.matMul(h, dense[k]! as tf.Tensor2D), dense[k + 1]!) as tf.Tensor2D;
+    return linear(h, dense[k]! as tf.Tensor2D, dense[k + 1]! as tf.Tensor1D);
   }
 
   /** `[numItems, dim]` content part for ALL items (no dropout). */
   private allContent(): tf.Tensor2D | null {
     if (!this.content || !this.featureIds || !this.featureWeights) return null;
     return tf.tidy(() => {
-      const ids = tf.tensor1d(this.featureIds!, 'int32');
-      const w = tf.tensor2d(this.featureWeights!, [this.numItems, this.maxFeatures]);
-      return this.contentForward(this.content!.featureEmbedding as tf.Tensor2D, ids, w, this.denseParams(), null);
+      const bag = prepareFeatureBag(this.featureIds!, this.featureWeights!, this.numItems, this.vocabSize);
+      return this.contentForward(this.content!.featureEmbedding as tf.Tensor2D, bag, this.denseParams(), null);
     });
   }
 

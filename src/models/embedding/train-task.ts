@@ -13,8 +13,9 @@ import {
   type DenseAdamState,
   type SparseAdamState,
 } from '../../training/sparse-optimizer';
-import { gatherRows } from '../layers/gather-rows';
-import { sumLastAxis } from '../layers/sum-last-axis';
+import { validateScoreLossKernels } from '../../compute/kernels/score-loss-webgpu';
+import { prepareFeatureBag } from '../layers/embedding-bag';
+import { prepareScoreLoss, scoreLoss } from '../layers/score-loss';
 import { csrHas, type PreparedData } from './data';
 import type { EmbeddingModel } from './model';
 
@@ -51,22 +52,18 @@ interface ValChunk {
   maskVal: tf.Tensor1D | null;
 }
 
+/** GPU backends compile per shape: distinct-row counts are padded to a few bucket sizes there. */
+const PADDED_BACKENDS = new Set(['webgpu', 'webgl']);
+
 /**
  * The embedding model's training step (see `runTraining` for the loop around it).
  *
  * Per step: build the batch on the CPU (sampling, de-duplication), upload int32 index arrays,
  * gather each distinct row once, take gradients w.r.t. those `[unique, dim]` rows only (duplicates
- * summed by gatherRows' scatterND backward), then a row-sparse Adam on the touched rows of every
- * table. The small content MLP uses dense Adam. Nothing is read back.
+ * summed inside the loss's backward pass: fused WebGPU kernels on webgpu, scatterND elsewhere; see
+ * layers/score-loss), then a row-sparse Adam on the touched rows of every table. The small content
+ * MLP uses dense Adam. Nothing is read back.
  */
-const PADDED_BACKENDS = new Set(['webgpu', 'webgl']);
-
-/** [a, b] -> [a, a, a, b, b, b] for times = 3 */
-function repeatEach(values: Int32Array, times: number): Int32Array {
-  const out = new Int32Array(values.length * times);
-  for (let i = 0; i < values.length; i++) out.fill(values[i]!, i * times, (i + 1) * times);
-  return out;
-}
 
 export class EmbeddingTrainTask implements TrainTask {
   readonly stepsPerEpoch: number;
@@ -86,6 +83,8 @@ export class EmbeddingTrainTask implements TrainTask {
   private readonly denseStates: DenseAdamState[];
   private valChunks: ValChunk[] | null = null;
   private readonly best = new WeightSnapshot();
+  /** 'ops' forces stock TF.js ops instead of the fused WebGPU kernels (benchmarks, cross-checks) */
+  implementation: 'auto' | 'ops' = 'auto';
 
   constructor(
     private readonly model: EmbeddingModel,
@@ -117,6 +116,18 @@ export class EmbeddingTrainTask implements TrainTask {
     this.featState = model.content ? createSparseAdamState(model.content.featureEmbedding, hyper) : null;
     this.denseStates = model.denseParams().map((v) => createDenseAdamState(v, hyper));
     if (data.valUser.length > 0) this.validate = () => this.runValidation();
+  }
+
+  /** Checks the fused loss kernels on this device first (a failing shader means stock ops). */
+  async prepare(): Promise<void> {
+    const c = this.model.config;
+    if (this.implementation === 'auto') {
+      const softmax = c.loss === 'sampled-softmax';
+      // batches with and without an explicit negative compile to different shaders
+      for (const hard of softmax && c.hardNegativeRate > 0 ? [false, true] : [false]) {
+        await validateScoreLossKernels(c.negatives + 1, c.loss, softmax, hard, c.dim);
+      }
+    }
   }
 
   startEpoch(): void {
@@ -222,17 +233,26 @@ export class EmbeddingTrainTask implements TrainTask {
     return tf.tidy(() => {
       const uIdx = tf.tensor1d(batch.userUnique, 'int32');
       const iIdx = tf.tensor1d(batch.itemUnique, 'int32');
-      // each example's user once per candidate slot, so the dot products need no broadcast: the
-      // gradient of a broadcast is a reduce, slow on WebGPU (see sumLastAxis)
-      const uInvPerSlot = tf.tensor1d(repeatEach(batch.userInverse, S), 'int32');
-      const iInv = tf.tensor1d(batch.itemInverse, 'int32');
-      const w = tf.tensor1d(batch.exampleWeight);
-      const corr = batch.logitCorrection ? tf.tensor2d(batch.logitCorrection, [B, S]) : null;
-      const hard = batch.hardMask && c.loss === 'sampled-softmax' ? tf.tensor2d(batch.hardMask, [B, S]) : null;
+      const prepared = prepareScoreLoss(
+        {
+          examples: B,
+          slots: S,
+          userRows: batch.userUnique.length,
+          itemRows: batch.itemUnique.length,
+          userOf: batch.userInverse,
+          itemOf: batch.itemInverse,
+          weight: batch.exampleWeight,
+          corr: batch.logitCorrection,
+          hard: batch.hardMask,
+        },
+        c.loss,
+        this.implementation,
+      );
       const hasContent = m.content !== null && batch.featureUnique !== null;
       const fIdx = hasContent ? tf.tensor1d(batch.featureUnique!, 'int32') : null;
-      const fInv = hasContent ? tf.tensor1d(batch.featureInverse!, 'int32') : null;
-      const fW = hasContent ? tf.tensor2d(batch.featureWeights!, [batch.itemUnique.length, m.maxFeatures]) : null;
+      const bag = hasContent
+        ? prepareFeatureBag(batch.featureInverse!, batch.featureWeights!, batch.itemUnique.length, batch.featureUnique!.length, this.implementation)
+        : null;
 
       // The only rows this step reads or writes. Gathered OUTSIDE the gradient tape: they are
       // the leaves we differentiate against.
@@ -247,35 +267,19 @@ export class EmbeddingTrainTask implements TrainTask {
         const [u, r, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const fe = FE ? (args[3] as tf.Tensor2D) : null;
         const dn = hasContent ? args.slice(4) : [];
-        const userRows = gatherRows(u, uInvPerSlot); // [B * S, dim]
-        const itemVec = fe ? tf.add(m.contentForward(fe, fInv!, fW!, dn, c.dropout > 0 ? dropoutSeed : null), r) : r; // [uI, dim]
-        const itemRows = gatherRows(itemVec as tf.Tensor2D, iInv); // [B * S, dim]
-        const biasRows = tf.reshape(gatherRows(bi, iInv), [B, S]);
-        const dots = tf.reshape(sumLastAxis(tf.mul(itemRows, userRows)), [B, S]); // see sumLastAxis
-        const scores = tf.add(dots, biasRows); // [B, S]
-        let perExample: tf.Tensor; // [B]
-        if (c.loss === 'bpr') {
-          const sPos = tf.slice(scores, [0, 0], [B, 1]);
-          const sNeg = tf.slice(scores, [0, 1], [B, S - 1]);
-          perExample = tf.div(sumLastAxis(tf.softplus(tf.sub(sNeg, sPos))), S - 1);
-        } else {
-          const logits = corr ? tf.sub(scores, corr) : scores;
-          perExample = tf.sub(tf.logSumExp(logits, 1), tf.reshape(tf.slice(logits, [0, 0], [B, 1]), [B]));
-          if (hard) {
-            // Explicit dislikes also get a pairwise (BPR) push below the positive: inside the
-            // partition alone their gradient fades once the positive dominates the softmax.
-            const pair = tf.softplus(tf.sub(scores, tf.slice(scores, [0, 0], [B, 1])));
-            perExample = tf.add(perExample, tf.sum(tf.mul(pair, hard), 1));
-          }
-        }
-        const data = tf.div(tf.sum(tf.mul(perExample, w)), B);
+        const itemVec = fe ? tf.add(m.contentForward(fe, bag!, dn, c.dropout > 0 ? dropoutSeed : null), r) : r; // [uI, dim]
+        let total: tf.Tensor = scoreLoss(prepared, u, itemVec as tf.Tensor2D, bi);
         // L2 on the touched rows (once per distinct row, scaled like the data term): rows seen
-        // rarely are pulled harder, relative to their data gradient, towards 0.
-        let reg: tf.Tensor = tf.add(tf.sum(tf.square(u)), tf.sum(tf.square(bi)));
-        if (fe) reg = tf.add(reg, tf.sum(tf.square(fe)));
-        for (const p of dn) if (p.rank === 2) reg = tf.add(reg, tf.sum(tf.square(p)));
-        const regR = tf.mul(tf.sum(tf.square(r)), c.l2Residual / B);
-        return tf.add(data, tf.add(tf.mul(reg, c.l2 / B), regR)) as tf.Scalar;
+        // rarely are pulled harder, relative to their data gradient, towards 0. Terms with a zero
+        // coefficient are left out: each costs GPU dispatches for nothing.
+        if (c.l2 > 0) {
+          let reg: tf.Tensor = tf.add(tf.sum(tf.square(u)), tf.sum(tf.square(bi)));
+          if (fe) reg = tf.add(reg, tf.sum(tf.square(fe)));
+          for (const p of dn) if (p.rank === 2) reg = tf.add(reg, tf.sum(tf.square(p)));
+          total = tf.add(total, tf.mul(reg, c.l2 / B));
+        }
+        if (c.l2Residual > 0) total = tf.add(total, tf.mul(tf.sum(tf.square(r)), c.l2Residual / B));
+        return total as tf.Scalar;
       };
       const { value, grads } = tf.valueAndGrads(f)(xs);
       sparseAdamApply(this.userState, uIdx, grads[0] as tf.Tensor2D);
