@@ -1,11 +1,19 @@
 /**
  * `npm run eval -- --data <folder> --format recbole|movielens [--models pop,itemknn]
- *   [--out report.json] [--max-minutes N] [--backend cpu|wasm|tensorflow] [--seed N]`
+ *   [--out report.json] [--max-minutes N] [--runtime browser|node] [--backend B] [--seed N]
+ *   [--mode standard|on-device]`
  *
  * Offline top-K evaluation under the standard protocol (/work/shared/data/README.md). The work is
- * done by runEvaluation (src/eval/run.ts, platform-free); this file only supplies Node's files,
- * TF.js backend, progress line and exit codes:
- *   0 all models evaluated, 1 bad input or failure, 2 bad command line, 3 some model ran out of time.
+ * done by runEvaluation (src/eval/run.ts, platform-free); this file only supplies the files, the
+ * TF.js backend, the progress line and exit codes. Two runtimes:
+ *   browser (default)  headless Chromium on the app's own backend set-up (src/compute's
+ *                      initBackend), --backend webgpu (default) | webgl | wasm | cpu; the product's
+ *                      own path (scripts/eval-lib/browser.ts). A fallback to another backend is an
+ *                      error. Env CHROMIUM_PATH picks the binary (default /usr/bin/chromium).
+ *   node               TF.js in this process, --backend cpu (default) | wasm | tensorflow; for
+ *                      quick checks (`--runtime node --backend wasm` is the fast one on a CPU).
+ * Exit codes: 0 all models evaluated, 1 bad input or failure, 2 bad command line, 3 some model ran
+ * out of time.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
@@ -14,10 +22,20 @@ import { DATASET_FORMATS, formatTable, runEvaluation, type DatasetFormat, type E
 import { modelNames } from '../src/models/registry';
 import { NODE_BACKENDS, prepareNodeBackend, type NodeBackend } from './eval-lib/backend';
 import { nodeDatasetFiles } from './eval-lib/node-files';
+// Only the page protocol here: ./eval-lib/browser (Vite, Playwright) is imported when used.
+import { BROWSER_BACKENDS, type BrowserBackend } from './eval-lib/page/protocol';
+
+const RUNTIMES = ['browser', 'node'] as const;
+type Runtime = (typeof RUNTIMES)[number];
+const DEFAULT_BACKEND: Record<Runtime, string> = { browser: 'webgpu', node: 'cpu' };
 
 const USAGE = `usage: npm run eval -- --data <folder> --format ${DATASET_FORMATS.join('|')}
        [--models ${modelNames().join(',')}] [--out report.json] [--max-minutes N]
-       [--backend ${NODE_BACKENDS.join('|')}] [--seed N] [--mode standard|on-device]`;
+       [--runtime ${RUNTIMES.join('|')}] [--backend B] [--seed N] [--mode standard|on-device]
+  --runtime browser (default)  headless Chromium, the app's own path;
+                               --backend ${BROWSER_BACKENDS.join('|')} (default ${DEFAULT_BACKEND.browser})
+  --runtime node               TF.js in Node, for quick checks;
+                               --backend ${NODE_BACKENDS.join('|')} (default ${DEFAULT_BACKEND.node})`;
 
 class UsageError extends Error {}
 
@@ -27,7 +45,8 @@ interface CliOptions {
   models: string[];
   out: string | undefined;
   maxMinutes: number | undefined;
-  backend: NodeBackend;
+  runtime: Runtime;
+  backend: NodeBackend | BrowserBackend;
   seed: number;
   mode: 'standard' | 'on-device';
 }
@@ -43,7 +62,8 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         models: { type: 'string', default: 'pop,itemknn' },
         out: { type: 'string' },
         'max-minutes': { type: 'string' },
-        backend: { type: 'string', default: 'cpu' },
+        runtime: { type: 'string', default: 'browser' },
+        backend: { type: 'string' },
         seed: { type: 'string', default: '42' },
         mode: { type: 'string', default: 'standard' },
         help: { type: 'boolean', short: 'h' },
@@ -61,9 +81,14 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   if (!(DATASET_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be ${DATASET_FORMATS.join(' or ')}, got "${format}"`);
   }
-  const backend = values.backend;
-  if (!(NODE_BACKENDS as readonly string[]).includes(backend)) {
-    throw new UsageError(`--backend must be ${NODE_BACKENDS.join(', ')}, got "${backend}"`);
+  const runtime = values.runtime;
+  if (!(RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new UsageError(`--runtime must be ${RUNTIMES.join(' or ')}, got "${runtime}"`);
+  }
+  const backends: readonly string[] = runtime === 'node' ? NODE_BACKENDS : BROWSER_BACKENDS;
+  const backend = values.backend ?? DEFAULT_BACKEND[runtime as Runtime];
+  if (!backends.includes(backend)) {
+    throw new UsageError(`--backend must be ${backends.join(', ')} with --runtime ${runtime}, got "${backend}"`);
   }
   const models = values.models.split(',').map((m) => m.trim()).filter((m) => m !== '');
   const known = modelNames();
@@ -90,7 +115,8 @@ function parseCli(argv: string[]): CliOptions | 'help' {
     models,
     out: values.out,
     maxMinutes,
-    backend: backend as NodeBackend,
+    runtime: runtime as Runtime,
+    backend: backend as NodeBackend | BrowserBackend,
     seed,
     mode: values.mode,
   };
@@ -161,22 +187,28 @@ async function main(): Promise<number> {
   let outcome;
   try {
     const files = await nodeDatasetFiles(cli.data);
-    const options = cli;
-    outcome = await runEvaluation(
-      {
-        format: options.format,
-        models: options.models,
-        seed: options.seed,
-        mode: options.mode,
-        ...(options.maxMinutes !== undefined ? { maxMinutes: options.maxMinutes } : {}),
-      },
-      {
+    const options = {
+      format: cli.format,
+      models: cli.models,
+      seed: cli.seed,
+      mode: cli.mode,
+      ...(cli.maxMinutes !== undefined ? { maxMinutes: cli.maxMinutes } : {}),
+    };
+    if (cli.runtime === 'browser') {
+      const { runEvaluationInBrowser } = await import('./eval-lib/browser');
+      outcome = await runEvaluationInBrowser(
+        { options, backend: cli.backend as BrowserBackend },
+        { files, onProgress: progress.update, log: progress.log },
+      );
+    } else {
+      const backend = cli.backend as NodeBackend;
+      outcome = await runEvaluation(options, {
         files,
-        prepareBackend: () => prepareNodeBackend(options.backend),
+        prepareBackend: () => prepareNodeBackend(backend),
         onProgress: progress.update,
         log: progress.log,
-      },
-    );
+      });
+    }
   } catch (e) {
     progress.done();
     process.stderr.write(`eval: ${e instanceof Error ? e.message : String(e)}\n`);

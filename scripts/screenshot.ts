@@ -2,14 +2,11 @@
  * Takes the README's screenshot: serves `dist/` with `vite preview`, likes a few films on the
  * WebGPU path, trains the personal model and captures "For you". Run after `npm run build`: `npm run screenshot`.
  */
-import { chromium } from '@playwright/test';
 import { preview } from 'vite';
+import { launchChromium } from './lib/chromium';
 
 const server = await preview({ preview: { port: 4190, strictPort: true } });
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--headless=new', '--enable-unsafe-webgpu', '--enable-features=Vulkan', '--disable-background-networking'],
-});
+const browser = await launchChromium();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 1500 } });
   await page.goto('http://localhost:4190/?backend=webgpu#browse');

@@ -1,0 +1,94 @@
+/**
+ * The eval page: runs src/eval's runEvaluation in Chromium on the app's own TF.js backend set-up
+ * (src/compute's initBackend). Driven by scripts/eval-lib/browser.ts through `globalThis.__burrowEval`;
+ * dataset files are fetched from Node (DATA_PREFIX, answered by page.route), progress and log lines
+ * go back through functions Node exposed on the page.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../../src/compute/backend';
+import type { BackendName } from '../../../src/compute/backend-plan';
+import { runEvaluation, type DatasetFiles, type EvalProgress } from '../../../src/eval';
+import {
+  DATA_FILE,
+  DATA_LIST,
+  LOG_BINDING,
+  PAGE_API,
+  PROGRESS_BINDING,
+  type PageApi,
+  type PageRunRequest,
+  type PageRunResult,
+} from './protocol';
+
+type Bindings = {
+  [PROGRESS_BINDING]?: (p: EvalProgress) => Promise<void>;
+  [LOG_BINDING]?: (line: string) => Promise<void>;
+};
+const bindings = globalThis as unknown as Bindings;
+
+// Fire and forget: the bindings resolve after Node handled the call; the run does not wait for it.
+const progress = (p: EvalProgress) => void bindings[PROGRESS_BINDING]?.(p).catch(() => undefined);
+const log = (line: string) => void bindings[LOG_BINDING]?.(line).catch(() => undefined);
+
+async function fetchOk(url: string): Promise<Response> {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) throw new Error((await response.text()) || `${url}: HTTP ${response.status}`);
+  return response;
+}
+
+/** DatasetFiles over HTTP: Node serves the folder it was given. */
+function fetchedFiles(name: string): DatasetFiles {
+  return {
+    name,
+    list: async () => (await (await fetchOk(DATA_LIST)).json()) as string[],
+    read: async (file) => (await fetchOk(`${DATA_FILE}${encodeURIComponent(file)}`)).text(),
+  };
+}
+
+/**
+ * Initialises exactly `backend` with the app's initBackend. initBackend falls back along its chain
+ * when the requested backend fails; here a fallback is an error, so numbers are never silently
+ * measured on another backend.
+ */
+async function prepareBackend(backend: BackendName, onDeviceLost: (message: string) => void): Promise<string> {
+  const info = await initBackend({
+    preference: backend,
+    onDeviceLost: (lost) => onDeviceLost(`WebGPU device lost (${lost.reason}): ${lost.message}`),
+  });
+  const active = tf.getBackend();
+  if (active !== backend) {
+    throw new Error(
+      `TF.js backend "${backend}" could not be used in Chromium: initBackend fell back to ` +
+        `"${active}" (${info.reason})`,
+    );
+  }
+  const adapter = backend === 'webgpu' && info.adapter ? ` adapter: ${[info.adapter.vendor, info.adapter.architecture, info.adapter.description].filter(Boolean).join(' / ')}` : '';
+  const wasm = info.wasm ? ` (${info.wasm.simd ? 'SIMD' : 'no SIMD'}, ${info.wasm.numThreads ?? 1} thread(s))` : '';
+  log(`browser: TF.js ${tf.version.tfjs} on ${active}${wasm}${adapter}`);
+  return active;
+}
+
+const api: PageApi = {
+  async run(request: PageRunRequest): Promise<PageRunResult> {
+    let rejectLost: (e: Error) => void = () => undefined;
+    const lost = new Promise<never>((_, reject) => (rejectLost = reject));
+    lost.catch(() => undefined);
+    try {
+      const run = runEvaluation(request.options, {
+        files: fetchedFiles(request.datasetName),
+        prepareBackend: () => prepareBackend(request.backend, (message) => rejectLost(new Error(message))),
+        onProgress: progress,
+        log,
+      });
+      run.catch(() => undefined); // if `lost` wins the race, run's later rejection is not "unhandled"
+      // A lost WebGPU device ends the run instead of leaving it waiting on a dead queue.
+      return { ok: true, outcome: await Promise.race([run, lost]) };
+    } catch (e) {
+      return e instanceof Error
+        ? { ok: false, name: e.name, message: e.message }
+        : { ok: false, name: 'Error', message: String(e) };
+    }
+  },
+};
+
+(globalThis as unknown as Record<typeof PAGE_API, PageApi>)[PAGE_API] = api;
+document.getElementById('log')!.textContent += '\nready';
