@@ -66,7 +66,7 @@ export function accuracyMarkdown(section: AccuracySection | null): string[] {
   md.push(
     `Protocol of \`../shared/data/README.md\`: leave-one-out by timestamp, all items ranked, the user's earlier items excluded, ties pessimistic; hyper-parameters chosen on validation only. Source: ${section.source}.`,
     '',
-    'Reproduce: `npm run eval -- --data ../shared/data/ml-100k --format recbole --models pop,itemknn,mf,gru4rec,sasrec --backend wasm` (add `--mode on-device` for the second table).',
+    'Reproduce: `npm run eval -- --data ../shared/data/ml-100k --format recbole --models pop,itemknn,mf,gru4rec,sasrec --runtime node --backend wasm` (the JSONs here were made that way: fast on a CPU; drop `--runtime node --backend wasm` for the default, headless Chromium on WebGPU; add `--mode on-device` for the second table).',
     '',
   );
   for (const report of section.reports ?? []) {

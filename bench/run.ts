@@ -14,7 +14,8 @@
  * Env:   CHROMIUM_PATH (default /usr/bin/chromium)
  */
 import { createServer, type ViteDevServer } from 'vite';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { CHROMIUM_ARGS, chromiumPath as chromiumPathOf, launchChromium } from '../scripts/lib/chromium';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -43,16 +44,7 @@ const quick = flag('quick') !== undefined;
 const checkOnly = flag('check') !== undefined;
 const outDir = resolve(root, flag('out') ?? 'bench');
 const backends = (flag('backends')?.split(',').filter(Boolean) ?? (checkOnly ? ['webgpu'] : [...BACKENDS])) as Backend[];
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--headless=new',
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
+const chromiumPath = chromiumPathOf();
 
 /** Per-backend sizes/budgets: SwiftShader is slow, so budgets (not step counts) bound each suite. */
 function rankingParams(backend: Backend): RankingParams {
@@ -250,7 +242,7 @@ async function main(): Promise<void> {
     await server.listen();
     const base = server.resolvedUrls?.local[0] ?? 'http://localhost:5199/';
     log(`vite dev server at ${base}`);
-    browser = await chromium.launch({ executablePath: chromiumPath, args: CHROMIUM_ARGS, timeout: 120_000 });
+    browser = await launchChromium();
     log(`chromium ${browser.version()}`);
     // what initBackend({preference: 'auto'}) picks on this machine, in a page of its own
     let auto: BenchReport['auto'] = null;
@@ -281,7 +273,7 @@ async function main(): Promise<void> {
         totalMemGB: Math.round((os.totalmem() / 2 ** 30) * 10) / 10,
         node: process.version,
       },
-      chromium: { path: chromiumPath, version: browser.version(), args: CHROMIUM_ARGS },
+      chromium: { path: chromiumPath, version: browser.version(), args: [...CHROMIUM_ARGS] },
       auto,
       backends: results,
       accuracy: checkOnly ? null : await accuracySection(flag('accuracy-from'), flag('no-accuracy') !== undefined, log),

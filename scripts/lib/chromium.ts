@@ -1,7 +1,7 @@
 /**
  * Headless Chromium with WebGPU, launched the same way by every script that drives a page
- * (`npm run eval`'s browser runtime, `npm run screenshot`; bench/run.ts still carries its own copy
- * of these arguments). On machines without a GPU, WebGPU runs on SwiftShader (software Vulkan).
+ * (`npm run eval`'s browser runtime, `npm run bench`, `npm run screenshot`). On machines without a
+ * GPU, WebGPU runs on SwiftShader (software Vulkan).
  *
  * Env: CHROMIUM_PATH (default /usr/bin/chromium).
  */

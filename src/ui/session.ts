@@ -212,6 +212,11 @@ export class BurrowSession {
     return this.engine ? this.engine.call('backendName', null) : null;
   }
 
+  /** Diagnostics (and the e2e suite): lose the engine's GPU device and watch the app fall back. */
+  async loseGpuDevice(): Promise<boolean> {
+    return this.engine ? this.engine.call('loseGpuDevice', null) : false;
+  }
+
   async refreshRecommendations(): Promise<void> {
     if (!this.engine || !this.state.compute) return;
     // Requests overlap when events come quickly, and the worker may answer them out of order:

@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
-import { initBackend } from '../compute';
+import { activeGPUDevice, initBackend } from '../compute';
 import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
 import {
   baselineScores,
@@ -216,6 +216,12 @@ export class Engine {
 
   backendName(): string {
     return tf.getBackend();
+  }
+
+  loseGpuDevice(): boolean {
+    const device = activeGPUDevice();
+    device?.destroy();
+    return device !== null;
   }
 
   modelStatus(): ModelStatus {

@@ -12,6 +12,7 @@ export function createEngineHandlers(port: Pick<Port, 'postMessage'>): Handlers<
     packInfo: () => engine.packInfo(),
     loadPack: (request) => engine.loadPack(request),
     backendName: () => engine.backendName(),
+    loseGpuDevice: () => engine.loseGpuDevice(),
     train: () => engine.train(),
     cancelTraining: () => engine.cancelTraining(),
     modelStatus: () => engine.modelStatus(),

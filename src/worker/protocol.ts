@@ -106,6 +106,11 @@ export type EngineProtocol = {
   forgetModel: { request: null; response: ModelStatus };
   /** the live TF.js backend, straight from tf.getBackend() inside the worker */
   backendName: { request: null; response: string };
+  /**
+   * Diagnostics: destroys the engine's WebGPU device, so the real `device.lost` path runs (fall back,
+   * reload the stored model on the new backend, say so). false when the engine is not on WebGPU.
+   */
+  loseGpuDevice: { request: null; response: boolean };
 };
 
 export type EngineNotice =

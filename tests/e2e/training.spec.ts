@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { card, eventCount, goTo, openApp, recommendations, recommendedTitles } from './fixtures';
+import { card, eventCount, goTo, openApp, recommendations, recommendedTitles, search } from './fixtures';
 
 const HORROR = ['Alien', 'The Shining', 'Jaws', 'Saw'];
 
@@ -56,4 +56,45 @@ test('training shows progress and can be cancelled', async ({ page }) => {
   await page.getByRole('button', { name: 'Cancel training' }).click();
   await expect(page.getByText('Training was cancelled')).toBeVisible({ timeout: 60_000 });
   await expect(page.getByRole('button', { name: 'Train now' })).toBeVisible();
+});
+
+test('a fine-tune starts on its own after 5 new events', async ({ page }) => {
+  await openApp(page);
+  await likeHorror(page);
+  const status = page.getByTestId('model-status');
+  await expect(status).toContainText('No model trained yet');
+  await goTo(page, 'Browse');
+  await search(page, 'Alien');
+  await card(page, 'Alien').getByRole('button', { name: 'Rate 5 stars' }).click();
+  await expect.poll(() => eventCount(page)).toBe(HORROR.length + 1);
+  await goTo(page, 'For you');
+  // nobody pressed "Train now"
+  await expect(status).toContainText('Model trained at', { timeout: 150_000 });
+  await expect(status).toContainText('on 5 events');
+});
+
+test('a lost GPU device is reported, the engine falls back, and the history and trained model survive', async ({ page }) => {
+  await openApp(page);
+  await likeHorror(page);
+  await page.getByRole('button', { name: 'Train now' }).click();
+  const status = page.getByTestId('model-status');
+  await expect(status).toContainText('Model trained at', { timeout: 150_000 });
+  const trainedText = await status.textContent();
+
+  // destroys the worker's real GPUDevice: the device.lost path, not a simulation of it
+  expect(await page.evaluate(() => (window as unknown as { burrow: { loseGpuDevice(): Promise<boolean> } }).burrow.loseGpuDevice())).toBe(true);
+  await expect(page.getByText(/The GPU device was lost/).first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByRole('status', { name: 'Compute backend' })).not.toContainText('webgpu');
+  const live = await page.evaluate(() => (window as unknown as { burrow: { liveBackend(): Promise<string | null> } }).burrow.liveBackend());
+  expect(['webgl', 'wasm', 'cpu']).toContain(live);
+  // the stored model is reloaded on the new backend, not retrained; the history is intact
+  await expect(status).toHaveText(trainedText!);
+  expect(await eventCount(page)).toBe(HORROR.length);
+  // and the app keeps working: a new like re-ranks with the personal model on the new backend
+  await goTo(page, 'Browse');
+  await search(page, 'Halloween');
+  await card(page, 'Halloween').getByRole('button', { name: 'Like', exact: true }).click();
+  await expect.poll(() => eventCount(page)).toBe(HORROR.length + 1);
+  await goTo(page, 'For you');
+  await expect(recommendations(page)).toContainText('Your personal model');
 });
