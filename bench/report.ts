@@ -275,7 +275,7 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   md.push('## 3. Fold-in latency vs full fine-tune', '');
   const foldRows = ok.flatMap((b) => (b.foldin?.rows ?? []).map((r) => ({ ...r, backend: b.backend })));
   if (foldRows.length > 0) {
-    md.push('EmbeddingModel.foldIn() for one user (item tables frozen) vs one epoch of the full trainer, same model (createFastMF on mfBenchmarkProblem, after a few warm-up steps).', '');
+    md.push('EmbeddingModel.foldIn() for one user (item tables frozen) vs one epoch of the full trainer, same model (createFastMF on mfBenchmarkProblem, after a few warm-up steps). Both timed to completion: the fold-in until the new user vector is read back, the epoch until its last loss is. The fold-in reads back the few item rows it needs once and runs its Adam steps in JS (src/models/embedding/fold-in.ts): on the GPU each step would be ~50 tiny dispatches.', '');
     md.push('| backend | variant | ms | reps | fine-tune / fold-in |', '|---|---|---|---|---|');
     for (const b of ok) {
       const rows = b.foldin?.rows ?? [];

@@ -25,7 +25,7 @@ export interface FoldInResult {
 }
 
 interface FastMF {
-  model: { foldIn(user: number, items: Int32Array, weights: Float32Array, steps?: number): Promise<void> };
+  model: { foldIn(user: number, items: Int32Array, weights: Float32Array, steps?: number): Promise<void>; userEmbedding(user: number): tf.Tensor1D };
   task: { stepsPerEpoch: number; step(): { loss: tf.Scalar; examples: number } };
   dispose(): void;
 }
@@ -60,9 +60,18 @@ export async function runFoldIn(p: FoldInParams): Promise<FoldInResult> {
     const weights = new Float32Array(itemsA.length).fill(1);
     const fold: number[] = [];
     await fast.model.foldIn(0, itemsA, weights); // warm-up (compilation)
+    // timed to completion: the new vector is read back inside the timed region, so no queued GPU
+    // work spills into whatever is measured next
+    const settle = async () => {
+      const u = fast!.model.userEmbedding(0);
+      await u.data();
+      u.dispose();
+    };
+    await settle();
     for (let r = 0; r < p.foldInReps; r++) {
       const t0 = now();
       await fast.model.foldIn(0, itemsA, weights);
+      await settle();
       fold.push(now() - t0);
       await tick();
     }

@@ -8,6 +8,7 @@ import { runTraining } from '../../training/loop';
 import { scatterRows } from '../../training/sparse-optimizer';
 import { configHash, hashStrings, resolveEmbeddingConfig, type EmbeddingConfig } from './config';
 import { prepareData, validateInteractions } from './data';
+import { foldInUserVector } from './fold-in';
 import { EmbeddingTrainTask } from './train-task';
 
 /** The part of the catalog's encoded features the content tower reads. */
@@ -286,7 +287,7 @@ export class EmbeddingModel implements Recommender {
     // A user outside the table (a brand-new profile) is folded in from the history on the fly.
     const u = inTable
       ? this.userEmbedding(query.user)
-      : this.foldInVector(query.history, new Float32Array(query.history.length).fill(1), this.config.foldInSteps, null);
+      : await this.foldInVector(query.history, new Float32Array(query.history.length).fill(1), this.config.foldInSteps, null);
     const scores = tf.tidy(() => tf.add(tf.reshape(tf.matMul(emb, tf.reshape(u, [this.config.dim, 1])), [this.numItems]), bias));
     u.dispose();
     try {
@@ -298,8 +299,9 @@ export class EmbeddingModel implements Recommender {
 
   /**
    * Updates ONLY `user`'s vector from their events, item side frozen: a few Adam steps on the
-   * training loss (positives vs sampled negatives, explicit negatives as hard negatives), all on
-   * the device, no readback. Cheap enough to run after every event.
+   * training loss (positives vs sampled negatives, explicit negatives as hard negatives). One small
+   * readback of the touched item rows, then microseconds of JS (see fold-in.ts): cheap enough to run
+   * after every event.
    * @param items `[n]` item indices of the user's events
    * @param weights `[n]` event weights (> 0 positive, < 0 explicit negative)
    */
@@ -307,7 +309,7 @@ export class EmbeddingModel implements Recommender {
     this.assertAlive();
     this.assertUser(user);
     const start = this.userEmbedding(user);
-    const u = this.foldInVector(items, weights, steps, start);
+    const u = await this.foldInVector(items, weights, steps, start);
     start.dispose();
     tf.tidy(() => {
       this.userTable.assign(scatterRows(this.userTable, tf.tensor1d([user], 'int32'), tf.reshape(u, [1, this.config.dim])));
@@ -316,7 +318,7 @@ export class EmbeddingModel implements Recommender {
   }
 
   /** `[dim]` fitted user vector for the given events, starting from `start` (or 0). */
-  private foldInVector(items: Int32Array, weights: Float32Array, steps: number, start: tf.Tensor1D | null): tf.Tensor1D {
+  private async foldInVector(items: Int32Array, weights: Float32Array, steps: number, start: tf.Tensor1D | null): Promise<tf.Tensor1D> {
     if (items.length !== weights.length) throw new Error(`foldIn: ${items.length} items but ${weights.length} weights`);
     const { emb, bias } = this.ensureItemCache();
     const N = this.numItems;
@@ -339,8 +341,7 @@ export class EmbeddingModel implements Recommender {
         negW.push(-w);
       }
     }
-    const init = start ? tf.clone(start) : tf.zeros([dim]);
-    if ((pos.length === 0 && neg.length === 0) || steps <= 0) return init as tf.Tensor1D;
+    if ((pos.length === 0 && neg.length === 0) || steps <= 0) return (start ? tf.clone(start) : tf.zeros([dim])) as tf.Tensor1D;
 
     // Sampled negatives (uniform, excluding the user's own items), seeded by the events themselves:
     // the same history folded in from the same start gives the same vector (and the same ranking)
@@ -353,64 +354,39 @@ export class EmbeddingModel implements Recommender {
       for (let t = 0; t < 8 && seen.has(c); t++) c = rng.int(N);
       sampled[k] = c;
     }
-    const { foldInLr: lr, foldInL2: l2 } = this.config;
-    const softmax = this.config.loss === 'sampled-softmax';
-    const out = tf.tidy(() => {
-      const Vs = tf.gather(emb, tf.tensor1d(sampled, 'int32'));
-      const bs = tf.gather(bias, tf.tensor1d(sampled, 'int32'));
-      // each sampled negative stands for N/M items (logQ correction of a uniform sample)
-      const corr = Math.log(M / N);
-      const Vp = pos.length ? tf.gather(emb, tf.tensor1d(pos, 'int32')) : null;
-      const bp = pos.length ? tf.gather(bias, tf.tensor1d(pos, 'int32')) : null;
-      const wp = pos.length ? tf.tensor1d(posW) : null;
-      const Vh = neg.length ? tf.gather(emb, tf.tensor1d(neg, 'int32')) : null;
-      const bh = neg.length ? tf.gather(bias, tf.tensor1d(neg, 'int32')) : null;
-      const wh = neg.length ? tf.tensor1d(negW) : null;
-      const score = (V: tf.Tensor, b: tf.Tensor, u: tf.Tensor) => tf.add(tf.reshape(tf.matMul(V, tf.reshape(u, [dim, 1])), [-1]), b);
-
-      const lossFn = (u: tf.Tensor): tf.Scalar => {
-        const sn = score(Vs, bs, u); // [M]
-        const sh = Vh && bh ? score(Vh, bh, u) : null; // [H]
-        let loss: tf.Tensor = tf.mul(tf.sum(tf.square(u)), l2);
-        if (Vp && bp && wp) {
-          const sp = score(Vp, bp, u); // [P]
-          let perPos: tf.Tensor;
-          if (softmax) {
-            // log(exp(sp) + sum exp(sn - corr) + sum exp(sh)) - sp, per positive
-            const others = sh ? tf.concat([tf.sub(sn, corr), sh]) : tf.sub(sn, corr);
-            const lseOthers = tf.logSumExp(others);
-            perPos = tf.softplus(tf.sub(lseOthers, sp));
-          } else {
-            const others = sh ? tf.concat([sn, sh]) : sn;
-            perPos = tf.mean(tf.softplus(tf.sub(tf.expandDims(others, 0), tf.expandDims(sp, 1))), 1);
-          }
-          loss = tf.add(loss, tf.div(tf.sum(tf.mul(perPos, wp)), tf.sum(wp)));
-        }
-        if (sh && wh) {
-          // disliked items pushed below the typical (sampled) item
-          const push = tf.softplus(tf.sub(sh, tf.mean(sn)));
-          loss = tf.add(loss, tf.div(tf.sum(tf.mul(push, wh)), tf.sum(wh)));
-        }
-        return loss as tf.Scalar;
-      };
-      const g = tf.grad(lossFn);
-      let u: tf.Tensor = init;
-      let m: tf.Tensor = tf.zerosLike(u);
-      let v: tf.Tensor = tf.zerosLike(u);
-      const b1 = 0.9;
-      const b2 = 0.999;
-      for (let t = 1; t <= steps; t++) {
-        const grad = g(u);
-        m = tf.add(tf.mul(m, b1), tf.mul(grad, 1 - b1));
-        v = tf.add(tf.mul(v, b2), tf.mul(tf.square(grad), 1 - b2));
-        const mh = tf.div(m, 1 - Math.pow(b1, t));
-        const vh = tf.div(v, 1 - Math.pow(b2, t));
-        u = tf.sub(u, tf.mul(tf.div(mh, tf.add(tf.sqrt(vh), 1e-7)), lr));
-      }
-      return u as tf.Tensor1D;
+    // One small readback of the rows the loss touches; the steps themselves run in JS (see fold-in.ts).
+    const rowIds = Int32Array.from([...sampled, ...pos, ...neg]);
+    const picked = tf.tidy(() => {
+      const ids = tf.tensor1d(rowIds, 'int32');
+      return [tf.gather(emb, ids), tf.gather(bias, ids)];
     });
-    init.dispose();
-    return out;
+    const [vectors, biases, startValues] = await Promise.all([
+      picked[0]!.data() as Promise<Float32Array>,
+      picked[1]!.data() as Promise<Float32Array>,
+      start ? (start.data() as Promise<Float32Array>) : Promise.resolve(null),
+    ]);
+    tf.dispose(picked);
+    const u = foldInUserVector(
+      {
+        dim,
+        vectors,
+        biases,
+        sampled: M,
+        positives: pos.length,
+        negatives: neg.length,
+        positiveWeights: Float32Array.from(posW),
+        negativeWeights: Float32Array.from(negW),
+      },
+      startValues,
+      {
+        steps,
+        lr: this.config.foldInLr,
+        l2: this.config.foldInL2,
+        loss: this.config.loss,
+        sampledCorrection: Math.log(M / N),
+      },
+    );
+    return tf.tensor1d(u);
   }
 
   async exportWeights(): Promise<SerializedWeights> {

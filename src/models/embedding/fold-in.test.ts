@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { Rng } from '../../training/rng';
+import { foldInLossAndGradient, foldInUserVector, type FoldInRows } from './fold-in';
+
+function rows(seed: number): FoldInRows {
+  const rng = new Rng(seed);
+  const dim = 6;
+  const [M, P, H] = [5, 3, 2];
+  return {
+    dim,
+    vectors: Float32Array.from({ length: (M + P + H) * dim }, () => rng.normal()),
+    biases: Float32Array.from({ length: M + P + H }, () => 0.1 * rng.normal()),
+    sampled: M,
+    positives: P,
+    negatives: H,
+    positiveWeights: Float32Array.from([1, 0.5, 2]),
+    negativeWeights: Float32Array.from([1, 0.25]),
+  };
+}
+
+describe('fold-in (JS)', () => {
+  for (const loss of ['bpr', 'sampled-softmax'] as const) {
+    it(`${loss}: the gradient matches central differences`, () => {
+      const r = rows(3);
+      const options = { l2: 0.01, loss, sampledCorrection: Math.log(5 / 100) };
+      const u = Float64Array.from({ length: r.dim }, (_, d) => 0.3 * Math.sin(d + 1));
+      const grad = new Float64Array(r.dim);
+      foldInLossAndGradient(r, u, options, grad);
+      const h = 1e-5;
+      for (let d = 0; d < r.dim; d++) {
+        const up = Float64Array.from(u);
+        const down = Float64Array.from(u);
+        up[d]! += h;
+        down[d]! -= h;
+        const scratch = new Float64Array(r.dim);
+        const numeric = (foldInLossAndGradient(r, up, options, scratch) - foldInLossAndGradient(r, down, options, scratch)) / (2 * h);
+        expect(grad[d]!).toBeCloseTo(numeric, 6);
+      }
+    });
+  }
+
+  it('moves the user towards the positives and away from the explicit negatives', () => {
+    const r = rows(5);
+    const score = (u: Float32Array, row: number) => u.reduce((a, x, d) => a + x * r.vectors[row * r.dim + d]!, r.biases[row]!);
+    const u = foldInUserVector(r, null, { steps: 50, lr: 0.05, l2: 0.01, loss: 'sampled-softmax', sampledCorrection: Math.log(5 / 100) });
+    const mean = (from: number, to: number) => {
+      let s = 0;
+      for (let k = from; k < to; k++) s += score(u, k);
+      return s / (to - from);
+    };
+    expect(mean(5, 8)).toBeGreaterThan(mean(0, 5)); // positives above the sampled items
+    expect(mean(8, 10)).toBeLessThan(mean(0, 5)); // explicit negatives below them
+  });
+});
