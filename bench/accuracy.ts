@@ -66,13 +66,15 @@ export function accuracyMarkdown(section: AccuracySection | null): string[] {
   md.push(
     `Protocol of \`../shared/data/README.md\`: leave-one-out by timestamp, all items ranked, the user's earlier items excluded, ties pessimistic; hyper-parameters chosen on validation only. Source: ${section.source}.`,
     '',
-    'Reproduce: `npm run eval -- --data ../shared/data/ml-100k --format recbole --models pop,itemknn,mf,gru4rec,sasrec --runtime node --backend wasm` (the JSONs here were made that way: fast on a CPU; drop `--runtime node --backend wasm` for the default, headless Chromium on WebGPU; add `--mode on-device` for the second table).',
+    'Reproduce: `npm run eval -- --data ../shared/data/ml-100k --format recbole --models pop,itemknn,mf,gru4rec,sasrec --runtime node --backend wasm` (fast on a CPU; add `--mode on-device` for the on-device table). Without `--runtime node --backend wasm` the same runner runs in headless Chromium on WebGPU, the product\'s own path (a table below when such a report is included).',
     '',
   );
   for (const report of section.reports ?? []) {
     const mode = (report.protocol as { mode?: string }).mode ?? 'standard';
+    const tfBackends = [...new Set(report.results.map((r) => r.backend).filter((b) => b !== 'cpu'))];
+    const where = tfBackends.length ? `, TF.js models on ${tfBackends.join(' / ')}${tfBackends.includes('webgpu') ? ' in headless Chromium' : ''}` : '';
     md.push(
-      `**${mode === 'on-device' ? 'As on device' : 'Standard'}** (${report.dataset.name}: ${report.dataset.users} users, ${report.dataset.items} items, ${report.dataset.interactions} interactions; ${report.protocol.test_users} test users${mode === 'on-device' ? '; models trained on the other users only, each test user replayed through the fold-in / history path' : ''})`,
+      `**${mode === 'on-device' ? 'As on device' : 'Standard'}${where}** (${report.dataset.name}: ${report.dataset.users} users, ${report.dataset.items} items, ${report.dataset.interactions} interactions; ${report.protocol.test_users} test users${mode === 'on-device' ? '; models trained on the other users only, each test user replayed through the fold-in / history path' : ''})`,
       '',
       '| model | HR@10 | NDCG@10 | HR@20 | NDCG@20 | MRR | coverage@10 | train s | backend |',
       '|---|---|---|---|---|---|---|---|---|',
