@@ -171,6 +171,20 @@ async function sparseAdamChecks(): Promise<Check[]> {
   return checks;
 }
 
+/** Largest |a - b| over paired tensors, and the largest |b| (the reference's scale). */
+async function compareTensors(a: tf.Tensor[], b: tf.Tensor[]): Promise<{ maxErr: number; scale: number }> {
+  const [va, vb] = await Promise.all([Promise.all(a.map((t) => t.data())), Promise.all(b.map((t) => t.data()))]);
+  let maxErr = 0;
+  let scale = 0;
+  va.forEach((x, t) =>
+    x.forEach((v, i) => {
+      maxErr = Math.max(maxErr, Math.abs(v - vb[t]![i]!));
+      scale = Math.max(scale, Math.abs(vb[t]![i]!));
+    }),
+  );
+  return { maxErr, scale };
+}
+
 interface ScoreLossCase {
   loss: SampledLoss;
   examples: number;
@@ -230,20 +244,12 @@ export async function scoreLossChecks(): Promise<Check[]> {
         });
       const fused = run('auto');
       const ops = run('ops');
-      const [a, b] = await Promise.all([Promise.all(fused.tensors.map((t) => t.data())), Promise.all(ops.tensors.map((t) => t.data()))]);
-      let maxErr = 0;
-      let scale = 0;
-      for (let t = 0; t < a.length; t++) {
-        for (let i = 0; i < a[t]!.length; i++) {
-          maxErr = Math.max(maxErr, Math.abs(a[t]![i]! - b[t]![i]!));
-          scale = Math.max(scale, Math.abs(b[t]![i]!));
-        }
-      }
+      const { maxErr, scale } = await compareTensors(fused.tensors, ops.tensors);
       const rel = maxErr / Math.max(scale, 1e-12);
       checks.push({
         name,
         ok: fused.kind === 'fused' && ops.kind === 'ops' && rel < 1e-4 && Number.isFinite(maxErr),
-        detail: `loss ${a[0]![0]!.toFixed(6)} vs ${b[0]![0]!.toFixed(6)}, max abs diff ${maxErr.toExponential(2)} (relative ${rel.toExponential(2)}) over loss + 3 gradients`,
+        detail: `loss ${(await fused.tensors[0]!.data())[0]!.toFixed(6)} vs ${(await ops.tensors[0]!.data())[0]!.toFixed(6)}, max abs diff ${maxErr.toExponential(2)} (relative ${rel.toExponential(2)}) over loss + 3 gradients`,
       });
       tf.dispose([U, R, Bi, ...fused.tensors, ...ops.tensors]);
     } catch (e) {
@@ -276,15 +282,7 @@ export async function embeddingBagChecks(): Promise<Check[]> {
         });
       const fused = run('auto');
       const ops = run('ops');
-      const [a, b] = await Promise.all([Promise.all(fused.tensors.map((t) => t.data())), Promise.all(ops.tensors.map((t) => t.data()))]);
-      let maxErr = 0;
-      let scale = 0;
-      for (let t = 0; t < a.length; t++) {
-        for (let i = 0; i < a[t]!.length; i++) {
-          maxErr = Math.max(maxErr, Math.abs(a[t]![i]! - b[t]![i]!));
-          scale = Math.max(scale, Math.abs(b[t]![i]!));
-        }
-      }
+      const { maxErr, scale } = await compareTensors(fused.tensors, ops.tensors);
       checks.push({
         name,
         ok: fused.fused && maxErr <= 1e-4 * Math.max(1, scale),
