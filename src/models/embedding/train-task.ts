@@ -230,9 +230,8 @@ export class EmbeddingTrainTask implements TrainTask {
     const S = c.negatives + 1;
     const B = batch.size;
     const dropoutSeed = this.rng.fork();
-    // This step changes the item side, so a cached item matrix is stale. Dropping it also keeps steps
-    // fast: while a clone of the residual table is alive (the cache of a model without content),
-    // every WebGPU step measured 3-4x slower on SwiftShader.
+    // This step changes the item side, so a cached item matrix (built by a fold-in or a ranking
+    // between steps) is stale.
     m.invalidateItemCache();
     return tf.tidy(() => {
       const uIdx = tf.tensor1d(batch.userUnique, 'int32');

@@ -5,7 +5,7 @@ import {
   embeddingBagForwardWebGPU,
 } from '../../compute/kernels/embedding-bag-webgpu';
 import { gatherRows } from './gather-rows';
-import { occurrences } from './score-loss';
+import { occurrences } from './occurrences';
 import { sumLastAxis } from './sum-last-axis';
 
 /** Which rows each bag reads, with what weight; uploaded for one of the two implementations. */

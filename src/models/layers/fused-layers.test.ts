@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { embeddingBag, prepareFeatureBag } from './embedding-bag';
 import { linear } from './linear';
-import { occurrences, prepareScoreLoss, scoreLoss, type ScoreLossBatch } from './score-loss';
+import { occurrences } from './occurrences';
+import { prepareScoreLoss, scoreLoss, type ScoreLossBatch } from './score-loss';
 
 // The fused WebGPU kernels themselves are checked against these stock-op forms in a real browser
 // (tests/e2e/kernels.spec.ts); here the stock-op forms are checked against plain JS and numeric gradients.
