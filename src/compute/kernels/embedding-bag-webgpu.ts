@@ -8,22 +8,14 @@
  * thousands of slots into a vocabulary of a few thousand rows.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { FLAT_INDEX_WGSL, flatDispatch, maxWorkgroupsPerDimension, runProgram } from './program';
 
 const WG = 256;
 
 export function canUseEmbeddingBagWebGPU(): boolean {
   return tf.getBackend() === 'webgpu';
 }
-
-function flatDispatch(total: number): [number, number, number] {
-  const groups = Math.max(1, Math.ceil(total / WG));
-  const max = (tf.backend() as WebGPUBackend).device.limits.maxComputeWorkgroupsPerDimension;
-  const gx = Math.min(groups, max);
-  return [gx, Math.ceil(groups / gx), 1];
-}
-
-const INDEX = /* wgsl */ `let i = u32(globalId.x) + u32(globalId.y) * u32(uniforms.pitch);`;
 
 class BagForwardProgram implements WebGPUProgram {
   variableNames = ['rows', 'rowOf', 'weights'];
@@ -36,13 +28,13 @@ class BagForwardProgram implements WebGPUProgram {
 
   constructor(bags: number, dim: number) {
     this.outputShape = [bags, dim];
-    this.dispatch = flatDispatch(bags * dim);
+    this.dispatch = flatDispatch(bags * dim, WG, maxWorkgroupsPerDimension());
   }
 
   getUserCode(): string {
     return `
 fn main(index : i32) {
-  ${INDEX}
+  ${FLAT_INDEX_WGSL}
   let D = u32(uniforms.dim);
   let F = u32(uniforms.perBag);
   if (i >= u32(uniforms.bags) * D) { return; }
@@ -69,13 +61,13 @@ class BagBackwardProgram implements WebGPUProgram {
 
   constructor(rowCount: number, dim: number) {
     this.outputShape = [rowCount, dim];
-    this.dispatch = flatDispatch(rowCount * dim);
+    this.dispatch = flatDispatch(rowCount * dim, WG, maxWorkgroupsPerDimension());
   }
 
   getUserCode(): string {
     return `
 fn main(index : i32) {
-  ${INDEX}
+  ${FLAT_INDEX_WGSL}
   let D = u32(uniforms.dim);
   let F = u32(uniforms.perBag);
   if (i >= u32(uniforms.rowCount) * D) { return; }
@@ -91,15 +83,13 @@ fn main(index : i32) {
   }
 }
 
+/** Runs a bag program; `pitch` (threads per dispatch row) is appended to the int uniforms. */
 function run(program: WebGPUProgram, inputs: tf.Tensor[], uniforms: number[]): tf.Tensor {
-  const backend = tf.backend() as WebGPUBackend;
-  const info = backend.runWebGPUProgram(
+  return runProgram(
     program,
     inputs,
-    'float32',
-    [...uniforms, program.dispatch[0] * WG].map((x) => ({ type: 'int32', data: [x] })),
+    [...uniforms, program.dispatch[0] * WG].map((x) => ({ type: 'int32' as const, data: [x] })),
   );
-  return tf.engine().makeTensorFromTensorInfo(info);
 }
 
 /** @param rows [R, dim]; rowOf [bags*perBag] int32; weights [bags, perBag] -> [bags, dim] */

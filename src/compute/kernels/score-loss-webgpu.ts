@@ -22,6 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { FLAT_INDEX_WGSL, flatDispatch, maxWorkgroupsPerDimension, runProgram } from './program';
 
 export type SampledLoss = 'bpr' | 'sampled-softmax';
 
@@ -177,12 +178,9 @@ class RowGradProgram implements WebGPUProgram {
     dim: number,
     private readonly slots: number,
     private readonly side: 'user' | 'item',
-    maxGroupsPerDim: number,
   ) {
     this.outputShape = [rows, dim];
-    const groups = Math.ceil((rows * dim) / WG);
-    const gx = Math.min(groups, maxGroupsPerDim);
-    this.dispatch = [gx, Math.ceil(groups / gx), 1];
+    this.dispatch = flatDispatch(rows * dim, WG, maxWorkgroupsPerDimension());
     this.shaderKey = `burrowScoreLossGrad_${side}_${slots}`;
   }
 
@@ -205,7 +203,7 @@ class RowGradProgram implements WebGPUProgram {
     return `
 fn main(index : i32) {
   let D = u32(uniforms.dim);
-  let i = u32(globalId.x) + u32(globalId.y) * u32(uniforms.pitch);
+  ${FLAT_INDEX_WGSL}
   if (i >= u32(uniforms.rows) * D) { return; }
   let r = i / D;
   let c = i - r * D;
@@ -243,12 +241,6 @@ fn main(index : i32) {
   }
 }
 
-function run(program: WebGPUProgram, inputs: tf.Tensor[], uniforms: { type: 'int32' | 'float32'; data: number[] }[]): tf.Tensor {
-  const backend = tf.backend() as WebGPUBackend;
-  const info = backend.runWebGPUProgram(program, inputs, 'float32', uniforms);
-  return tf.engine().makeTensorFromTensorInfo(info);
-}
-
 /**
  * Forward: `[B*S + 1]` = dLoss/dscore of every slot (for dy = 1), then the loss.
  * @param itemBias `[uI]`
@@ -267,7 +259,7 @@ export function scoreLossForwardWebGPU(
   const expected = B * (1 + (batch.hasCorr ? S : 0) + (batch.hasHard ? S : 0));
   if (batch.slotFloats.size !== expected) throw new Error(`slotFloats has ${batch.slotFloats.size} values, expected ${expected}`);
   const program = new ForwardProgram(B, S, loss, softmax && batch.hasCorr, softmax && batch.hasHard);
-  const out = run(
+  const out = runProgram(
     program,
     [userRows, itemRows, itemBias, batch.userOf, batch.itemOf, batch.slotFloats],
     [
@@ -290,21 +282,20 @@ export function scoreLossBackwardWebGPU(
   const S = batch.slots;
   const [uU, dim] = userRows.shape;
   const uI = itemRows.shape[0];
-  const maxGroups = (tf.backend() as WebGPUBackend).device.limits.maxComputeWorkgroupsPerDimension;
-  const userProgram = new RowGradProgram(uU, dim, S, 'user', maxGroups);
-  const itemProgram = new RowGradProgram(uI, dim, S, 'item', maxGroups);
+  const userProgram = new RowGradProgram(uU, dim, S, 'user');
+  const itemProgram = new RowGradProgram(uI, dim, S, 'item');
   const pitch = (p: RowGradProgram) => p.dispatch[0] * WG;
-  const userGrad = run(userProgram, [itemRows, batch.itemOf, forward, batch.userPtr, batch.userOcc, dy], [
+  const userGrad = runProgram(userProgram, [itemRows, batch.itemOf, forward, batch.userPtr, batch.userOcc, dy], [
     { type: 'int32', data: [uU] },
     { type: 'int32', data: [dim] },
     { type: 'int32', data: [pitch(userProgram)] },
   ]) as tf.Tensor2D;
-  const itemGrad = run(itemProgram, [userRows, batch.userOf, forward, batch.itemPtr, batch.itemOcc, dy], [
+  const itemGrad = runProgram(itemProgram, [userRows, batch.userOf, forward, batch.itemPtr, batch.itemOcc, dy], [
     { type: 'int32', data: [uI] },
     { type: 'int32', data: [dim] },
     { type: 'int32', data: [pitch(itemProgram)] },
   ]) as tf.Tensor2D;
-  const biasGrad = run(new BiasGradProgram(uI), [forward, batch.itemPtr, batch.itemOcc, dy], [
+  const biasGrad = runProgram(new BiasGradProgram(uI), [forward, batch.itemPtr, batch.itemOcc, dy], [
     { type: 'int32', data: [uI] },
   ]) as tf.Tensor1D;
   return { userGrad, itemGrad, biasGrad };

@@ -16,6 +16,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
+import { flatDispatch } from './program';
 
 export interface SparseAdamHyper {
   learningRate: number;
@@ -131,11 +132,7 @@ export function sparseAdamRowsWebGPU(
   // The variables change on the GPU: drop any CPU copy TF.js cached on an earlier read.
   for (const t of [table, m, v]) (backend.tensorMap.get(t.dataId) as { values: unknown }).values = null;
 
-  const total = count * dim;
-  const groups = Math.ceil(total / WORKGROUP);
-  const maxX = device.limits.maxComputeWorkgroupsPerDimension;
-  const gx = Math.min(groups, maxX);
-  const gy = Math.ceil(groups / gx);
+  const [gx, gy] = flatDispatch(count * dim, WORKGROUP, device.limits.maxComputeWorkgroupsPerDimension);
   const params = new ArrayBuffer(48);
   const f = new Float32Array(params, 0, 8);
   const u = new Uint32Array(params, 32, 4);
