@@ -98,7 +98,7 @@ function sequenceParams(backend: Backend): SequenceParams {
   };
 }
 
-const TRAINING_ARMS: TrainingArm[] = ['trainer-stock', 'trainer', 'catalog-stock', 'catalog', 'stock', 'sparse', 'sparse+fused'];
+const TRAINING_ARMS: TrainingArm[] = ['trainer-stock', 'trainer', 'catalog-stock', 'catalog', 'catalog-per-example', 'stock', 'sparse', 'sparse+fused'];
 
 /**
  * Arms not run on a backend, with the reason printed in the report. The stock arm on `cpu`: the

@@ -1,7 +1,7 @@
 /**
  * `npm run eval -- --data <folder> --format recbole|movielens [--models pop,itemknn]
  *   [--out report.json] [--max-minutes N] [--runtime browser|node] [--backend B] [--seed N]
- *   [--mode standard|on-device]`
+ *   [--mode standard|on-device] [--config '{"mf":{"negatives":64}}']`
  *
  * Offline top-K evaluation under the standard protocol (/work/shared/data/README.md). The work is
  * done by runEvaluation (src/eval/run.ts, platform-free); this file only supplies the files, the
@@ -32,6 +32,9 @@ const DEFAULT_BACKEND: Record<Runtime, string> = { browser: 'webgpu', node: 'cpu
 const USAGE = `usage: npm run eval -- --data <folder> --format ${DATASET_FORMATS.join('|')}
        [--models ${modelNames().join(',')}] [--out report.json] [--max-minutes N]
        [--runtime ${RUNTIMES.join('|')}] [--backend B] [--seed N] [--mode standard|on-device]
+       [--config JSON]
+  --config '{"mf":{"negatives":64}}'  a model's hyper-parameters (one object), or a grid searched
+                               on validation (a list of objects: '{"mf":[{"dim":32},{"dim":64}]}')
   --runtime browser (default)  headless Chromium, the app's own path;
                                --backend ${BROWSER_BACKENDS.join('|')} (default ${DEFAULT_BACKEND.browser})
   --runtime node               TF.js in Node, for quick checks;
@@ -49,6 +52,30 @@ interface CliOptions {
   backend: NodeBackend | BrowserBackend;
   seed: number;
   mode: 'standard' | 'on-device';
+  /** per-model grids from --config (a single object = a one-point grid) */
+  searchSpaces: Record<string, Record<string, unknown>[]> | undefined;
+}
+
+/** `--config` JSON: model name -> config object or non-empty list of config objects. */
+function parseConfigFlag(text: string, known: readonly string[]): Record<string, Record<string, unknown>[]> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`--config is not valid JSON: ${(e as Error).message}`);
+  }
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(parsed)) throw new UsageError('--config must be a JSON object of model name -> config (or list of configs)');
+  const out: Record<string, Record<string, unknown>[]> = {};
+  for (const [model, value] of Object.entries(parsed)) {
+    if (!known.includes(model)) throw new UsageError(`--config names unknown model "${model}" (known: ${known.join(', ')})`);
+    const grid = Array.isArray(value) ? value : [value];
+    if (grid.length === 0 || !grid.every(isObject)) {
+      throw new UsageError(`--config "${model}" must be a config object or a non-empty list of config objects`);
+    }
+    out[model] = grid as Record<string, unknown>[];
+  }
+  return out;
 }
 
 function parseCli(argv: string[]): CliOptions | 'help' {
@@ -66,6 +93,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         backend: { type: 'string' },
         seed: { type: 'string', default: '42' },
         mode: { type: 'string', default: 'standard' },
+        config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -109,6 +137,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   }
   const seed = Number(values.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
+  const searchSpaces = values.config === undefined ? undefined : parseConfigFlag(values.config, known);
   return {
     data: values.data,
     format: format as DatasetFormat,
@@ -119,6 +148,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
     backend: backend as NodeBackend | BrowserBackend,
     seed,
     mode: values.mode,
+    searchSpaces,
   };
 }
 
@@ -192,6 +222,7 @@ async function main(): Promise<number> {
       models: cli.models,
       seed: cli.seed,
       mode: cli.mode,
+      ...(cli.searchSpaces !== undefined ? { searchSpaces: cli.searchSpaces } : {}),
       ...(cli.maxMinutes !== undefined ? { maxMinutes: cli.maxMinutes } : {}),
     };
     if (cli.runtime === 'browser') {

@@ -135,3 +135,33 @@ test('a malformed .inter file fails with the file and line named, as in the Node
   const errorLine = (s: string) => s.split('\n').find((l) => l.startsWith('eval: '));
   expect(errorLine(browser.stderr)).toBe(errorLine(node.stderr));
 });
+
+test('--config sets a model hyper-parameter or a grid, and a bad one is named', async () => {
+  test.setTimeout(2 * RUN_TIMEOUT_MS);
+  const data = join(dir, 'planted');
+  await mkdir(data);
+  await writeFile(join(data, 'planted.inter'), plantedInter());
+  const base = ['--data', data, '--format', 'recbole', '--models', 'mf', '--runtime', 'node'];
+
+  const out = join(dir, 'grid.json');
+  const grid = await runEval([...base, '--out', out, '--config', '{"mf":[{"dim":4,"sharedNegatives":true},{"dim":8,"negatives":4}]}']);
+  expect(grid.code, grid.stderr).toBe(0);
+  // both grid points were fitted on validation, and the chosen one is the one reported
+  expect(grid.stderr).toMatch(/mf \{"dim":4,"sharedNegatives":true\}: validation NDCG@10/);
+  expect(grid.stderr).toMatch(/mf \{"dim":8,"negatives":4\}: validation NDCG@10/);
+  const report = JSON.parse(await readFile(out, 'utf8')) as { results: { model: string; config: Record<string, unknown> }[] };
+  const selected = /mf: selected (\{.*\}) \(validation/.exec(grid.stderr)?.[1];
+  // the report records the full resolved config: the selected point plus the defaults
+  expect(report.results[0]!.config).toMatchObject(JSON.parse(selected!) as Record<string, unknown>);
+
+  const badField = await runEval([...base, '--config', '{"mf":{"sharedNegatives":"yes"}}']);
+  expect(badField.code, badField.stderr).toBe(1);
+  expect(badField.stderr).toContain('EmbeddingConfig.sharedNegatives must be true or false, got yes');
+
+  const badModel = await runEval([...base, '--config', '{"nope":{}}']);
+  expect(badModel.code).toBe(2);
+  expect(badModel.stderr).toContain('--config names unknown model "nope"');
+  const badJson = await runEval([...base, '--config', '{mf}']);
+  expect(badJson.code).toBe(2);
+  expect(badJson.stderr).toContain('--config is not valid JSON');
+});

@@ -27,7 +27,15 @@ export interface TrainingParams {
   syncEvery: number;
 }
 
-export type TrainingArm = 'stock' | 'sparse' | 'sparse+fused' | 'trainer-stock' | 'trainer' | 'catalog-stock' | 'catalog';
+export type TrainingArm =
+  | 'stock'
+  | 'sparse'
+  | 'sparse+fused'
+  | 'trainer-stock'
+  | 'trainer'
+  | 'catalog-stock'
+  | 'catalog'
+  | 'catalog-per-example';
 
 export const ARM_LABELS: Record<TrainingArm, string> = {
   stock: 'stock TF.js: tf.train.adam().minimize, tf.gather on full Variables',
@@ -36,8 +44,11 @@ export const ARM_LABELS: Record<TrainingArm, string> = {
   'trainer-stock': "src/training's own stock baseline: createStockMF + stockTrainStep (BPR, item bias) on mfBenchmarkProblem",
   trainer: "Burrow's trainer end-to-end: createFastMF(mfBenchmarkProblem).task.step() (EmbeddingTrainTask, BPR, sparse Adam)",
   'catalog-stock':
-    "the app's own model on the real shipped catalog (content tower over the catalog's features, PERSONAL_CONFIG: sampled softmax, its batch and negatives; one user's synthetic event log) trained the stock way: createStockEmbeddingStep (tf.train.adam().minimize over every Variable, tf.gather lookups)",
-  catalog: "the same model, batches and loss through Burrow's trainer: EmbeddingTrainTask.trainOnBatch (fused loss kernels, sparse Adam on touched rows, dense Adam on the MLP)",
+    "the app's own model on the real shipped catalog (content tower over the catalog's features, PERSONAL_CONFIG: sampled softmax, its batch and negatives; one user's synthetic event log) trained the stock way: createStockEmbeddingStep (tf.train.adam().minimize over every Variable, tf.gather lookups, the content tower run for every (example, slot), as a stock model fed (user, item) pairs does: its cost does not depend on whether the negatives are shared)",
+  catalog:
+    "the same model, batches and loss through Burrow's trainer: EmbeddingTrainTask.trainOnBatch (each distinct item once through the content tower, fused loss kernels, sparse Adam on touched rows, dense Adam on the MLP). PERSONAL_CONFIG shares one set of sampled negatives across the batch (sharedNegatives), so a batch has about batch + negatives distinct items",
+  'catalog-per-example':
+    "Burrow's trainer on the same model with a fresh set of negatives per example (PERSONAL_CONFIG with sharedNegatives: false, the app's setting before 2026-12-01): about batch × (1 + negatives) distinct items per step; shows how much of the catalog ratio is the kernels and sparse updates and how much is the shared negatives",
 };
 
 export interface TrainingRow {
@@ -151,7 +162,7 @@ async function trainerArm(p: TrainingParams, which: 'trainer' | 'trainer-stock')
  * catalog`), one user with a synthetic log of likes and some dislikes. Both arms get a model of
  * their own with the same seed, so they see the same batches.
  */
-async function catalogArm(which: 'catalog' | 'catalog-stock'): Promise<Arm> {
+async function catalogArm(which: 'catalog' | 'catalog-stock' | 'catalog-per-example'): Promise<Arm> {
   const [{ parseCatalog }, { appCatalogFeatures }, { PERSONAL_CONFIG }, embedding, { Rng }] = await Promise.all([
     import('../../../src/catalog'),
     import('../../../src/packs/app-features'),
@@ -174,7 +185,8 @@ async function catalogArm(which: 'catalog' | 'catalog-stock'): Promise<Arm> {
     weight: Float32Array.from({ length: events }, (_, k) => (k % 7 === 3 ? -1 : 1)),
     time: Float64Array.from({ length: events }, (_, k) => k),
   };
-  const model = embedding.createEmbeddingModel({ numUsers: 1, numItems, features, config: { ...PERSONAL_CONFIG, seed: 3 } });
+  const config = { ...PERSONAL_CONFIG, seed: 3, ...(which === 'catalog-per-example' ? { sharedNegatives: false } : {}) };
+  const model = embedding.createEmbeddingModel({ numUsers: 1, numItems, features, config });
   const task = model.createTrainTask(interactions, 3);
   await task.prepare();
   const stock = which === 'catalog-stock' ? embedding.createStockEmbeddingStep(model) : null;
@@ -303,7 +315,7 @@ async function runArm(name: TrainingArm, p: TrainingParams, batches: Batch[]): P
         ? stockArm(p)
         : name === 'trainer' || name === 'trainer-stock'
           ? await trainerArm(p, name)
-          : name === 'catalog' || name === 'catalog-stock'
+          : name === 'catalog' || name === 'catalog-stock' || name === 'catalog-per-example'
             ? await catalogArm(name)
             : await sparseArm(p, name === 'sparse+fused');
     const sync = async (): Promise<void> => {

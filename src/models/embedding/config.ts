@@ -23,6 +23,14 @@ export interface EmbeddingConfig {
   /** sampled negatives per positive example */
   negatives: number;
   /**
+   * draw ONE set of `negatives` per batch and give it to every example (accidental hits, i.e. a
+   * shared negative that is one of the example's user's positives, are re-drawn for that example
+   * alone) instead of a fresh set per example. Same per-slot distribution, so the same logQ
+   * correction; a batch then touches about `batchSize + negatives` distinct items instead of
+   * `batchSize * (1 + negatives)`, and the content tower runs on that many rows.
+   */
+  sharedNegatives: boolean;
+  /**
    * how negatives are drawn: 'uniform' over the catalog, or 'popularity' (count^popularityAlpha).
    * With 'sampled-softmax' the popularity sampler is corrected by subtracting log Q (logQ correction).
    */
@@ -78,6 +86,7 @@ export const DEFAULT_EMBEDDING_CONFIG: Readonly<EmbeddingConfig> = Object.freeze
   l2Residual: 1e-2,
   dropout: 0.1,
   negatives: 16,
+  sharedNegatives: false,
   sampler: 'uniform',
   popularityAlpha: 0.75,
   loss: 'sampled-softmax',
@@ -116,6 +125,7 @@ export function resolveEmbeddingConfig(partial: Partial<EmbeddingConfig> = {}): 
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`EmbeddingConfig.dropout must be in [0, 1), got ${c.dropout}`);
   if (!(c.hardNegativeRate >= 0 && c.hardNegativeRate <= 1)) throw new Error(`EmbeddingConfig.hardNegativeRate must be in [0, 1], got ${c.hardNegativeRate}`);
   if (c.sampler !== 'uniform' && c.sampler !== 'popularity') throw new Error(`EmbeddingConfig.sampler must be 'uniform' or 'popularity', got ${String(c.sampler)}`);
+  if (typeof c.sharedNegatives !== 'boolean') throw new Error(`EmbeddingConfig.sharedNegatives must be true or false, got ${String(c.sharedNegatives)}`);
   if (c.loss !== 'bpr' && c.loss !== 'sampled-softmax') throw new Error(`EmbeddingConfig.loss must be 'bpr' or 'sampled-softmax', got ${String(c.loss)}`);
   return c;
 }

@@ -103,8 +103,13 @@ describe('EmbeddingModel', () => {
     model.dispose();
   });
 
-  it('content tower + sampled softmax: clusters learnt, cold items ranked by content, dislikes pushed down', async () => {
-    const model = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, features: features(), config: { ...FAST, sampler: 'popularity', hardNegativeRate: 1 } });
+  it.each([false, true])('content tower + sampled softmax (shared negatives: %s): clusters learnt, cold items ranked by content, dislikes pushed down', async (sharedNegatives) => {
+    const model = createEmbeddingModel({
+      numUsers: USERS + FRESH,
+      numItems: ITEMS,
+      features: features(),
+      config: { ...FAST, sampler: 'popularity', hardNegativeRate: 1, sharedNegatives },
+    });
     const summary = await model.fit(planted());
     expect(summary.epochs).toBe(FAST.maxEpochs);
     expect(await precisionAt10(model)).toBeGreaterThan(0.9);

@@ -155,12 +155,30 @@ export class EmbeddingTrainTask implements TrainTask {
     let hardMask: Float32Array | null = null;
     const pos = d.userPositives;
     const negs = d.userNegatives;
+    // A negative for user u (u < 0: for nobody in particular), rejecting u's own positives a few times.
+    const draw = (u: number): number => {
+      let cand = 0;
+      for (let t = 0; t < 4; t++) {
+        cand = this.sampler ? this.sampler.sample(this.rng) : this.rng.int(N);
+        if (u < 0 || !csrHas(pos, u, cand)) break;
+      }
+      return cand;
+    };
+    const logQ = (item: number): number => (this.sampler ? Math.log(k * this.sampler.prob[item]!) : uniformCorr);
     for (let b = 0; b < B; b++) {
       const e = this.order[this.cursor++]!;
-      const u = d.trainUser[e]!;
-      users[b] = u;
+      users[b] = d.trainUser[e]!;
       items[b * S] = d.trainItem[e]!;
       exampleWeight[b] = d.trainWeight[e]!;
+    }
+    let shared: Int32Array | null = null;
+    if (c.sharedNegatives) {
+      // One user's batch (the app's case) can reject that user's positives once for every example.
+      const sole = users.every((u) => u === users[0]) ? users[0]! : -1;
+      shared = Int32Array.from({ length: k }, () => draw(sole));
+    }
+    for (let b = 0; b < B; b++) {
+      const u = users[b]!;
       const negStart = negs.ptr[u]!;
       const negCount = negs.ptr[u + 1]! - negStart;
       for (let j = 1; j < S; j++) {
@@ -173,13 +191,11 @@ export class EmbeddingTrainTask implements TrainTask {
           (hardMask ??= new Float32Array(B * S))[b * S + j] = 1;
           continue;
         }
-        let cand = 0;
-        for (let t = 0; t < 4; t++) {
-          cand = this.sampler ? this.sampler.sample(this.rng) : this.rng.int(N);
-          if (!csrHas(pos, u, cand)) break; // reject the user's own positives (a few tries)
-        }
+        let cand = shared ? shared[j - 1]! : draw(u);
+        // an accidental hit (a shared negative this user liked) is re-drawn for this example alone
+        if (shared && csrHas(pos, u, cand)) cand = draw(u);
         items[b * S + j] = cand;
-        if (corr) corr[b * S + j] = this.sampler ? Math.log(k * this.sampler.prob[cand]!) : uniformCorr;
+        if (corr) corr[b * S + j] = logQ(cand);
       }
     }
     // GPU backends compile per shape: keep the distinct-row counts to a few bucket sizes there.
