@@ -33,4 +33,25 @@ describe('wasm backend', () => {
     expect(tf.memory().numTensors).toBe(before + 2); // the cached item matrix + biases
     model.dispose();
   });
+
+  it('the MLP head trains with validation in several user chunks (the cached item matrix survives each chunk)', async () => {
+    const U = 30;
+    const N = 50_000; // wide enough that validation scores users in chunks of 10
+    const n = U * 6;
+    const model = createEmbeddingModel({ numUsers: U, numItems: N, config: { dim: 8, head: 'mlp', headHidden: 8, maxEpochs: 1, batchSize: 16 } });
+    expect(model.scoreChunk()).toBeLessThan(U / 2);
+    const data = {
+      numUsers: U,
+      numItems: N,
+      user: Int32Array.from({ length: n }, (_, i) => i % U),
+      item: Int32Array.from({ length: n }, (_, i) => (i * 7919) % N),
+      weight: new Float32Array(n).fill(1),
+      time: Float64Array.from({ length: n }, (_, i) => i),
+    };
+    const summary = await model.fit(data);
+    expect(summary.epochs).toBe(1);
+    const scores = await model.scoreAll({ user: 0, history: new Int32Array() });
+    expect(scores.every(Number.isFinite)).toBe(true);
+    model.dispose();
+  });
 });

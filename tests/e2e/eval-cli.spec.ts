@@ -137,7 +137,7 @@ test('a malformed .inter file fails with the file and line named, as in the Node
 });
 
 test('--config sets a model hyper-parameter or a grid, and a bad one is named', async () => {
-  test.setTimeout(2 * RUN_TIMEOUT_MS);
+  test.setTimeout(3 * RUN_TIMEOUT_MS);
   const data = join(dir, 'planted');
   await mkdir(data);
   await writeFile(join(data, 'planted.inter'), plantedInter());
@@ -153,6 +153,18 @@ test('--config sets a model hyper-parameter or a grid, and a bad one is named', 
   const selected = /mf: selected (\{.*\}) \(validation/.exec(grid.stderr)?.[1];
   // the report records the full resolved config: the selected point plus the defaults
   expect(report.results[0]!.config).toMatchObject(JSON.parse(selected!) as Record<string, unknown>);
+
+  // the NCF-style head trains and ranks with stock ops on WebGPU, in the default (browser) runtime
+  const headOut = join(dir, 'head.json');
+  const head = await runEval(['--data', data, '--format', 'recbole', '--models', 'pop,mf', '--out', headOut, '--config', '{"mf":{"head":"mlp","headHidden":8}}']);
+  expect(head.code, head.stderr).toBe(0);
+  const headReport = JSON.parse(await readFile(headOut, 'utf8')) as {
+    results: { model: string; backend: string; config: Record<string, unknown>; metrics: Record<string, number> }[];
+  };
+  const [pop, mf] = headReport.results;
+  expect(mf!.backend).toBe('webgpu');
+  expect(mf!.config).toMatchObject({ head: 'mlp', headHidden: 8 });
+  expect(mf!.metrics['NDCG@10']).toBeGreaterThan(pop!.metrics['NDCG@10']!);
 
   const badField = await runEval([...base, '--config', '{"mf":{"sharedNegatives":"yes"}}']);
   expect(badField.code, badField.stderr).toBe(1);

@@ -9,6 +9,15 @@ export interface EmbeddingConfig {
   featureDim: number;
   /** hidden width of the content tower MLP (embedding bag -> hidden -> dim); 0 = a single linear layer */
   contentHidden: number;
+  /**
+   * 'dot': score = user . item + itemBias. 'mlp': adds an NCF-style head (as in NeuMF: the dot
+   * product plus an MLP) over [user; item; user * item]: one hidden ReLU layer of `headHidden`
+   * units and a linear output. The head costs a small matMul per candidate item, and training
+   * and ranking with it use stock TF.js ops (the fused WebGPU loss and top-K kernels are dot-only).
+   */
+  head: 'dot' | 'mlp';
+  /** hidden units of the 'mlp' head */
+  headHidden: number;
   /** Adam learning rate for every parameter (sparse tables and the dense MLP) */
   lr: number;
   /** L2 penalty on the user rows, feature rows and MLP kernels touched by a batch */
@@ -81,6 +90,8 @@ export const DEFAULT_EMBEDDING_CONFIG: Readonly<EmbeddingConfig> = Object.freeze
   dim: 32,
   featureDim: 32,
   contentHidden: 64,
+  head: 'dot',
+  headHidden: 32,
   lr: 0.01,
   l2: 1e-3,
   l2Residual: 1e-2,
@@ -110,7 +121,7 @@ export const DEFAULT_EMBEDDING_CONFIG: Readonly<EmbeddingConfig> = Object.freeze
 export function resolveEmbeddingConfig(partial: Partial<EmbeddingConfig> = {}): EmbeddingConfig {
   const c: EmbeddingConfig = { ...DEFAULT_EMBEDDING_CONFIG, ...partial };
   const positiveInts: (keyof EmbeddingConfig)[] = [
-    'dim', 'featureDim', 'negatives', 'batchSize', 'maxEpochs', 'minStepsPerEpoch', 'validationK', 'lossEvery', 'foldInNegatives',
+    'dim', 'featureDim', 'headHidden', 'negatives', 'batchSize', 'maxEpochs', 'minStepsPerEpoch', 'validationK', 'lossEvery', 'foldInNegatives',
   ];
   for (const k of positiveInts) {
     const v = c[k];
@@ -125,6 +136,7 @@ export function resolveEmbeddingConfig(partial: Partial<EmbeddingConfig> = {}): 
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`EmbeddingConfig.dropout must be in [0, 1), got ${c.dropout}`);
   if (!(c.hardNegativeRate >= 0 && c.hardNegativeRate <= 1)) throw new Error(`EmbeddingConfig.hardNegativeRate must be in [0, 1], got ${c.hardNegativeRate}`);
   if (c.sampler !== 'uniform' && c.sampler !== 'popularity') throw new Error(`EmbeddingConfig.sampler must be 'uniform' or 'popularity', got ${String(c.sampler)}`);
+  if (c.head !== 'dot' && c.head !== 'mlp') throw new Error(`EmbeddingConfig.head must be 'dot' or 'mlp', got ${String(c.head)}`);
   if (typeof c.sharedNegatives !== 'boolean') throw new Error(`EmbeddingConfig.sharedNegatives must be true or false, got ${String(c.sharedNegatives)}`);
   if (c.loss !== 'bpr' && c.loss !== 'sampled-softmax') throw new Error(`EmbeddingConfig.loss must be 'bpr' or 'sampled-softmax', got ${String(c.loss)}`);
   return c;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Rng } from '../../training/rng';
-import { foldInLossAndGradient, foldInUserVector, type FoldInRows } from './fold-in';
+import { foldInLossAndGradient, foldInUserVector, type FoldInHead, type FoldInRows } from './fold-in';
 
 function rows(seed: number): FoldInRows {
   const rng = new Rng(seed);
@@ -18,14 +18,35 @@ function rows(seed: number): FoldInRows {
   };
 }
 
+/** an NCF-style head with random weights (bias > 0 so some units are active, some not) */
+function head(dim: number, seed: number): FoldInHead {
+  const rng = new Rng(seed);
+  const hidden = 4;
+  const draw = (n: number, scale: number) => Float32Array.from({ length: n }, () => scale * rng.normal());
+  return {
+    hidden,
+    userKernel: draw(dim * hidden, 0.5),
+    itemKernel: draw(dim * hidden, 0.5),
+    productKernel: draw(dim * hidden, 0.5),
+    bias: Float32Array.from([0.3, -0.2, 0.1, 0.5]),
+    out: draw(hidden, 1),
+  };
+}
+
 describe('fold-in (JS)', () => {
-  for (const loss of ['bpr', 'sampled-softmax'] as const) {
-    it(`${loss}: the gradient matches central differences`, () => {
-      const r = rows(3);
+  for (const [loss, withHead] of [['bpr', false], ['sampled-softmax', false], ['bpr', true], ['sampled-softmax', true]] as const) {
+    it(`${loss}${withHead ? ' with an MLP head' : ''}: the gradient matches central differences`, () => {
+      const r = { ...rows(3), head: withHead ? head(6, 8) : null };
       const options = { l2: 0.01, loss, sampledCorrection: Math.log(5 / 100) };
       const u = Float64Array.from({ length: r.dim }, (_, d) => 0.3 * Math.sin(d + 1));
       const grad = new Float64Array(r.dim);
-      foldInLossAndGradient(r, u, options, grad);
+      const value = foldInLossAndGradient(r, u, options, grad);
+      if (withHead) {
+        // the head really takes part: another loss, another gradient than the dot product alone
+        const dotGrad = new Float64Array(r.dim);
+        expect(Math.abs(value - foldInLossAndGradient(rows(3), u, options, dotGrad))).toBeGreaterThan(1e-3);
+        expect(Math.max(...grad.map((g, d) => Math.abs(g - dotGrad[d]!)))).toBeGreaterThan(1e-3);
+      }
       const h = 1e-5;
       for (let d = 0; d < r.dim; d++) {
         const up = Float64Array.from(u);

@@ -9,6 +9,19 @@
  * steps take microseconds on any device.
  */
 
+/** The model's NCF-style head as plain arrays (see EmbeddingModel.headScores). */
+export interface FoldInHead {
+  hidden: number;
+  /** row-major `[dim, hidden]` */
+  userKernel: Float32Array;
+  itemKernel: Float32Array;
+  productKernel: Float32Array;
+  /** `[hidden]` */
+  bias: Float32Array;
+  /** `[hidden]` output weights */
+  out: Float32Array;
+}
+
 export interface FoldInRows {
   dim: number;
   /** row-major `[sampled + positives + negatives, dim]` item vectors, in that order */
@@ -22,6 +35,8 @@ export interface FoldInRows {
   /** weight of each positive / explicit negative (> 0) */
   positiveWeights: Float32Array;
   negativeWeights: Float32Array;
+  /** the 'mlp' head, absent for a dot-product model */
+  head?: FoldInHead | null;
 }
 
 export interface FoldInOptions {
@@ -43,21 +58,18 @@ const sigmoid = (x: number): number => (x >= 0 ? 1 / (1 + Math.exp(-x)) : Math.e
  *       softmax: softplus(logsumexp([s_sampled - corr, s_neg]) - s_p)
  *       bpr:     mean over the others o of softplus(s_o - s_p)
  *   + explicit negatives: weighted mean over h of softplus(s_h - mean(s_sampled))
- * with s_r = vectors[r] . u + biases[r].
+ * with s_r = vectors[r] . u + biases[r] (+ head(u, vectors[r]) when the model has one).
  */
 export function foldInLossAndGradient(rows: FoldInRows, u: Float64Array, options: Pick<FoldInOptions, 'l2' | 'loss' | 'sampledCorrection'>, grad: Float64Array): number {
-  const { dim, vectors: V, biases, sampled: M, positives: P, negatives: H } = rows;
+  const { dim, sampled: M, positives: P, negatives: H } = rows;
   const R = M + P + H;
   const s = new Float64Array(R);
-  for (let r = 0; r < R; r++) {
-    let acc = biases[r]!;
-    for (let d = 0; d < dim; d++) acc += V[r * dim + d]! * u[d]!;
-    s[r] = acc;
-  }
-  /** grad += c * vectors[r] */
+  // J[r] = d s_r / d u: the item vector itself for a dot product
+  const J = rowScores(rows, u, s);
+  /** grad += c * J[r] */
   const addRow = (r: number, c: number) => {
     if (c === 0) return;
-    for (let d = 0; d < dim; d++) grad[d]! += c * V[r * dim + d]!;
+    for (let d = 0; d < dim; d++) grad[d]! += c * J[r * dim + d]!;
   };
   let loss = 0;
   for (let d = 0; d < dim; d++) {
@@ -122,6 +134,42 @@ export function foldInLossAndGradient(rows: FoldInRows, u: Float64Array, options
     }
   }
   return loss;
+}
+
+/** Scores of every row for `u` (into `s`) and their gradients w.r.t. `u`, row-major `[rows, dim]`. */
+function rowScores(rows: FoldInRows, u: Float64Array, s: Float64Array): Float64Array | Float32Array {
+  const { dim, vectors: V, biases } = rows;
+  const R = s.length;
+  for (let r = 0; r < R; r++) {
+    let acc = biases[r]!;
+    for (let d = 0; d < dim; d++) acc += V[r * dim + d]! * u[d]!;
+    s[r] = acc;
+  }
+  const head = rows.head;
+  if (!head) return V;
+  const Hd = head.hidden;
+  const J = Float64Array.from(V);
+  // the user's part of every hidden unit is the same for all rows
+  const userPart = new Float64Array(Hd);
+  for (let k = 0; k < Hd; k++) {
+    let acc = head.bias[k]!;
+    for (let d = 0; d < dim; d++) acc += u[d]! * head.userKernel[d * Hd + k]!;
+    userPart[k] = acc;
+  }
+  for (let r = 0; r < R; r++) {
+    for (let k = 0; k < Hd; k++) {
+      let z = userPart[k]!;
+      for (let d = 0; d < dim; d++) {
+        const v = V[r * dim + d]!;
+        z += v * head.itemKernel[d * Hd + k]! + u[d]! * v * head.productKernel[d * Hd + k]!;
+      }
+      if (z <= 0) continue; // ReLU: no score, no gradient
+      const w = head.out[k]!;
+      s[r]! += w * z;
+      for (let d = 0; d < dim; d++) J[r * dim + d]! += w * (head.userKernel[d * Hd + k]! + V[r * dim + d]! * head.productKernel[d * Hd + k]!);
+    }
+  }
+  return J;
 }
 
 /** Adam from `start` (or 0) on {@link foldInLossAndGradient}; returns the new `[dim]` vector. */

@@ -196,6 +196,59 @@ describe('EmbeddingModel', () => {
     for (const m of [a, b, c]) m.dispose();
   });
 
+  it('NCF-style MLP head: learns the clusters; ranking, training and fold-in score the same function; weights round-trip', async () => {
+    const cfg = { ...FAST, head: 'mlp' as const, headHidden: 8 };
+    const model = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, config: cfg });
+    await model.fit(planted());
+    expect(await precisionAt10(model)).toBeGreaterThan(0.9);
+
+    // scoreAll (ranking: scoreUsers) = dot + bias + headScores (the training path's function)
+    const user = 7;
+    const scores = await model.scoreAll({ user, history: new Int32Array() });
+    const expected = tf.tidy(() => {
+      const emb = model.itemEmbeddings();
+      const u = tf.tile(tf.reshape(model.userEmbedding(user), [1, -1]), [ITEMS, 1]) as tf.Tensor2D;
+      const dot = tf.add(tf.sum(tf.mul(u, emb), 1), model.itemBiases());
+      return { dot: dot.dataSync(), full: tf.add(dot, model.headScores(u, emb, model.headParams())).dataSync() };
+    });
+    for (let i = 0; i < ITEMS; i++) expect(scores[i]!).toBeCloseTo(expected.full[i]!, 4);
+    // and the head is not a no-op
+    expect(Math.max(...Array.from(scores, (x, i) => Math.abs(x - expected.dot[i]!)))).toBeGreaterThan(1e-2);
+
+    // fold-in of a stranger who likes block 2 (the JS fold-in differentiates through the head)
+    const liked = Int32Array.from([40, 41, 42, 43, 44]);
+    const outside = await model.scoreAll({ user: -1, history: liked });
+    for (const hd of ['dot', 'mlp'] as const) {
+      const m2 = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, config: { ...cfg, head: hd } });
+      await m2.fit(planted());
+      const o2 = await m2.scoreAll({ user: -1, history: liked });
+      console.log('PROBE', hd, topK(o2, 10).join(','), topK(o2, 10).filter((i) => blockOf(i) === 2).length);
+      m2.dispose();
+    }
+    expect(topK(outside, 10).filter((i) => blockOf(i) === 2).length).toBeGreaterThanOrEqual(8);
+
+    const w = await model.exportWeights();
+    expect(Object.keys(w.tensors).filter((k) => k.startsWith('head/')).sort()).toEqual(
+      ['head/bias', 'head/item_kernel', 'head/out', 'head/product_kernel', 'head/user_kernel'],
+    );
+    const copy = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, config: { ...cfg, seed: 99 } });
+    copy.importWeights(w, { strict: false });
+    expect(Array.from(await copy.scoreAll({ user, history: new Int32Array() }))).toEqual(Array.from(scores));
+    const dotModel = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, config: FAST });
+    expect(() => dotModel.importWeights(w)).toThrow(/unexpected weights head\//);
+
+    // no leak through the head's training path
+    const task = copy.createTrainTask(planted());
+    task.startEpoch();
+    for (let i = 0; i < 10; i++) task.step().loss.dispose();
+    const m10 = tf.memory();
+    for (let i = 0; i < 40; i++) task.step().loss.dispose();
+    expect(tf.memory().numTensors).toBe(m10.numTensors);
+    expect(tf.memory().numBytes).toBe(m10.numBytes);
+    task.dispose();
+    for (const m of [model, copy, dotModel]) m.dispose();
+  });
+
   it('rejects mismatched weights with a clear error, assigning nothing', async () => {
     const a = createEmbeddingModel({ numUsers: 10, numItems: ITEMS, features: features(), config: { dim: 8 } });
     const w = await a.exportWeights();

@@ -51,6 +51,11 @@ export const WEIGHT_NAMES = {
   hiddenBias: 'content/hidden/bias',
   outKernel: 'content/out/kernel',
   outBias: 'content/out/bias',
+  headUserKernel: 'head/user_kernel',
+  headItemKernel: 'head/item_kernel',
+  headProductKernel: 'head/product_kernel',
+  headBias: 'head/bias',
+  headOut: 'head/out',
 } as const;
 
 /** Parameters of the content tower: embedding bag over catalog features -> MLP -> [dim]. */
@@ -66,11 +71,26 @@ export interface ContentParams {
 }
 
 /**
+ * The NCF-style head (config.head = 'mlp'): relu(u Wu + v Wv + (u * v) Wp + b) . out, added to the
+ * dot product. Three `[dim, hidden]` kernels instead of one `[3 dim, hidden]` over the concatenation:
+ * the same function, and ranking can apply Wu once per user instead of once per item.
+ */
+export interface HeadParams {
+  userKernel: tf.Variable;
+  itemKernel: tf.Variable;
+  productKernel: tf.Variable;
+  /** [hidden] */
+  bias: tf.Variable;
+  /** [hidden, 1] */
+  out: tf.Variable;
+}
+
+/**
  * The personal embedding model.
  *
  * item(i) = content(features(i)) + residual[i]      `[dim]`
  * user(u) = userTable[u]                            `[dim]`
- * score(u, i) = user(u) . item(i) + itemBias[i]
+ * score(u, i) = user(u) . item(i) + itemBias[i]    (+ head(user(u), item(i)) with head = 'mlp')
  *
  * No global/user bias: they shift all of a user's scores equally and cannot change a ranking.
  * The residual starts at 0 and is L2-pulled to 0, so items with few events are ranked by their
@@ -88,6 +108,7 @@ export class EmbeddingModel implements Recommender {
   /** `[numItems, 1]` (2-D so the same row machinery serves it) */
   readonly itemBias: tf.Variable;
   readonly content: ContentParams | null;
+  readonly head: HeadParams | null;
   /** CPU copies of the features: `[numItems * maxFeatures]` ids, weights normalised per item */
   readonly featureIds: Int32Array | null;
   readonly featureWeights: Float32Array | null;
@@ -157,6 +178,20 @@ export class EmbeddingModel implements Recommender {
       this.featuresHash = null;
       this.content = null;
     }
+    if (this.config.head === 'mlp') {
+      // after the content tower's draws, so a 'dot' model's initial weights do not change
+      const H = this.config.headHidden;
+      const kernel = () => owned(tf.tensor2d(randomNormalArray(dim * H, Math.sqrt(2 / (3 * dim + H)), rng), [dim, H]), false);
+      this.head = {
+        userKernel: kernel(),
+        itemKernel: kernel(),
+        productKernel: kernel(),
+        bias: owned(tf.zeros([H]), false),
+        out: owned(tf.tensor2d(randomNormalArray(H, Math.sqrt(2 / (H + 1)), rng), [H, 1]), false),
+      };
+    } else {
+      this.head = null;
+    }
   }
 
   /** configHash() of this model's resolved config. */
@@ -169,6 +204,51 @@ export class EmbeddingModel implements Recommender {
     const c = this.content;
     if (!c) return [];
     return [c.hiddenKernel, c.hiddenBias, c.outKernel, c.outBias].filter((v): v is tf.Variable => v !== null);
+  }
+
+  /** The head's parameters in a fixed order (empty for the 'dot' head). */
+  headParams(): tf.Variable[] {
+    const h = this.head;
+    return h ? [h.userKernel, h.itemKernel, h.productKernel, h.bias, h.out] : [];
+  }
+
+  /**
+   * The head's score of each (user row, item row) pair: `[n]` from `[n, dim]` and `[n, dim]`.
+   * @param params the tensors of headParams(), in order (may be the Variables themselves)
+   */
+  headScores(users: tf.Tensor2D, items: tf.Tensor2D, params: tf.Tensor[]): tf.Tensor1D {
+    const [wu, wi, wp, b, out] = params as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.Tensor2D];
+    const z = tf.add(tf.add(tf.matMul(users, wu), tf.matMul(items, wi)), tf.add(tf.matMul(tf.mul(users, items), wp), b));
+    return tf.reshape(tf.matMul(tf.relu(z), out), [users.shape[0]]) as tf.Tensor1D;
+  }
+
+  /**
+   * Full scores of a few users against every item: `[c, numItems]` from `[c, dim]` user vectors
+   * (dot + item bias, plus the head). Memory is c x numItems x max(dim, headHidden) floats with
+   * the head: callers chunk users by {@link scoreChunk}.
+   */
+  scoreUsers(users: tf.Tensor2D): tf.Tensor2D {
+    const { emb, bias } = this.ensureItemCache();
+    return tf.tidy(() => {
+      const dot = tf.add(tf.matMul(users, emb, false, true), bias) as tf.Tensor2D;
+      if (!this.head) return dot;
+      const [wu, wi, wp, b, out] = this.headParams() as [tf.Variable, tf.Variable, tf.Variable, tf.Variable, tf.Variable];
+      const c = users.shape[0];
+      const N = this.numItems;
+      const H = this.config.headHidden;
+      const perUser = tf.reshape(tf.add(tf.matMul(users, wu), b), [c, 1, H]);
+      const perItem = tf.reshape(tf.matMul(emb, wi), [1, N, H]);
+      const products = tf.reshape(tf.mul(tf.reshape(users, [c, 1, -1]), tf.reshape(emb, [1, N, -1])), [c * N, -1]);
+      const z = tf.add(tf.add(perUser, perItem), tf.reshape(tf.matMul(products, wp), [c, N, H]));
+      const head = tf.reshape(tf.matMul(tf.reshape(tf.relu(z), [c * N, H]), out), [c, N]);
+      return tf.add(dot, head) as tf.Tensor2D;
+    });
+  }
+
+  /** How many users {@link scoreUsers} should get at once (about 4M floats of intermediates). */
+  scoreChunk(): number {
+    const width = this.head ? Math.max(this.config.dim, this.config.headHidden) : 1;
+    return Math.max(1, Math.min(1024, Math.floor(4_000_000 / (this.numItems * width))));
   }
 
   /**
@@ -210,8 +290,11 @@ export class EmbeddingModel implements Recommender {
       this.itemCache = tf.tidy(() => {
         const c = this.allContent();
         const emb = (c ? tf.add(c, this.residual) : tf.clone(this.residual)) as tf.Tensor2D;
-          return { emb, bias: tf.reshape(this.itemBias, [this.numItems]) as tf.Tensor1D };
+        return { emb, bias: tf.reshape(this.itemBias, [this.numItems]) as tf.Tensor1D };
       });
+      // the model owns the cache: a caller's tf.tidy (e.g. around scoreUsers) must not free it
+      tf.keep(this.itemCache.emb);
+      tf.keep(this.itemCache.bias);
     }
     return this.itemCache;
   }
@@ -288,7 +371,11 @@ export class EmbeddingModel implements Recommender {
     const u = inTable
       ? this.userEmbedding(query.user)
       : await this.foldInVector(query.history, new Float32Array(query.history.length).fill(1), this.config.foldInSteps, null);
-    const scores = tf.tidy(() => tf.add(tf.reshape(tf.matMul(emb, tf.reshape(u, [this.config.dim, 1])), [this.numItems]), bias));
+    const scores = tf.tidy(() =>
+      this.head
+        ? tf.reshape(this.scoreUsers(tf.reshape(u, [1, this.config.dim])), [this.numItems])
+        : tf.add(tf.reshape(tf.matMul(emb, tf.reshape(u, [this.config.dim, 1])), [this.numItems]), bias),
+    );
     u.dispose();
     try {
       return (await scores.data()) as Float32Array;
@@ -360,12 +447,17 @@ export class EmbeddingModel implements Recommender {
       const ids = tf.tensor1d(rowIds, 'int32');
       return [tf.gather(emb, ids), tf.gather(bias, ids)];
     });
-    const [vectors, biases, startValues] = await Promise.all([
+    const [vectors, biases, startValues, ...headValues] = await Promise.all([
       picked[0]!.data() as Promise<Float32Array>,
       picked[1]!.data() as Promise<Float32Array>,
       start ? (start.data() as Promise<Float32Array>) : Promise.resolve(null),
+      ...this.headParams().map((p) => p.data() as Promise<Float32Array>),
     ]);
     tf.dispose(picked);
+    const [userKernel, itemKernel, productKernel, headBias, headOut] = headValues as Float32Array[];
+    const head = this.head
+      ? { hidden: this.config.headHidden, userKernel: userKernel!, itemKernel: itemKernel!, productKernel: productKernel!, bias: headBias!, out: headOut! }
+      : null;
     const u = foldInUserVector(
       {
         dim,
@@ -376,6 +468,7 @@ export class EmbeddingModel implements Recommender {
         negatives: neg.length,
         positiveWeights: Float32Array.from(posW),
         negativeWeights: Float32Array.from(negW),
+        head,
       },
       startValues,
       {
@@ -465,6 +558,14 @@ export class EmbeddingModel implements Recommender {
       }
       out[WEIGHT_NAMES.outKernel] = c.outKernel;
       out[WEIGHT_NAMES.outBias] = c.outBias;
+    }
+    const h = this.head;
+    if (h) {
+      out[WEIGHT_NAMES.headUserKernel] = h.userKernel;
+      out[WEIGHT_NAMES.headItemKernel] = h.itemKernel;
+      out[WEIGHT_NAMES.headProductKernel] = h.productKernel;
+      out[WEIGHT_NAMES.headBias] = h.bias;
+      out[WEIGHT_NAMES.headOut] = h.out;
     }
     return out;
   }

@@ -15,6 +15,7 @@ import type { EmbeddingBatch } from './train-task';
  */
 export function createStockEmbeddingStep(model: EmbeddingModel): { step(batch: EmbeddingBatch): tf.Scalar; dispose(): void } {
   const c = model.config;
+  if (model.head) throw new Error('createStockEmbeddingStep: the stock baseline covers the dot-product model only');
   const optimizer = tf.train.adam(c.lr);
   const variables = Object.values(model.namedVariables());
   // the model's variables are created non-trainable (Burrow's trainer never uses TF.js's

@@ -114,20 +114,25 @@ export class EmbeddingTrainTask implements TrainTask {
     this.residualState = createSparseAdamState(model.residual, hyper);
     this.biasState = createSparseAdamState(model.itemBias, hyper);
     this.featState = model.content ? createSparseAdamState(model.content.featureEmbedding, hyper) : null;
-    this.denseStates = model.denseParams().map((v) => createDenseAdamState(v, hyper));
+    this.denseStates = [...model.denseParams(), ...model.headParams()].map((v) => createDenseAdamState(v, hyper));
     if (data.valUser.length > 0) this.validate = () => this.runValidation();
   }
 
   /** Checks the fused loss kernels on this device first (a failing shader means stock ops). */
   async prepare(): Promise<void> {
     const c = this.model.config;
-    if (this.implementation === 'auto') {
+    if (this.scoreImplementation() === 'auto') {
       const softmax = c.loss === 'sampled-softmax';
       // batches with and without an explicit negative compile to different shaders
       for (const hard of softmax && c.hardNegativeRate > 0 ? [false, true] : [false]) {
         await validateScoreLossKernels(c.negatives + 1, c.loss, softmax, hard, c.dim);
       }
     }
+  }
+
+  /** The fused loss kernel scores dot products only: a model with an MLP head trains with stock ops. */
+  private scoreImplementation(): 'auto' | 'ops' {
+    return this.model.head ? 'ops' : this.implementation;
   }
 
   startEpoch(): void {
@@ -265,7 +270,7 @@ export class EmbeddingTrainTask implements TrainTask {
           hard: batch.hardMask,
         },
         c.loss,
-        this.implementation,
+        this.scoreImplementation(),
       );
       const hasContent = m.content !== null && batch.featureUnique !== null;
       const fIdx = hasContent ? tf.tensor1d(batch.featureUnique!, 'int32') : null;
@@ -279,22 +284,27 @@ export class EmbeddingTrainTask implements TrainTask {
       const R = tf.gather(m.residual, iIdx) as tf.Tensor2D;
       const Bi = tf.gather(m.itemBias, iIdx) as tf.Tensor2D;
       const FE = hasContent ? (tf.gather(m.content!.featureEmbedding, fIdx!) as tf.Tensor2D) : null;
-      const dense = m.denseParams();
-      const xs: tf.Tensor[] = [U, R, Bi, ...(FE ? [FE] : []), ...(hasContent ? dense : [])];
+      const dense = hasContent ? m.denseParams() : [];
+      const head = m.headParams();
+      const denseAt = FE ? 4 : 3;
+      const headAt = denseAt + dense.length;
+      const xs: tf.Tensor[] = [U, R, Bi, ...(FE ? [FE] : []), ...dense, ...head];
 
       const f = (...args: tf.Tensor[]): tf.Scalar => {
         const [u, r, bi] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
         const fe = FE ? (args[3] as tf.Tensor2D) : null;
-        const dn = hasContent ? args.slice(4) : [];
+        const dn = args.slice(denseAt, headAt);
+        const hd = args.slice(headAt);
         const itemVec = fe ? tf.add(m.contentForward(fe, bag!, dn, c.dropout > 0 ? dropoutSeed : null), r) : r; // [uI, dim]
-        let total: tf.Tensor = scoreLoss(prepared, u, itemVec as tf.Tensor2D, bi);
+        const headScore = hd.length > 0 ? (us: tf.Tensor2D, is: tf.Tensor2D) => m.headScores(us, is, hd) : undefined;
+        let total: tf.Tensor = scoreLoss(prepared, u, itemVec as tf.Tensor2D, bi, headScore);
         // L2 on the touched rows (once per distinct row, scaled like the data term): rows seen
         // rarely are pulled harder, relative to their data gradient, towards 0. Terms with a zero
         // coefficient are left out: each costs GPU dispatches for nothing.
         if (c.l2 > 0) {
           let reg: tf.Tensor = tf.add(tf.sum(tf.square(u)), tf.sum(tf.square(bi)));
           if (fe) reg = tf.add(reg, tf.sum(tf.square(fe)));
-          for (const p of dn) if (p.rank === 2) reg = tf.add(reg, tf.sum(tf.square(p)));
+          for (const p of [...dn, ...hd]) if (p.rank === 2) reg = tf.add(reg, tf.sum(tf.square(p)));
           total = tf.add(total, tf.mul(reg, c.l2 / B));
         }
         if (c.l2Residual > 0) total = tf.add(total, tf.mul(tf.sum(tf.square(r)), c.l2Residual / B));
@@ -305,7 +315,9 @@ export class EmbeddingTrainTask implements TrainTask {
       sparseAdamApply(this.residualState, iIdx, grads[1] as tf.Tensor2D);
       sparseAdamApply(this.biasState, iIdx, grads[2] as tf.Tensor2D);
       if (FE && this.featState) sparseAdamApply(this.featState, fIdx!, grads[3] as tf.Tensor2D);
-      if (hasContent) this.denseStates.forEach((s, i) => denseAdamApply(s, grads[4 + i]!));
+      // denseStates hold the content tower's parameters, then the head's
+      const stateOffset = hasContent ? 0 : m.denseParams().length;
+      for (let i = denseAt; i < xs.length; i++) denseAdamApply(this.denseStates[stateOffset + i - denseAt]!, grads[i]!);
       return value;
     });
   }
@@ -317,12 +329,10 @@ export class EmbeddingTrainTask implements TrainTask {
     const K = m.config.validationK;
     if (!this.valChunks) this.valChunks = this.buildValChunks();
     m.invalidateItemCache();
-    const emb = m.itemEmbeddings();
-    const bias = m.itemBiases();
     let hits: tf.Tensor = tf.scalar(0);
     for (const ch of this.valChunks) {
       const next = tf.tidy(() => {
-        let S: tf.Tensor2D = tf.add(tf.matMul(tf.gather(m.userTable, ch.users), emb, false, true), bias);
+        let S: tf.Tensor2D = m.scoreUsers(tf.gather(m.userTable, ch.users) as tf.Tensor2D);
         if (ch.maskIdx && ch.maskVal) S = tf.tensorScatterUpdate(S, ch.maskIdx, ch.maskVal);
         const target = tf.gatherND(S, ch.targets) as tf.Tensor1D; // [c]
         const rank = tf.sum(tf.cast(tf.greater(S, tf.expandDims(target, 1)), 'float32'), 1);
@@ -331,8 +341,6 @@ export class EmbeddingTrainTask implements TrainTask {
       hits.dispose();
       hits = next;
     }
-    emb.dispose();
-    bias.dispose();
     m.invalidateItemCache();
     const value = (await hits.data())[0]!;
     hits.dispose();
@@ -341,8 +349,7 @@ export class EmbeddingTrainTask implements TrainTask {
 
   private buildValChunks(): ValChunk[] {
     const d = this.data;
-    const N = this.model.numItems;
-    const chunk = Math.max(1, Math.min(1024, Math.floor(4_000_000 / N)));
+    const chunk = this.model.scoreChunk();
     const out: ValChunk[] = [];
     for (let s = 0; s < d.valUser.length; s += chunk) {
       const users = d.valUser.subarray(s, s + chunk);

@@ -121,7 +121,8 @@ export function prepareScoreLoss(
  * tensors (call it inside the taped function):
  *   bpr:              loss_b = mean_{j>=1} softplus(s_j - s_0)
  *   sampled-softmax:  loss_b = logsumexp_s(s_s - corr_s) - (s_0 - corr_0) + sum_j hard_j softplus(s_j - s_0)
- * with s_j = userRows[userOf[b]] . itemRows[itemOf[b, j]] + itemBias[itemOf[b, j]].
+ * with s_j = userRows[userOf[b]] . itemRows[itemOf[b, j]] + itemBias[itemOf[b, j]] (+ extraScore of
+ * the two rows, stock-ops implementation only).
  * @param userRows `[userRows, dim]`, itemRows `[itemRows, dim]`, itemBias `[itemRows, 1]`
  */
 export function scoreLoss(
@@ -129,11 +130,17 @@ export function scoreLoss(
   userRows: tf.Tensor2D,
   itemRows: tf.Tensor2D,
   itemBias: tf.Tensor2D,
+  extraScore?: ExtraScore,
 ): tf.Scalar {
-  return prepared.kind === 'fused'
-    ? fusedScoreLoss(prepared.device, prepared.loss, userRows, itemRows, itemBias)
-    : opsScoreLoss(prepared, userRows, itemRows, itemBias);
+  if (prepared.kind === 'fused') {
+    if (extraScore) throw new Error('scoreLoss: the fused kernel scores dot products only; prepare the batch with implementation "ops"');
+    return fusedScoreLoss(prepared.device, prepared.loss, userRows, itemRows, itemBias);
+  }
+  return opsScoreLoss(prepared, userRows, itemRows, itemBias, extraScore);
 }
+
+/** A score added to each slot's dot product: `[n]` from the slot's user and item rows `[n, dim]`. */
+export type ExtraScore = (users: tf.Tensor2D, items: tf.Tensor2D) => tf.Tensor1D;
 
 function fusedScoreLoss(
   device: ScoreLossDeviceBatch,
@@ -165,13 +172,15 @@ function opsScoreLoss(
   userRows: tf.Tensor2D,
   itemRows: tf.Tensor2D,
   itemBias: tf.Tensor2D,
+  extraScore?: ExtraScore,
 ): tf.Scalar {
   const B = p.examples;
   const S = p.slots;
   const users = gatherRows(userRows, p.userOfSlot); // [B * S, dim]
   const items = gatherRows(itemRows, p.itemOf); // [B * S, dim]
   const bias = tf.reshape(gatherRows(itemBias, p.itemOf), [B, S]);
-  const scores = tf.add(tf.reshape(sumLastAxis(tf.mul(items, users)), [B, S]), bias);
+  let scores = tf.add(tf.reshape(sumLastAxis(tf.mul(items, users)), [B, S]), bias);
+  if (extraScore) scores = tf.add(scores, tf.reshape(extraScore(users, items), [B, S]));
   let perExample: tf.Tensor; // [B]
   if (p.loss === 'bpr') {
     const sPos = tf.slice(scores, [0, 0], [B, 1]);
