@@ -365,17 +365,13 @@ export class EmbeddingModel implements Recommender {
   }
 
   async scoreAll(query: ScoreQuery): Promise<Float32Array> {
-    const { emb, bias } = this.ensureItemCache();
+    this.assertAlive();
     const inTable = Number.isInteger(query.user) && query.user >= 0 && query.user < this.numUsers;
     // A user outside the table (a brand-new profile) is folded in from the history on the fly.
     const u = inTable
       ? this.userEmbedding(query.user)
       : await this.foldInVector(query.history, new Float32Array(query.history.length).fill(1), this.config.foldInSteps, null);
-    const scores = tf.tidy(() =>
-      this.head
-        ? tf.reshape(this.scoreUsers(tf.reshape(u, [1, this.config.dim])), [this.numItems])
-        : tf.add(tf.reshape(tf.matMul(emb, tf.reshape(u, [this.config.dim, 1])), [this.numItems]), bias),
-    );
+    const scores = tf.tidy(() => tf.reshape(this.scoreUsers(tf.reshape(u, [1, this.config.dim])), [this.numItems]));
     u.dispose();
     try {
       return (await scores.data()) as Float32Array;

@@ -81,6 +81,7 @@ export class EmbeddingTrainTask implements TrainTask {
   private readonly biasState: SparseAdamState;
   private readonly featState: SparseAdamState | null;
   private readonly denseStates: DenseAdamState[];
+  private readonly headStates: DenseAdamState[];
   private valChunks: ValChunk[] | null = null;
   private readonly best = new WeightSnapshot();
   /** 'ops' forces stock TF.js ops instead of the fused WebGPU kernels (benchmarks, cross-checks) */
@@ -114,7 +115,8 @@ export class EmbeddingTrainTask implements TrainTask {
     this.residualState = createSparseAdamState(model.residual, hyper);
     this.biasState = createSparseAdamState(model.itemBias, hyper);
     this.featState = model.content ? createSparseAdamState(model.content.featureEmbedding, hyper) : null;
-    this.denseStates = [...model.denseParams(), ...model.headParams()].map((v) => createDenseAdamState(v, hyper));
+    this.denseStates = model.denseParams().map((v) => createDenseAdamState(v, hyper));
+    this.headStates = model.headParams().map((v) => createDenseAdamState(v, hyper));
     if (data.valUser.length > 0) this.validate = () => this.runValidation();
   }
 
@@ -315,9 +317,8 @@ export class EmbeddingTrainTask implements TrainTask {
       sparseAdamApply(this.residualState, iIdx, grads[1] as tf.Tensor2D);
       sparseAdamApply(this.biasState, iIdx, grads[2] as tf.Tensor2D);
       if (FE && this.featState) sparseAdamApply(this.featState, fIdx!, grads[3] as tf.Tensor2D);
-      // denseStates hold the content tower's parameters, then the head's
-      const stateOffset = hasContent ? 0 : m.denseParams().length;
-      for (let i = denseAt; i < xs.length; i++) denseAdamApply(this.denseStates[stateOffset + i - denseAt]!, grads[i]!);
+      if (hasContent) this.denseStates.forEach((s, i) => denseAdamApply(s, grads[denseAt + i]!));
+      this.headStates.forEach((s, i) => denseAdamApply(s, grads[headAt + i]!));
       return value;
     });
   }
@@ -391,6 +392,7 @@ export class EmbeddingTrainTask implements TrainTask {
     disposeSparseAdamState(this.biasState);
     if (this.featState) disposeSparseAdamState(this.featState);
     this.denseStates.forEach(disposeDenseAdamState);
+    this.headStates.forEach(disposeDenseAdamState);
     for (const ch of this.valChunks ?? []) {
       ch.users.dispose();
       ch.targets.dispose();
