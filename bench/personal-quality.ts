@@ -13,7 +13,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { prepareNodeBackend } from '../scripts/eval-lib/backend';
-import { REPO_ROOT } from '../scripts/pack-lib/run';
+import { DEFAULT_EVAL_USERS, DEFAULT_WALKS, REPO_ROOT } from '../scripts/pack-lib/run';
 import { parseCatalog } from '../src/catalog';
 import { hitRate, ndcg, rankOfTarget } from '../src/eval/metrics';
 import { createEmbeddingModel, type EmbeddingConfig } from '../src/models/embedding';
@@ -36,8 +36,8 @@ const catalog = parseCatalog(JSON.parse(await readFile(join(REPO_ROOT, 'public/c
 const features = appCatalogFeatures(catalog);
 const N = catalog.items.length;
 // the walks and the held-out split of the shipped pack (scripts/pack-lib defaults, seed 42)
-const walks = syntheticWalks(features, Float32Array.from(catalog.items, (i) => i.popularity), { seed: 42, walks: 1200 });
-const split = holdOutUsers(walks, 200, 42);
+const walks = syntheticWalks(features, Float32Array.from(catalog.items, (i) => i.popularity), { seed: 42, walks: DEFAULT_WALKS + DEFAULT_EVAL_USERS });
+const split = holdOutUsers(walks, DEFAULT_EVAL_USERS, 42);
 const file = await readFile(join(REPO_ROOT, 'public/packs/default.burrowpack'));
 const base = embeddingWeightsFromPack(decodePack(file.buffer.slice(file.byteOffset, file.byteOffset + file.byteLength) as ArrayBuffer));
 const users = Math.min(Number(values.users), split.targets.length);
