@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './ui/App';
 import { BurrowSession } from './ui/session';
+import { registerOffline } from './ui/offline';
 import { startEngineWorker } from './worker/client';
 import type { BackendPreference } from './worker/protocol';
 import './ui/styles.css';
@@ -18,15 +19,21 @@ function readOptions(): { backend: BackendPreference; storeName: string } {
   };
 }
 
+/** Absolute, because the engine worker resolves URLs against its own script, not the page. */
+function assetUrl(path: string): string {
+  return new URL(`${import.meta.env.BASE_URL}${path}`, document.baseURI).href;
+}
+
 const session = new BurrowSession({
   ...readOptions(),
-  catalogUrl: `${import.meta.env.BASE_URL}catalog/default.json`,
-  defaultPackUrl: `${import.meta.env.BASE_URL}packs/default.burrowpack`,
+  catalogUrl: assetUrl('catalog/default.json'),
+  defaultPackUrl: assetUrl('packs/default.burrowpack'),
   createEngine: startEngineWorker,
 });
 // Scripts and tests may drive the app through the same session the UI uses.
 (window as unknown as { burrow: BurrowSession }).burrow = session;
 void session.start();
+registerOffline(session);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

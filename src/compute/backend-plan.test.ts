@@ -3,6 +3,7 @@ import {
   explainOutcome,
   isSoftwareAdapter,
   planBackends,
+  BACKEND_CHAIN,
   type AdapterSummary,
   type BackendProbe,
 } from './backend-plan';
@@ -71,6 +72,15 @@ describe('planBackends', () => {
     expect(planBackends('webgpu', probe({ adapter: swiftshader })).order).toEqual(['webgpu', 'webgl', 'wasm', 'cpu']);
     expect(planBackends('wasm', probe({ adapter: hardware })).order).toEqual(['wasm', 'webgpu', 'webgl', 'cpu']);
     expect(planBackends('cpu', probe({})).order).toEqual(['cpu', 'webgpu', 'webgl', 'wasm']);
+  });
+
+  it('skips backends that already failed, keeping the order of the rest', () => {
+    const software = probe({ adapter: swiftshader, renderer: 'ANGLE (Google, Vulkan 1.3.0 (SwiftShader Device))' });
+    const plan = planBackends('auto', software, ['wasm']);
+    expect(plan.order).toEqual(['webgl', 'webgpu', 'cpu']);
+    expect(plan.reason).toMatch(/Skipping wasm, which failed earlier/);
+    expect(planBackends('webgpu', software, ['webgpu', 'webgl', 'wasm']).order).toEqual(['cpu']);
+    expect(planBackends('auto', software, [...BACKEND_CHAIN]).order).toEqual([]);
   });
 });
 

@@ -86,8 +86,21 @@ export function describeWasm(w: BackendProbe['wasm']): string {
  *  - no WebGPU adapter                  -> webgpu (recorded failure), webgl, wasm, cpu, except that a
  *                                          software WebGL renderer is moved behind wasm.
  * explicit preference p: p first, then the rest of the chain in order.
+ * `exclude` drops backends that already failed (a crashed engine restarts further down the chain).
  */
-export function planBackends(preference: BackendPreference, probe: BackendProbe): BackendPlan {
+export function planBackends(
+  preference: BackendPreference,
+  probe: BackendProbe,
+  exclude: readonly BackendName[] = [],
+): BackendPlan {
+  const plan = planAll(preference, probe);
+  if (exclude.length === 0) return plan;
+  const order = plan.order.filter((b) => !exclude.includes(b));
+  const skipped = BACKEND_CHAIN.filter((b) => exclude.includes(b));
+  return { order, reason: `${plan.reason} Skipping ${skipped.join(', ')}, which failed earlier in this session.` };
+}
+
+function planAll(preference: BackendPreference, probe: BackendProbe): BackendPlan {
   if (preference !== 'auto') {
     return {
       order: [preference, ...BACKEND_CHAIN.filter((b) => b !== preference)],

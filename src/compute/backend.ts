@@ -46,6 +46,10 @@ export interface InitBackendOptions {
    * min(4, hardwareConcurrency / 2). Must be set before the wasm backend first initialises.
    */
   wasmThreads?: number;
+  /** backends that already failed in this session: the plan skips them */
+  exclude?: readonly BackendName[];
+  /** Called before each backend is tried, so a caller knows which one an abrupt crash hit. */
+  onAttempt?: (backend: BackendName) => void;
 }
 
 let wasmPathsSet = false;
@@ -190,6 +194,20 @@ function captureFactoryErrors(name: BackendName): void {
   tf.registerBackend(name, wrapped, priority);
 }
 
+/**
+ * A backend whose set-up never settles (a thread pool whose workers cannot load, a driver that
+ * hangs) counts as failed, so the chain goes on instead of leaving the app "starting" forever.
+ */
+const BACKEND_START_TIMEOUT_MS = 30_000;
+
+function withTimeout(work: Promise<void>, ms: number, message: string): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([work, expired]).finally(() => clearTimeout(timer));
+}
+
 /** A backend "works" only if a tiny op round-trips through it. */
 async function smokeTest(): Promise<void> {
   const a = tf.tensor1d([1, 2, 3]);
@@ -210,12 +228,13 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     setThreadsCount(Math.max(1, Math.floor(options.wasmThreads)));
   }
   const { probe, adapter } = await probeEnvironment();
-  const plan = planBackends(preference, probe);
+  const plan = planBackends(preference, probe, options.exclude);
   const attempts: Attempt[] = [];
   factoryErrors = new Map<BackendName, string>();
   const errors = factoryErrors;
 
   for (const name of plan.order) {
+    options.onAttempt?.(name);
     if (name === 'webgpu') {
       if (adapter === null) {
         attempts.push({
@@ -234,10 +253,16 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
       continue;
     }
     try {
-      const ok = await tf.setBackend(name);
-      if (!ok) throw new Error(errors.get(name) ?? 'initialisation failed');
-      await tf.ready();
-      await smokeTest();
+      await withTimeout(
+        (async () => {
+          const ok = await tf.setBackend(name);
+          if (!ok) throw new Error(errors.get(name) ?? 'initialisation failed');
+          await tf.ready();
+          await smokeTest();
+        })(),
+        BACKEND_START_TIMEOUT_MS,
+        `did not start within ${BACKEND_START_TIMEOUT_MS / 1000} s`,
+      );
       attempts.push({ backend: name, ok: true });
       break;
     } catch (e) {

@@ -10,6 +10,7 @@ import { Notices } from './Notices';
 import { PackPanel } from './PackPanel';
 import { QualityPanel } from './QualityPanel';
 import { UpNext } from './UpNext';
+import { UpdatePrompt } from './UpdatePrompt';
 import { Recommendations } from './Recommendations';
 import type { BurrowSession } from './session';
 import { SessionContext, useSession, useSessionState } from './useSession';
@@ -74,6 +75,7 @@ function Shell() {
         <ComputeStatus />
       </header>
       <Notices />
+      <UpdatePrompt />
       <main id="main" tabIndex={-1}>
         {phase === 'loading' && (
           <p className="muted" role="progressbar" aria-label="Loading the catalog">

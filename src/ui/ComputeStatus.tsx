@@ -1,3 +1,4 @@
+import type { ComputeStatus as ComputeStatusInfo } from '../worker/protocol';
 import { useSessionState } from './useSession';
 
 /** Which TF.js backend and GPU adapter run the models, and why. */
@@ -13,14 +14,20 @@ export function ComputeStatus() {
       {compute ? (
         <span>
           Computing on <strong data-testid="backend">{compute.backend}</strong>
+          {compute.wasm && <span className="muted"> ({wasmText(compute.wasm)})</span>}
           {adapterText && <span className="muted"> · GPU: {adapterText}</span>}
           <span className="sr-only">. {compute.reason}</span>
         </span>
       ) : computeError ? (
-        <span>Compute unavailable</span>
+        <span>Recommender unavailable</span>
       ) : (
         <span>Starting compute…</span>
       )}
     </div>
   );
+}
+
+function wasmText(wasm: NonNullable<ComputeStatusInfo['wasm']>): string {
+  const threads = wasm.threads && (wasm.numThreads ?? 1) > 1 ? `${wasm.numThreads} threads` : 'one thread';
+  return `${threads}${wasm.simd ? ', SIMD' : ''}`;
 }

@@ -24,7 +24,7 @@ export function Recommendations({ onOpen }: { onOpen: (item: CatalogItem) => voi
           taste, on your device only. Until then these are popular, well-rated picks.
         </p>
       )}
-      {computeError && <p className="error">The recommender could not start: {computeError}</p>}
+      {computeError && <p className="error">{computeError}</p>}
       {!recommendations && !computeError && <p className="muted">Warming up the recommender…</p>}
       {recommendations && index && (
         <ol className="grid" aria-label="Recommendations">

@@ -8,6 +8,7 @@ import { deriveItemStates, type ItemState } from '../models/event-signals';
 import { openStore, StoreError, type BurrowStore, type NewEvent, type StoredEvent } from '../store';
 import type { EngineClient } from '../worker/client';
 import type {
+  BackendName,
   BackendPreference,
   ComputeStatus,
   ModelStatus,
@@ -55,6 +56,8 @@ export interface SessionState {
   quality: QualityRecord[];
   upNext: UpNextResult | null;
   pack: PackInfo | null;
+  /** a new deployment is waiting: calling this reloads onto it */
+  applyUpdate: (() => void) | null;
 }
 
 export interface SessionOptions {
@@ -69,6 +72,8 @@ const RECOMMENDATION_COUNT = 12;
 const UP_NEXT_COUNT = 8;
 /** New events since the last training that start a background fine-tune on their own. */
 export const AUTO_TRAIN_AFTER = 5;
+/** webgpu, webgl, wasm, cpu */
+const BACKEND_CHAIN_LENGTH = 4;
 
 function sessionId(): string {
   const key = 'burrow-session';
@@ -99,12 +104,20 @@ export class BurrowSession {
     quality: [],
     upNext: null,
     pack: null,
+    applyUpdate: null,
   };
   private readonly listeners = new Set<() => void>();
   private store: BurrowStore | null = null;
   private engine: EngineClient | null = null;
   private nextNoticeId = 1;
   private recommendRequest = 0;
+  /** bumped for each engine started; answers and notices from an older (crashed) one are ignored */
+  private engineGeneration = 0;
+  /** backends an engine crashed or failed on in this page's life: new engines skip them */
+  private readonly failedBackends: BackendName[] = [];
+  /** the backend the engine was setting up when last heard from (a crash during init names it) */
+  private tryingBackend: BackendName | null = null;
+  private restarts = 0;
   private readonly session = sessionId();
 
   constructor(private readonly options: SessionOptions) {}
@@ -124,6 +137,15 @@ export class BurrowSession {
   notify(tone: Notice['tone'], text: string): void {
     const notice = { id: this.nextNoticeId++, tone, text };
     this.update({ notices: [...this.state.notices, notice].slice(-4) });
+  }
+
+  /** A new build is installed and waiting (the service worker says so). */
+  offerUpdate(apply: () => void): void {
+    this.update({ applyUpdate: apply });
+  }
+
+  declineUpdate(): void {
+    this.update({ applyUpdate: null });
   }
 
   dismiss(id: number): void {
@@ -160,42 +182,81 @@ export class BurrowSession {
     void this.startEngine(catalog);
   }
 
-  private async startEngine(catalog: Catalog): Promise<void> {
+  /**
+   * Starts an engine worker. When it crashes (or reports a broken backend), a new one starts with
+   * that backend skipped, so the engine walks down the chain by itself; the stored history and
+   * model are in IndexedDB, and the new engine reloads them.
+   */
+  private async startEngine(catalog: Catalog, restartNote: string | null = null): Promise<void> {
+    const generation = ++this.engineGeneration;
+    const engine = this.options.createEngine();
+    this.engine = engine;
+    this.tryingBackend = null;
+    engine.onCrash((message) => void this.restartEngine(generation, catalog, message));
+    engine.onNotice((notice) => {
+      if (generation !== this.engineGeneration) return;
+      switch (notice.kind) {
+        case 'trying':
+          this.tryingBackend = notice.backend;
+          break;
+        case 'compute':
+          this.update({ compute: notice.status });
+          this.notify('error', notice.status.reason);
+          break;
+        case 'model':
+          this.update({ model: notice.status, ...(notice.status.state !== 'training' ? { training: null } : {}) });
+          if (notice.message) this.notify('error', notice.message);
+          if (notice.status.state === 'ready') {
+            void this.refreshRecommendations();
+            void this.refreshQuality();
+          }
+          break;
+        case 'training':
+          this.update({ training: notice.progress });
+          break;
+        case 'error':
+          this.notify('error', `${notice.name}: ${notice.message}`);
+      }
+    });
     try {
-      this.engine = this.options.createEngine();
-      this.engine.onNotice((notice) => {
-        switch (notice.kind) {
-          case 'compute':
-            this.update({ compute: notice.status });
-            this.notify('error', notice.status.reason);
-            break;
-          case 'model':
-            this.update({ model: notice.status, ...(notice.status.state !== 'training' ? { training: null } : {}) });
-            if (notice.message) this.notify('error', notice.message);
-            if (notice.status.state === 'ready') {
-              void this.refreshRecommendations();
-              void this.refreshQuality();
-            }
-            break;
-          case 'training':
-            this.update({ training: notice.progress });
-            break;
-          case 'error':
-            this.notify('error', `${notice.name}: ${notice.message}`);
-        }
-      });
-      const compute = await this.engine.call('init', {
+      const started = await engine.call('init', {
         catalog,
         backend: this.options.backend,
         storeName: this.options.storeName,
         defaultPackUrl: this.options.defaultPackUrl,
+        exclude: [...this.failedBackends],
       });
-      this.update({ compute, computeError: null, pack: await this.engine.call('packInfo', null) });
-      this.update({ model: await this.engine.call('modelStatus', null) });
+      if (generation !== this.engineGeneration) return;
+      const compute = restartNote ? { ...started, reason: `${restartNote} ${started.reason}` } : started;
+      this.update({ compute, computeError: null, pack: await engine.call('packInfo', null) });
+      if (restartNote) this.notify('info', `${restartNote} Now computing on ${compute.backend}.`);
+      this.update({ model: await engine.call('modelStatus', null) });
       await this.refreshRecommendations();
     } catch (error) {
-      this.update({ computeError: describe(error) });
+      // A crash is handled by restartEngine; anything else means no backend could start.
+      if (generation !== this.engineGeneration || (error instanceof Error && error.name === 'EngineCrash')) return;
+      this.update({ compute: null, computeError: `The recommender could not start: ${describe(error)}` });
     }
+  }
+
+  private async restartEngine(generation: number, catalog: Catalog, message: string): Promise<void> {
+    if (generation !== this.engineGeneration) return;
+    const backend = this.state.compute?.backend ?? this.tryingBackend;
+    if (backend !== null && !this.failedBackends.includes(backend)) this.failedBackends.push(backend);
+    this.restarts++;
+    this.update({ compute: null, training: null, recommending: false });
+    const where = backend ? ` on ${backend}` : '';
+    if (backend === null || this.failedBackends.length >= BACKEND_CHAIN_LENGTH || this.restarts > BACKEND_CHAIN_LENGTH) {
+      this.engineGeneration++;
+      this.engine = null;
+      this.update({
+        computeError: `Every compute backend failed (${this.failedBackends.join(', ') || 'none could start'}). Last error${where}: ${message}. Browsing, reactions and your data still work.`,
+      });
+      this.notify('error', `${message}. The recommender is unavailable; your history is safe.`);
+      return;
+    }
+    this.notify('error', `${message}${where}. Restarting the engine without ${backend}…`);
+    await this.startEngine(catalog, `The engine crashed${where} (${message}) and restarted without it.`);
   }
 
   private async reloadEvents(): Promise<void> {
@@ -210,6 +271,11 @@ export class BurrowSession {
   /** The TF.js backend the engine really runs on, as `tf.getBackend()` reports it in the worker. */
   async liveBackend(): Promise<string | null> {
     return this.engine ? this.engine.call('backendName', null) : null;
+  }
+
+  /** Diagnostics (and the e2e suite): crash the engine worker and watch it restart further down the chain. */
+  async crashEngine(): Promise<boolean> {
+    return this.engine ? this.engine.call('crashForDiagnostics', null) : false;
   }
 
   /** Diagnostics (and the e2e suite): lose the engine's GPU device and watch the app fall back. */

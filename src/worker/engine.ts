@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
-import { activeGPUDevice, initBackend } from '../compute';
+import { activeGPUDevice, initBackend, type BackendInfo, type BackendName } from '../compute';
 import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
 import {
   baselineScores,
@@ -68,20 +68,20 @@ export class Engine {
   private packProblem: string | null = null;
   private sequence: PersonalSequence | null = null;
   private defaultPackUrl = '';
+  /** backends that failed in this session (a crashed engine, a lost device): never tried again */
+  private excluded: BackendName[] = [];
 
   constructor(private readonly notify: (notice: EngineNotice) => void) {}
 
   async init(request: EngineProtocol['init']['request']): Promise<ComputeStatus> {
+    this.excluded = request.exclude ?? [];
     const info = await initBackend({
       preference: request.backend,
+      exclude: this.excluded,
+      onAttempt: (backend) => this.notify({ kind: 'trying', backend }),
       onDeviceLost: (reason) => void this.recoverFromDeviceLoss(reason),
     });
-    this.compute = {
-      backend: info.backend,
-      adapter: info.adapter,
-      reason: info.reason,
-      attempts: info.attempts,
-    };
+    this.compute = computeStatusOf(info, info.reason);
     const { catalog } = request;
     const store = await openStore({ name: request.storeName });
     // One encoding feeds the model's content tower and the baseline, and the base pack was trained
@@ -202,13 +202,12 @@ export class Engine {
 
   /** The GPU went away (driver reset, tab in background too long): fall down the chain and say so. */
   private async recoverFromDeviceLoss(reason: unknown): Promise<void> {
-    const info = await initBackend({ preference: 'webgl' });
-    this.compute = {
-      backend: info.backend,
-      adapter: info.adapter,
-      reason: `The GPU device was lost (${String(reason)}); now running on ${info.backend}. ${info.reason}`,
-      attempts: info.attempts,
-    };
+    this.excluded = [...this.excluded, 'webgpu'];
+    const info = await initBackend({ preference: 'auto', exclude: this.excluded });
+    this.compute = computeStatusOf(
+      info,
+      `The GPU device was lost (${String(reason)}); now running on ${info.backend}. ${info.reason}`,
+    );
     this.notify({ kind: 'compute', status: this.compute });
     // Weights lived on the lost device: reload the stored model on the new backend.
     await this.restoreModel();
@@ -216,6 +215,14 @@ export class Engine {
 
   backendName(): string {
     return tf.getBackend();
+  }
+
+  crashForDiagnostics(): boolean {
+    // Thrown outside any promise chain, so it reaches the worker's global error handler as a real crash does.
+    setTimeout(() => {
+      throw new Error('Diagnostic crash requested');
+    }, 0);
+    return true;
   }
 
   loseGpuDevice(): boolean {
@@ -405,4 +412,14 @@ function explain(loaded: Loaded, becauseOf: number | null, states: Map<string, I
     return `Because you looked at ${title}`;
   }
   return hasTaste ? 'Popular, and close to your taste' : 'Popular and well rated';
+}
+
+function computeStatusOf(info: BackendInfo, reason: string): ComputeStatus {
+  return {
+    backend: info.backend,
+    adapter: info.adapter,
+    reason,
+    attempts: info.attempts,
+    ...(info.wasm ? { wasm: info.wasm } : {}),
+  };
 }

@@ -23,6 +23,8 @@ export interface ComputeStatus {
   /** a sentence saying why this backend runs (preference, probe result, fallback reason) */
   reason: string;
   attempts: { backend: string; ok: boolean; error?: string }[];
+  /** the wasm build in use, when the backend is wasm */
+  wasm?: { simd: boolean; threads: boolean; numThreads?: number };
 }
 
 export interface Recommendation {
@@ -87,7 +89,14 @@ export interface UpNextResult {
 
 export type EngineProtocol = {
   init: {
-    request: { catalog: Catalog; backend: BackendPreference; storeName: string; defaultPackUrl: string };
+    request: {
+      catalog: Catalog;
+      backend: BackendPreference;
+      storeName: string;
+      defaultPackUrl: string;
+      /** backends an earlier engine crashed or failed on in this session: skipped */
+      exclude?: BackendName[];
+    };
     response: ComputeStatus;
   };
   recommend: { request: { k: number }; response: RecommendResult };
@@ -111,10 +120,14 @@ export type EngineProtocol = {
    * reload the stored model on the new backend, say so). false when the engine is not on WebGPU.
    */
   loseGpuDevice: { request: null; response: boolean };
+  /** Diagnostics: throws an uncaught error in the worker, as a crashing kernel or runtime would. */
+  crashForDiagnostics: { request: null; response: boolean };
 };
 
 export type EngineNotice =
   | { kind: 'compute'; status: ComputeStatus }
   | { kind: 'model'; status: ModelStatus; message?: string }
   | { kind: 'training'; progress: TrainingProgressNotice }
-  | { kind: 'error'; name: string; message: string };
+  | { kind: 'error'; name: string; message: string }
+  /** sent before each backend is tried, so a crash during set-up names the backend it hit */
+  | { kind: 'trying'; backend: BackendName };

@@ -57,6 +57,7 @@ export class RpcClient<P extends ProtocolShape, N> {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private readonly noticeListeners = new Set<(notice: N) => void>();
+  private readonly errorListeners = new Set<(error: RemoteError) => void>();
 
   constructor(private readonly port: Port) {
     port.addEventListener('message', (event: MessageEvent) => this.receive(event.data));
@@ -76,6 +77,11 @@ export class RpcClient<P extends ProtocolShape, N> {
     return () => this.noticeListeners.delete(listener);
   }
 
+  /** Sees every error the other side answers with, before the caller does. */
+  onRemoteError(listener: (error: RemoteError) => void): void {
+    this.errorListeners.add(listener);
+  }
+
   /** Rejects every call still waiting (the worker died or was terminated). */
   failAll(error: Error): void {
     for (const { reject } of this.pending.values()) reject(error);
@@ -93,8 +99,13 @@ export class RpcClient<P extends ProtocolShape, N> {
     const waiting = this.pending.get(message.id);
     if (!waiting) return;
     this.pending.delete(message.id);
-    if (message.ok) waiting.resolve(message.payload);
-    else waiting.reject(new RemoteError(message.error));
+    if (message.ok) {
+      waiting.resolve(message.payload);
+      return;
+    }
+    const error = new RemoteError(message.error);
+    for (const listener of this.errorListeners) listener(error);
+    waiting.reject(error);
   }
 }
 
