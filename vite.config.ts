@@ -2,7 +2,7 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
 import { VitePWA } from 'vite-plugin-pwa';
-import { wasmThreadScripts } from './scripts/vite/wasm-thread-scripts';
+import { wasmThreadScripts } from './scripts/vite/wasm-thread-scripts.ts';
 
 /**
  * The production Content-Security-Policy: nothing but our own origin.
@@ -81,6 +81,8 @@ function offline() {
       maximumFileSizeToCacheInBytes: 8 * 1024 * 1024,
       navigateFallback: 'index.html',
       cleanupOutdatedCaches: true,
+      // the first visit's page is taken over at once, so a later deployment can switch it over
+      clientsClaim: true,
     },
   });
 }

@@ -9,7 +9,13 @@ import type { BurrowSession } from './session';
 export function registerOffline(session: BurrowSession): void {
   if (!('serviceWorker' in navigator)) return;
   const update = registerSW({
-    onNeedRefresh: () => session.offerUpdate(() => void update(true)),
+    onNeedRefresh: () =>
+      session.offerUpdate(() => {
+        // Workbox reloads by itself only when the page was controlled at registration; a first
+        // visit's page (claimed later) switches over here.
+        navigator.serviceWorker.addEventListener('controllerchange', () => location.reload(), { once: true });
+        void update(true);
+      }),
     onOfflineReady: () => session.notify('info', 'Burrow is ready to work offline.'),
     onRegisterError: (error: unknown) =>
       session.notify('error', `Offline mode is unavailable: ${error instanceof Error ? error.message : String(error)}`),

@@ -1,7 +1,12 @@
 import { expect, test, type Request } from '@playwright/test';
 import { card, eventCount, goTo, openApp, recommendedTitles, search } from './fixtures';
 
-const STATIC_ASSET = /\.(html|js|mjs|css|json|wasm|svg|png|ico|woff2?|md|burrowpack)$/;
+const STATIC_ASSET = /\.(html|js|mjs|css|json|wasm|svg|png|ico|woff2?|md|burrowpack|webmanifest)$/;
+/** Workbox's precache asks for each build file once, with the build's own content hash. */
+const PRECACHE_REVISION = /^\?__WB_REVISION__=[0-9a-f]{32}$/;
+
+// The service worker runs here as it does for users, and its own requests are watched too.
+test.use({ serviceWorkers: 'allow' });
 
 test('every request during a whole session is a same-origin GET for a static asset', async ({ page, context, baseURL }) => {
   const requests: Request[] = [];
@@ -15,6 +20,7 @@ test('every request during a whole session is a same-origin GET for a static ass
   });
 
   await openApp(page, 'browse');
+  await expect(page.getByText('Burrow is ready to work offline.')).toBeVisible({ timeout: 60_000 });
   await search(page, 'alien');
   await card(page, 'Alien').getByRole('button', { name: 'Like', exact: true }).click();
   await card(page, 'Alien').getByRole('button', { name: 'Rate 5 stars' }).click();
@@ -39,6 +45,9 @@ test('every request during a whole session is a same-origin GET for a static ass
 
   const origin = new URL(baseURL!).origin;
   expect(requests.length).toBeGreaterThan(3);
+  // the page, the engine worker and the service worker were all watched
+  expect(requests.some((r) => r.serviceWorker() !== null)).toBe(true);
+  expect(requests.some((r) => /engine\.worker-[\w-]+\.js$/.test(r.url()))).toBe(true);
   for (const r of requests) {
     const url = new URL(r.url());
     if (url.protocol === 'blob:' || url.protocol === 'data:') continue;
@@ -46,7 +55,8 @@ test('every request during a whole session is a same-origin GET for a static ass
     expect.soft(r.method(), r.url()).toBe('GET');
     expect.soft(url.origin, r.url()).toBe(origin);
     // the only query string is the test's own backend choice: no user data ever rides on a URL
-    expect.soft(['', '?backend=webgpu'], r.url()).toContain(url.search);
+    const search = r.serviceWorker() !== null && PRECACHE_REVISION.test(url.search) ? '' : url.search;
+    expect.soft(['', '?backend=webgpu'], r.url()).toContain(search);
     expect.soft(url.pathname === '/' || STATIC_ASSET.test(url.pathname), r.url()).toBe(true);
     expect.soft(r.postData(), r.url()).toBeNull();
   }
