@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
-import { activeGPUDevice, initBackend, type BackendInfo, type BackendName } from '../compute';
+import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo } from '../compute';
 import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
 import {
   baselineScores,
@@ -201,12 +201,12 @@ export class Engine {
   }
 
   /** The GPU went away (driver reset, tab in background too long): fall down the chain and say so. */
-  private async recoverFromDeviceLoss(reason: unknown): Promise<void> {
+  private async recoverFromDeviceLoss(lost: DeviceLostInfo): Promise<void> {
     this.excluded = [...this.excluded, 'webgpu'];
     const info = await initBackend({ preference: 'auto', exclude: this.excluded });
     this.compute = computeStatusOf(
       info,
-      `The GPU device was lost (${String(reason)}); now running on ${info.backend}. ${info.reason}`,
+      `The GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''}); now running on ${info.backend}. ${info.reason}`,
     );
     this.notify({ kind: 'compute', status: this.compute });
     // Weights lived on the lost device: reload the stored model on the new backend.

@@ -83,8 +83,8 @@ test('a lost GPU device is reported, the engine falls back, and the history and 
 
   // destroys the worker's real GPUDevice: the device.lost path, not a simulation of it
   expect(await page.evaluate(() => (window as unknown as { burrow: { loseGpuDevice(): Promise<boolean> } }).burrow.loseGpuDevice())).toBe(true);
-  await expect(page.getByText(/The GPU device was lost/).first()).toBeVisible({ timeout: 60_000 });
-  await expect(page.getByRole('status', { name: 'Compute backend' })).not.toContainText('webgpu');
+  await expect(page.getByText(/The GPU device was lost \(destroyed/).first()).toBeVisible({ timeout: 60_000 });
+  await expect(page.getByTestId('backend')).not.toHaveText('webgpu');
   const live = await page.evaluate(() => (window as unknown as { burrow: { liveBackend(): Promise<string | null> } }).burrow.liveBackend());
   expect(['webgl', 'wasm', 'cpu']).toContain(live);
   // the stored model is reloaded on the new backend, not retrained; the history is intact
