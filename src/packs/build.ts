@@ -19,7 +19,7 @@ import { createSequenceModel, type SequenceConfig, type SequenceKind, type Seque
 import { hitRate, ndcg, rankOfTarget } from '../eval/metrics';
 import { Rng } from '../training/rng';
 import { PERSONAL_CONFIG } from '../worker/personal-model';
-import { decodePack, encodePack, WEIGHTS_FORMAT_OF, type PackManifest, type PackModelEntry, type PackModelName, type WeightsLike } from './format';
+import { decodePack, encodeSealedPack, WEIGHTS_FORMAT_OF, type PackManifest, type PackModelEntry, type PackModelName, type WeightsLike } from './format';
 
 export const EVAL_K = 10;
 
@@ -275,7 +275,7 @@ export async function buildPack(options: BuildPackOptions): Promise<BuiltPack> {
     }
 
     report({ stage: 'encode', message: 'writing the pack' });
-    const buffer = encodePack(
+    const buffer = await encodeSealedPack(
       {
         createdAt: (options.createdAt ?? new Date()).toISOString(),
         catalog: { id: catalog.id, items: catalog.items },

@@ -18,6 +18,7 @@
  * imported from the model code.
  */
 import { z } from 'zod';
+import { capMessage, quote } from '../common';
 import type { SerializedWeights } from '../models/embedding';
 import type { SequenceSerializedWeights } from '../models/sequence';
 
@@ -46,6 +47,10 @@ export type PackDtype = keyof typeof BYTES_PER_ELEMENT;
 /** Thrown for every problem with a pack file or with a pack/catalog pairing; the message is for people. */
 export class PackError extends Error {
   override name = 'PackError';
+  constructor(message: string) {
+    // Messages may quote the file: capped, so no file makes a message unreadable.
+    super(capMessage(message));
+  }
 }
 
 const nonNegativeInt = z.number().int().nonnegative();
@@ -72,7 +77,18 @@ const manifestSchema = z.object({
   format: z.literal(PACK_FORMAT),
   version: z.literal(PACK_VERSION),
   /** ISO 8601 */
-  createdAt: z.string().min(1),
+  createdAt: z
+    .string()
+    .min(1)
+    .refine((t) => Number.isFinite(Date.parse(t)), 'is not a date (ISO 8601 expected)'),
+  /**
+   * "sha256:<64 hex digits>" of the whole data section (every tensor's bytes and the padding
+   * between them). Optional to the structural decoder; openPack, which the app uses, requires it.
+   */
+  weightsDigest: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/, 'must be "sha256:" and 64 lowercase hex digits')
+    .optional(),
   catalog: z.object({ id: z.string().min(1), items: nonNegativeInt }),
   /** pack row -> catalog item id */
   itemIds: z.array(z.string().min(1)),
@@ -122,7 +138,7 @@ const elementCount = (shape: readonly number[]) => shape.reduce((a, b) => a * b,
 const alignUp = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
 function describeIssue(issue: z.core.$ZodIssue): string {
-  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${quote(String(p), 40).replace(/^"(.*)"$/, '$1')}`)).join('');
   return `${path === '' ? 'manifest' : `manifest${path}`}: ${issue.message}`;
 }
 
@@ -137,7 +153,7 @@ function checkManifestConsistency(m: PackManifest): void {
   const seen = new Map<string, number>();
   m.itemIds.forEach((id, row) => {
     const first = seen.get(id);
-    if (first !== undefined) throw new PackError(`Pack manifest: item id "${id}" appears at rows ${first} and ${row}`);
+    if (first !== undefined) throw new PackError(`Pack manifest: item id ${quote(id)} appears at rows ${first} and ${row}`);
     seen.set(id, row);
   });
   const names = new Set<string>();
@@ -147,10 +163,10 @@ function checkManifestConsistency(m: PackManifest): void {
     names.add(model.name);
     const expected = WEIGHTS_FORMAT_OF[model.name];
     if (model.weightsFormat !== expected) {
-      throw new PackError(`Pack model "${model.name}" has weights format "${model.weightsFormat}"; this app reads "${expected}"`);
+      throw new PackError(`Pack model "${model.name}" has weights format ${quote(model.weightsFormat)}; this app reads "${expected}"`);
     }
     for (const [tensor, t] of Object.entries(model.tensors)) {
-      const what = `model "${model.name}" tensor "${tensor}"`;
+      const what = `model "${model.name}" tensor ${quote(tensor)}`;
       const bytes = elementCount(t.shape) * BYTES_PER_ELEMENT[t.dtype];
       if (t.byteLength !== bytes) {
         throw new PackError(`Pack ${what}: byteLength ${t.byteLength} does not match shape [${t.shape.join(', ')}] ${t.dtype} (${bytes} bytes)`);
@@ -226,7 +242,7 @@ export function decodePack(buffer: ArrayBuffer): DecodedPack {
   }
   const magic = new TextDecoder().decode(bytes.subarray(0, PACK_MAGIC.length));
   if (magic !== PACK_MAGIC) {
-    throw new PackError(`Not a Burrow pack: the file starts with ${JSON.stringify(magic)} instead of "${PACK_MAGIC}"`);
+    throw new PackError(`Not a Burrow pack: the file starts with ${quote(magic)} instead of "${PACK_MAGIC}"`);
   }
   if (bytes.length < HEADER_BYTES) throw new PackError(`The pack is truncated: ${bytes.length} bytes, the header alone needs ${HEADER_BYTES}`);
   const manifestBytes = new DataView(buffer).getUint32(8, true);
@@ -244,9 +260,9 @@ export function decodePack(buffer: ArrayBuffer): DecodedPack {
   if (envelope === null || typeof envelope !== 'object' || Array.isArray(envelope)) {
     throw new PackError('The pack manifest is not a JSON object');
   }
-  if (envelope.format !== PACK_FORMAT) throw new PackError(`The pack manifest format is ${JSON.stringify(envelope.format)}, expected "${PACK_FORMAT}"`);
+  if (envelope.format !== PACK_FORMAT) throw new PackError(`The pack manifest format is ${quote(envelope.format)}, expected "${PACK_FORMAT}"`);
   if (envelope.version !== PACK_VERSION) {
-    throw new PackError(`The pack is version ${JSON.stringify(envelope.version)}; this app reads version ${PACK_VERSION} (update the app, or rebuild the pack)`);
+    throw new PackError(`The pack is version ${quote(envelope.version)}; this app reads version ${PACK_VERSION} (update the app, or rebuild the pack)`);
   }
   const parsed = manifestSchema.safeParse(json);
   if (!parsed.success) throw new PackError(`Invalid pack ${describeIssue(parsed.error.issues[0]!)}`);
@@ -257,13 +273,83 @@ export function decodePack(buffer: ArrayBuffer): DecodedPack {
     for (const [name, t] of Object.entries(model.tensors)) {
       if (t.offset + t.byteLength > dataBytes) {
         throw new PackError(
-          `The pack is truncated or corrupt: model "${model.name}" tensor "${name}" needs data bytes ${t.offset}..${t.offset + t.byteLength}, ` +
+          `The pack is truncated or corrupt: model "${model.name}" tensor ${quote(name)} needs data bytes ${t.offset}..${t.offset + t.byteLength}, ` +
             `the file holds ${dataBytes}`,
         );
       }
     }
   }
+  const end = dataEnd(manifest);
+  if (dataBytes > end) {
+    throw new PackError(`The pack has ${dataBytes - end} unexpected trailing bytes after its last tensor (corrupt, or another file appended)`);
+  }
   return { manifest, buffer, dataStart };
+}
+
+/** Where the data section must end: after the last tensor's bytes. */
+function dataEnd(manifest: PackManifest): number {
+  let end = 0;
+  for (const model of manifest.models) for (const t of Object.values(model.tensors)) end = Math.max(end, t.offset + t.byteLength);
+  return end;
+}
+
+const subtle = (): SubtleCrypto => {
+  const s = globalThis.crypto?.subtle;
+  if (!s) throw new PackError('This browser offers no SubtleCrypto (it needs a secure context: https or localhost), so the pack cannot be checked');
+  return s;
+};
+
+/** "sha256:<hex>" of a pack's data section (SubtleCrypto, so the browser's own implementation). */
+export async function weightsDigestOf(buffer: ArrayBuffer, dataStart: number): Promise<string> {
+  const hash = new Uint8Array(await subtle().digest('SHA-256', new Uint8Array(buffer, dataStart)));
+  return `sha256:${Array.from(hash, (b) => b.toString(16).padStart(2, '0')).join('')}`;
+}
+
+/**
+ * Checks the manifest's weightsDigest against the data. A pack without one is refused: the
+ * digest is what tells damaged weights from good ones, and every pack Burrow builds carries it.
+ */
+export async function verifyPackDigest(pack: DecodedPack): Promise<void> {
+  const expected = pack.manifest.weightsDigest;
+  if (expected === undefined) {
+    throw new PackError(
+      'The pack has no weights checksum (manifest.weightsDigest): it was built by an older Burrow, or edited. ' +
+        'Rebuild it with "npm run pack", or seal it with "npx tsx scripts/seal-pack.ts <file>"',
+    );
+  }
+  const actual = await weightsDigestOf(pack.buffer, pack.dataStart);
+  if (actual !== expected) {
+    throw new PackError('The pack is damaged: its weights do not match their checksum (manifest.weightsDigest)');
+  }
+}
+
+/** What the app does with a pack file: decodePack, then verifyPackDigest. */
+export async function openPack(buffer: ArrayBuffer): Promise<DecodedPack> {
+  const pack = decodePack(buffer);
+  await verifyPackDigest(pack);
+  return pack;
+}
+
+/** encodePack, with the manifest's weightsDigest computed over the data it writes. */
+export async function encodeSealedPack(
+  manifest: PackManifestInput,
+  weightsByModel: Partial<Record<PackModelName, WeightsLike>>,
+): Promise<ArrayBuffer> {
+  const { weightsDigest: _ignored, ...rest } = manifest;
+  void _ignored;
+  // The data section does not depend on the manifest, so the unsealed file's data is the sealed one's.
+  const unsealed = encodePack(rest, weightsByModel);
+  const { dataStart } = decodePack(unsealed);
+  return encodePack({ ...rest, weightsDigest: await weightsDigestOf(unsealed, dataStart) }, weightsByModel);
+}
+
+/** A decoded pack's manifest as encodePack takes it (no layout, no digest): for re-encoding a pack. */
+export function manifestInputOf(manifest: PackManifest): PackManifestInput {
+  const { format: _f, version: _v, weightsDigest: _d, models, ...rest } = manifest;
+  void _f;
+  void _v;
+  void _d;
+  return { ...rest, models: models.map(({ tensors: _t, ...m }) => (void _t, m)) };
 }
 
 /** The smallest view of a catalog the check needs (a `Catalog` from src/catalog fits). */
@@ -280,7 +366,7 @@ export function checkPackMatchesCatalog(pack: DecodedPack, catalog: CatalogLike)
   const m = pack.manifest;
   if (m.catalog.id !== catalog.id) {
     throw new PackError(
-      `This pack was built for catalog "${m.catalog.id}" (${m.catalog.items} items); the app runs "${catalog.id}" (${catalog.items.length} items)`,
+      `This pack was built for catalog ${quote(m.catalog.id)} (${m.catalog.items} items); the app runs "${catalog.id}" (${catalog.items.length} items)`,
     );
   }
   const n = Math.max(m.itemIds.length, catalog.items.length);
@@ -288,8 +374,8 @@ export function checkPackMatchesCatalog(pack: DecodedPack, catalog: CatalogLike)
     const packId = m.itemIds[row];
     const catalogId = catalog.items[row]?.id;
     if (packId !== catalogId) {
-      const p = packId === undefined ? 'nothing (the pack is shorter)' : `"${packId}"`;
-      const c = catalogId === undefined ? 'nothing (the catalog is shorter)' : `"${catalogId}"`;
+      const p = packId === undefined ? 'nothing (the pack is shorter)' : quote(packId);
+      const c = catalogId === undefined ? 'nothing (the catalog is shorter)' : quote(catalogId);
       throw new PackError(
         `This pack's items do not match catalog "${catalog.id}": row ${row} is ${p} in the pack but ${c} in the catalog ` +
           `(pack ${m.itemIds.length} items, catalog ${catalog.items.length})`,

@@ -14,7 +14,7 @@ import { createSequenceModel, type SequenceConfig } from '../models/sequence';
 import { PERSONAL_CONFIG } from '../worker/personal-model';
 import { checkOutPath, createPack, parsePackArgs, REPO_ROOT, UsageError, type CreatedPack } from '../../scripts/pack-lib/run';
 import { appCatalogFeatures } from './app-features';
-import { checkPackMatchesCatalog, decodePack, embeddingWeightsFromPack, PackError, sequenceWeightsFromPack } from './format';
+import { checkPackMatchesCatalog, decodePack, embeddingWeightsFromPack, PackError, sequenceWeightsFromPack, verifyPackDigest } from './format';
 
 const GENRES = ['Drama', 'Comedy', 'Horror', 'Western'];
 const DIRECTORS = ['Ann', 'Bo', 'Cy', 'Di', 'Ed', 'Flo'];
@@ -86,6 +86,8 @@ afterAll(async () => {
 describe('createPack (synthetic) -> decodePack -> importWeights', () => {
   it('writes a pack that matches the catalog and describes its provenance', async () => {
     const pack = await readPack(built.out);
+    expect(pack.manifest.weightsDigest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    await expect(verifyPackDigest(pack)).resolves.toBeUndefined();
     expect(() => checkPackMatchesCatalog(pack, catalog)).not.toThrow();
     const m = pack.manifest;
     expect(m.createdAt).toBe('2025-06-01T00:00:00.000Z');
@@ -220,6 +222,8 @@ describe('the shipped default pack', () => {
     const shipped = parseCatalog(JSON.parse(json));
     const pack = await readPack(packPath);
     checkPackMatchesCatalog(pack, shipped);
+    // it carries the weights checksum the app checks on load (scripts/seal-pack.ts added it)
+    await expect(verifyPackDigest(pack)).resolves.toBeUndefined();
     const app = createEmbeddingModel({ numUsers: 1, numItems: shipped.items.length, features: appCatalogFeatures(shipped), config: PERSONAL_CONFIG });
     try {
       expect(pack.manifest.models.find((m) => m.name === 'embedding')?.configHash).toBe(app.configHash);

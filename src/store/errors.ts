@@ -2,6 +2,7 @@
  * Every failure the store reports is a StoreError whose `message` can be shown to the user as is;
  * the UI branches on `reason`, and the original error stays in `cause` for the console.
  */
+import { capMessage } from '../common/index.ts';
 
 export type StoreErrorReason =
   | 'quota'
@@ -16,7 +17,8 @@ export class StoreError extends Error {
   readonly reason: StoreErrorReason;
 
   constructor(reason: StoreErrorReason, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    // Messages may quote input: capped, so no input makes a message unreadable.
+    super(capMessage(message), options);
     this.reason = reason;
   }
 }

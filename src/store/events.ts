@@ -29,7 +29,11 @@ function seqOf(raw: unknown): number {
   return typeof seq === 'number' && Number.isFinite(seq) ? seq : -1;
 }
 
-/** Validates raw stored rows and orders them by time, ties by insertion; bad rows are counted. */
+/**
+ * Validates raw stored rows and orders them as they were written (by `seq`; rows from before
+ * `seq` existed come first, by time): item state is the fold of this order, so a wrong clock on
+ * some device can never pin an item's state. Bad rows are counted.
+ */
 export function orderEvents(rows: readonly unknown[]): ReadResult {
   const valid: { event: StoredEvent; seq: number; position: number }[] = [];
   let skipped = 0;
@@ -38,7 +42,7 @@ export function orderEvents(rows: readonly unknown[]): ReadResult {
     if (event) valid.push({ event, seq: seqOf(raw), position });
     else skipped++;
   });
-  valid.sort((a, b) => a.event.ts - b.event.ts || a.seq - b.seq || a.position - b.position);
+  valid.sort((a, b) => a.seq - b.seq || a.event.ts - b.event.ts || a.position - b.position);
   return { events: valid.map((v) => v.event), skipped };
 }
 

@@ -4,7 +4,7 @@
  * be edited once shipped: append a new one and bump SCHEMA_VERSION.
  */
 import type { DBSchema, IDBPDatabase, IDBPTransaction } from 'idb';
-import type { CheckpointRecord } from './schema.ts';
+import { MAX_CLOCK_SKEW_MS, type CheckpointRecord } from './schema.ts';
 import type { EventRow } from './events.ts';
 
 export const DEFAULT_DB_NAME = 'burrow';
@@ -48,6 +48,21 @@ export const MIGRATIONS: Readonly<Record<number, Migration>> = {
       cursor = await cursor.continue();
     }
     await meta.put(seq, SEQ_META_KEY);
+  },
+  3: async (_db, tx) => {
+    // Versions 1-2 accepted any time >= 0, so an import or a fast clock could store events dated
+    // decades ahead (or beyond the largest Date). Their insertion order (seq) is kept; their time
+    // becomes the upgrade's, the latest a correct clock could have stamped them with.
+    const now = Date.now();
+    let cursor = await tx.objectStore('events').openCursor();
+    while (cursor) {
+      const row: unknown = cursor.value;
+      if (typeof row === 'object' && row !== null) {
+        const ts = (row as { ts?: unknown }).ts;
+        if (typeof ts === 'number' && ts > now + MAX_CLOCK_SKEW_MS) await cursor.update({ ...row, ts: now });
+      }
+      cursor = await cursor.continue();
+    }
   },
 };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isQuotaError, StoreError, toStoreError } from './errors.ts';
 import { orderEvents, planImport, randomUid, summarize, toRows } from './events.ts';
-import { completeEvent, parseExportFile, type StoredEvent } from './schema.ts';
+import { completeEvent, parseExportFile, parseExportText, type StoredEvent } from './schema.ts';
 import { parseChangeMessage } from './changes.ts';
 import { requestPersistence, storageEstimate } from './storage.ts';
 
@@ -71,7 +71,7 @@ describe('completeEvent', () => {
 });
 
 describe('orderEvents', () => {
-  it('orders by time, ties by seq, and counts bad rows', () => {
+  it('orders by insertion (seq), not by time, and counts bad rows', () => {
     const rows = [
       { ...ev({ uid: 'c', ts: 5 }), seq: 3 },
       { ...ev({ uid: 'a', ts: 5 }), seq: 9 },
@@ -81,7 +81,7 @@ describe('orderEvents', () => {
       { ...ev({ uid: 'r', kind: 'rating', value: 9 }), seq: 1 },
     ];
     const { events, skipped } = orderEvents(rows);
-    expect(events.map((e) => e.uid)).toEqual(['b', 'c', 'a']);
+    expect(events.map((e) => e.uid)).toEqual(['c', 'a', 'b']);
     expect(skipped).toBe(3);
     expect(events[0]).not.toHaveProperty('seq');
   });
@@ -125,7 +125,13 @@ describe('parseExportFile', () => {
 
   it('accepts a valid file, as a value or as JSON text', () => {
     expect(parseExportFile(good)).toEqual(good);
-    expect(parseExportFile(JSON.stringify(good))).toEqual(good);
+    expect(parseExportText(JSON.stringify(good))).toEqual(good);
+  });
+
+  it('parses the text once: a JSON string is not an export, even when it encodes one', () => {
+    expectStoreError(() => parseExportText('"burrow-export"'), 'invalid-import', /single JSON string/);
+    expectStoreError(() => parseExportText(JSON.stringify(JSON.stringify(good))), 'invalid-import', /single JSON string/);
+    expectStoreError(() => parseExportText('{"format": '), 'invalid-import', /not valid JSON/);
   });
 
   it.each([null, 3, 'nonsense {', [], {}, { format: 'other-app', version: 1, events: [] }])(

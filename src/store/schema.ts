@@ -4,6 +4,7 @@
  * rest of the app can trust a StoredEvent.
  */
 import { z } from 'zod';
+import { quote } from '../common/index.ts';
 import { StoreError } from './errors.ts';
 
 export const EVENT_KINDS = ['view', 'open', 'like', 'dislike', 'rating', 'skip', 'remove'] as const;
@@ -60,6 +61,28 @@ export type CheckpointInfo = Omit<CheckpointRecord, 'weights'> & { weightBytes: 
 
 const RATING_MESSAGE = 'a rating must be a whole number from 1 to 5';
 
+/**
+ * The plausible range of an event's time: from the epoch to a day of clock skew past now. Item
+ * state is folded in insertion order (see orderEvents), so a time only dates an event for display
+ * and recency; still, a time beyond a day ahead is an error, not a date, and is refused when an
+ * event is written or imported. (The largest valid Date is 8.64e15 ms; stored rows beyond it are
+ * unreadable, and migration 3 brought any stored future outlier back to the upgrade's time.)
+ */
+export const MAX_CLOCK_SKEW_MS = 24 * 60 * 60 * 1000;
+const MAX_DATE_MS = 8.64e15;
+
+/** Why `ts` is not a plausible event time at `now`, or null when it is. */
+export function implausibleTime(ts: number, now: number): string | null {
+  if (ts > now + MAX_CLOCK_SKEW_MS) {
+    return `its time (${describeTime(ts)}) is more than a day in the future (is the clock of the device that made it wrong?)`;
+  }
+  return null;
+}
+
+function describeTime(ts: number): string {
+  return Number.isFinite(ts) && Math.abs(ts) <= MAX_DATE_MS ? new Date(ts).toISOString() : quote(ts);
+}
+
 // z.number() already rejects NaN and ±Infinity in zod 4.
 const storedEventSchema = z
   .object({
@@ -67,7 +90,7 @@ const storedEventSchema = z
     itemId: z.string().min(1),
     kind: z.enum(EVENT_KINDS),
     value: z.number().nullable(),
-    ts: z.number().nonnegative(),
+    ts: z.number().nonnegative().max(MAX_DATE_MS, 'not a valid time'),
     session: z.string(),
     catalogId: z.string().min(1),
   })
@@ -112,6 +135,8 @@ export interface EventDefaults {
   uid: string;
   ts: number;
   session: string;
+  /** the clock the event's time is checked against (default: `ts`) */
+  now?: number;
 }
 
 /** Turns caller input into a complete event, or throws StoreError('invalid-record'). */
@@ -129,7 +154,11 @@ export function completeEvent(input: NewEvent, defaults: EventDefaults, label = 
         }
       : input;
   const result = storedEventSchema.safeParse(candidate);
-  if (result.success) return result.data;
+  if (result.success) {
+    const problem = implausibleTime(result.data.ts, defaults.now ?? defaults.ts);
+    if (problem) throw new StoreError('invalid-record', `${label} was not saved: ${problem}.`);
+    return result.data;
+  }
   throw new StoreError(
     'invalid-record',
     `${label} is invalid and was not saved: ${describeIssue(result.error.issues[0])}.`,
@@ -164,17 +193,26 @@ function invalidImport(message: string, cause?: unknown): StoreError {
 const NOT_AN_EXPORT = 'This is not a Burrow export file, so nothing was imported.';
 
 /**
- * Validates a whole export file before anything is written, so an import is all or nothing.
- * Accepts the parsed JSON value, or the JSON text itself.
+ * Parses an export file's text (once: a file holding a JSON *string* is not an export, even when
+ * that string is itself an export's JSON), then validates it with parseExportFile.
  */
-export function parseExportFile(data: unknown): ExportFile {
-  let value = data;
+export function parseExportText(text: string, now = Date.now()): ExportFile {
+  let value: unknown;
+  try {
+    value = JSON.parse(text) as unknown;
+  } catch (err) {
+    throw invalidImport(`${NOT_AN_EXPORT} (It is not valid JSON.)`, err);
+  }
+  return parseExportFile(value, now);
+}
+
+/**
+ * Validates a whole export file (the parsed JSON value) before anything is written, so an import
+ * is all or nothing. Events with implausible times (see implausibleTime) refuse the file.
+ */
+export function parseExportFile(value: unknown, now = Date.now()): ExportFile {
   if (typeof value === 'string') {
-    try {
-      value = JSON.parse(value) as unknown;
-    } catch (err) {
-      throw invalidImport(`${NOT_AN_EXPORT} (It is not valid JSON.)`, err);
-    }
+    throw invalidImport(`${NOT_AN_EXPORT} (It holds a single JSON string, not an export object.)`);
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw invalidImport(NOT_AN_EXPORT);
   const file = value as Record<string, unknown>;
@@ -188,7 +226,7 @@ export function parseExportFile(data: unknown): ExportFile {
     );
   }
   if (version !== EXPORT_VERSION) {
-    throw invalidImport(`This Burrow export has an unknown format version (${JSON.stringify(version)}).`);
+    throw invalidImport(`This Burrow export has an unknown format version (${quote(version)}).`);
   }
   if (typeof file.exportedAt !== 'number' || !Number.isFinite(file.exportedAt)) {
     throw invalidImport('This Burrow export is damaged: field "exportedAt" is missing or not a time.');
@@ -206,6 +244,10 @@ export function parseExportFile(data: unknown): ExportFile {
           `(${describeIssue(result.error.issues[0])}).`,
         result.error,
       );
+    }
+    const problem = implausibleTime(result.data.ts, now);
+    if (problem) {
+      throw invalidImport(`Nothing was imported: the event at index ${index} is refused because ${problem}.`);
     }
     events.push(result.data);
   }

@@ -61,6 +61,11 @@ type UpgradeTx = IDBPTransaction<unknown, string[], 'versionchange'>;
 
 const DEFAULT_BLOCKED_TIMEOUT_MS = 10_000;
 
+/** A full disk while the database is created or upgraded: nothing of the user's was changed. */
+export const SETUP_QUOTA_MESSAGE =
+  "Your browser's storage is full, so Burrow could not set up its storage (nothing was changed). " +
+  "Free some space (delete other sites' data in the browser's settings, or files on a full disk), then reload this page.";
+
 /** Keeps a request's rejection from going unhandled when an earlier failure aborts its transaction. */
 function quiet<T>(p: Promise<T>): Promise<T> {
   p.catch(() => {});
@@ -83,11 +88,16 @@ function openDatabase(factory: IDBFactory, name: string, options: OpenStoreOptio
     }
     let settled = false;
     let migrationError: unknown;
+    /** the versionchange transaction's own error: a full disk shows here, the request only says AbortError */
+    let upgradeError: unknown;
     let blockedTimer: ReturnType<typeof setTimeout> | undefined;
 
     request.addEventListener('upgradeneeded', (event) => {
       const transaction = request.transaction;
       if (!transaction) return;
+      transaction.addEventListener('abort', () => {
+        upgradeError = transaction.error;
+      });
       const tx = wrap(transaction) as unknown as UpgradeTx;
       quiet(tx.done);
       runMigrations(wrap(request.result), tx, event.oldVersion, event.newVersion ?? SCHEMA_VERSION).catch((err) => {
@@ -126,14 +136,20 @@ function openDatabase(factory: IDBFactory, name: string, options: OpenStoreOptio
       clearTimeout(blockedTimer);
       if (settled) return;
       settled = true;
-      if (migrationError !== undefined) {
+      if (isQuotaError(migrationError) || isQuotaError(upgradeError) || isQuotaError(request.error)) {
+        reject(
+          new StoreError(
+            'quota',
+            SETUP_QUOTA_MESSAGE,
+            { cause: isQuotaError(migrationError) ? migrationError : isQuotaError(upgradeError) ? upgradeError : request.error },
+          ),
+        );
+      } else if (migrationError !== undefined) {
         const detail = migrationError instanceof Error ? migrationError.message : String(migrationError);
         reject(
-          isQuotaError(migrationError)
-            ? toStoreError(migrationError, 'nothing was deleted')
-            : new StoreError('unknown', `Burrow could not upgrade its storage to version ${SCHEMA_VERSION} (${detail}). Your data is unchanged.`, {
-                cause: migrationError,
-              }),
+          new StoreError('unknown', `Burrow could not upgrade its storage to version ${SCHEMA_VERSION} (${detail}). Your data is unchanged.`, {
+              cause: migrationError,
+          }),
         );
       } else if (request.error?.name === 'VersionError') {
         reject(newerVersionError(request.error));
@@ -195,7 +211,7 @@ export class BurrowStore {
     const now = Date.now();
     const single = events.length === 1;
     const complete = events.map((e, i) =>
-      completeEvent(e, { uid: randomUid(), ts: now, session: this.session }, single ? 'The event' : `The event at index ${i}`),
+      completeEvent(e, { uid: randomUid(), ts: now, session: this.session, now }, single ? 'The event' : `The event at index ${i}`),
     );
     if (complete.length === 0) return [];
     await this.write(['events', 'meta'], single ? 'the event was not saved' : 'the events were not saved', 'events', (tx) =>

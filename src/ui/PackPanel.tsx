@@ -1,4 +1,5 @@
 import { useRef } from 'react';
+import { formatDate } from './format';
 import { useSession, useSessionState } from './useSession';
 
 /** The base pack the models start from, and loading another one from a file. */
@@ -23,7 +24,7 @@ export function PackPanel() {
           </div>
           <div>
             <dt>Built</dt>
-            <dd>{pack.createdAt ? new Date(pack.createdAt).toLocaleDateString() : '—'}</dd>
+            <dd>{formatDate(pack.createdAt)}</dd>
           </div>
           <div>
             <dt>Trained on</dt>

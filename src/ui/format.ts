@@ -15,7 +15,15 @@ export function formatBytes(bytes: number | undefined): string {
 
 export function formatTime(ts: number | null | undefined): string {
   if (ts === null || ts === undefined) return '—';
-  return new Date(ts).toLocaleString();
+  const date = new Date(ts);
+  return Number.isNaN(date.getTime()) ? 'unknown' : date.toLocaleString();
+}
+
+/** An ISO date string as a local date; 'unknown' for anything that is not a date. */
+export function formatDate(iso: string | null | undefined): string {
+  if (!iso) return '—';
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? 'unknown' : date.toLocaleDateString();
 }
 
 /** Values of one facet among an item's "facet:value" tags. */

@@ -25,6 +25,21 @@ export interface Notice {
   id: number;
   tone: 'info' | 'error';
   text: string;
+  /** how many times this same message was raised while it was showing (1 = once) */
+  count: number;
+}
+
+/** Most notices shown at once; older ones drop off. */
+export const MAX_NOTICES = 3;
+
+/**
+ * The notice list after raising `tone`/`text`: a repeat of a message already showing is merged
+ * into it (its count goes up and it moves to the newest place) instead of stacking another copy.
+ */
+export function addNotice(notices: readonly Notice[], tone: Notice['tone'], text: string, id: number): Notice[] {
+  const same = notices.find((n) => n.tone === tone && n.text === text);
+  const others = notices.filter((n) => n !== same);
+  return [...others, { id, tone, text, count: (same?.count ?? 0) + 1 }].slice(-MAX_NOTICES);
 }
 
 export interface StorageInfo {
@@ -119,6 +134,8 @@ export class BurrowSession {
   private tryingBackend: BackendName | null = null;
   private restarts = 0;
   private readonly session = sessionId();
+  /** the last training failed because storage is full: no automatic retries until one succeeds */
+  private storageFull = false;
 
   constructor(private readonly options: SessionOptions) {}
 
@@ -135,8 +152,7 @@ export class BurrowSession {
   }
 
   notify(tone: Notice['tone'], text: string): void {
-    const notice = { id: this.nextNoticeId++, tone, text };
-    this.update({ notices: [...this.state.notices, notice].slice(-4) });
+    this.update({ notices: addNotice(this.state.notices, tone, text, this.nextNoticeId++) });
   }
 
   /** A new build is installed and waiting (the service worker says so). */
@@ -322,11 +338,21 @@ export class BurrowSession {
     if (!this.engine || !this.state.compute) return;
     try {
       const model = await this.engine.call('train', { trigger });
+      this.storageFull = false;
       this.update({ model, training: null });
       if (model.lastRunCancelled) this.notify('info', 'Training was cancelled; the best weights found so far are kept.');
     } catch (error) {
       this.update({ training: null });
-      this.notify('error', `Training did not run: ${describe(error)}`);
+      const message = describe(error);
+      const full = isStorageFull(message);
+      // Said once: while storage stays full, automatic training waits for the user (Train now).
+      if (!(full && this.storageFull)) {
+        this.notify(
+          'error',
+          `Training did not run: ${message}${full && trigger === 'auto' ? ' Automatic training is paused until you train by hand or free some space.' : ''}`,
+        );
+      }
+      this.storageFull = full;
     }
   }
 
@@ -345,7 +371,7 @@ export class BurrowSession {
 
   private maybeAutoTrain(): void {
     const { model, events } = this.state;
-    if (!model || model.state === 'training') return;
+    if (!model || model.state === 'training' || this.storageFull) return;
     const hasPositive = [...this.state.itemStates.values()].some((s) => s.reaction === 'like' || (s.rating ?? 0) >= 4);
     if (hasPositive && events.length - model.trainedOnEvents >= AUTO_TRAIN_AFTER) void this.train('auto');
   }
@@ -408,12 +434,18 @@ export class BurrowSession {
     if (!this.store) return;
     await this.engine?.call('forgetModel', null).catch(() => undefined);
     await this.store.clearAll();
+    this.storageFull = false;
     this.update({ quality: [], pack: await this.engine?.call('packInfo', null).catch(() => null) ?? null });
     await this.reloadEvents();
     this.notify('info', 'All your data was deleted from this browser.');
     void this.refreshStorage();
     void this.refreshRecommendations();
   }
+}
+
+/** Whether a message (a StoreError's, possibly across the worker) says storage is full. */
+export function isStorageFull(message: string): boolean {
+  return /storage is full/i.test(message);
 }
 
 function describe(error: unknown): string {

@@ -21,9 +21,10 @@ import { openStore, type BurrowStore } from '../store';
 import {
   appCatalogFeatures,
   checkPackMatchesCatalog,
-  decodePack,
   embeddingWeightsFromPack,
+  openPack,
   packHasModel,
+  PackError,
   type DecodedPack,
 } from '../packs';
 import { PersonalModel, type ModelInfo, type PersonalSignal } from './personal-model';
@@ -126,12 +127,27 @@ export class Engine {
   /** Validates a pack against the catalog and makes it the base of both models. */
   private async applyPack(data: ArrayBuffer, source: 'default' | 'file', fileName: string | null): Promise<void> {
     const loaded = this.requireLoaded();
-    const pack = decodePack(data);
+    // Everything is checked before anything changes: a refused pack leaves the previous base in use.
+    const pack = await openPack(data);
     checkPackMatchesCatalog(pack, loaded.catalog);
+    const base = packHasModel(pack, 'embedding') ? embeddingWeightsFromPack(pack) : null;
+    if (base) {
+      try {
+        loaded.personal.checkBase(base);
+      } catch (error) {
+        throw new PackError(`its embedding model does not fit this app: ${(error as Error).message}`);
+      }
+    }
     let sequence: PersonalSequence | null = null;
     let discarded: string | undefined;
-    if (packHasModel(pack, 'sasrec')) ({ sequence, discarded } = await PersonalSequence.create(pack, loaded.store, loaded.catalog.id));
-    loaded.personal.useBase(packHasModel(pack, 'embedding') ? embeddingWeightsFromPack(pack) : null);
+    if (packHasModel(pack, 'sasrec')) {
+      try {
+        ({ sequence, discarded } = await PersonalSequence.create(pack, loaded.store, loaded.catalog.id));
+      } catch (error) {
+        throw new PackError(`its "up next" model does not fit this app: ${(error as Error).message}`);
+      }
+    }
+    loaded.personal.useBase(base);
     this.sequence?.dispose();
     this.sequence = sequence;
     this.activePack = { pack, source, fileName };

@@ -7,6 +7,7 @@ import type { EncodedFeatures } from '../catalog';
 import type { Interactions, TrainingProgress } from '../models/contract';
 import { createEmbeddingModel, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models/embedding';
 import type { BurrowStore, CheckpointRecord } from '../store';
+import { Turns } from './turns';
 
 /** One person, so the user table has one row. */
 const USER = 0;
@@ -117,6 +118,13 @@ export class PersonalModel {
   private foldedSignature = '';
   /** item-side weights from the base pack: where a brand-new model starts */
   private base: SerializedWeights | null = null;
+  /**
+   * Everything that reads or writes `this.model` takes turns here. Training itself runs on a
+   * private copy (see train), outside the turns, so fold-in and scoring stay fast meanwhile.
+   */
+  private readonly turns = new Turns();
+  /** bumped by forget(): a training that started before must not bring the old model back */
+  private generation = 0;
 
   constructor(
     private readonly store: BurrowStore,
@@ -137,6 +145,26 @@ export class PersonalModel {
     this.base = weights;
   }
 
+  /**
+   * Throws (saying why) unless `weights` import into exactly the model this user's training would
+   * create: run when a pack is loaded, so a pack that does not fit is refused there, not at the
+   * next training.
+   */
+  checkBase(weights: SerializedWeights): void {
+    const model = createEmbeddingModel({ numUsers: 1, numItems: this.features.numItems, features: this.features, config: PERSONAL_CONFIG });
+    try {
+      if (weights.configHash !== model.configHash) {
+        throw new Error(`its embedding config (hash ${weights.configHash}) is not the app's (${model.configHash})`);
+      }
+      if ((weights.featuresHash ?? null) !== model.featuresHash) {
+        throw new Error(`its embedding was trained on other item features (features hash ${String(weights.featuresHash ?? null)}, the app's is ${String(model.featuresHash)})`);
+      }
+      model.importWeights(weights, { strict: true });
+    } finally {
+      model.dispose();
+    }
+  }
+
   private create(): EmbeddingModel {
     const model = createEmbeddingModel({ numUsers: 1, numItems: this.features.numItems, features: this.features, config: PERSONAL_CONFIG });
     if (this.base) {
@@ -154,7 +182,11 @@ export class PersonalModel {
    * Loads the stored model if it matches this catalog and config. A stored model that does not
    * match or fails to load is deleted and the reason returned, so the UI can say so.
    */
-  async restore(): Promise<{ restored: boolean; discarded?: string }> {
+  restore(): Promise<{ restored: boolean; discarded?: string }> {
+    return this.turns.run(() => this.restoreNow());
+  }
+
+  private async restoreNow(): Promise<{ restored: boolean; discarded?: string }> {
     const record = await this.store.loadCheckpoint(CHECKPOINT_KEY);
     if (!record) return { restored: false };
     const candidate = this.create();
@@ -186,11 +218,17 @@ export class PersonalModel {
     if (this.abort) throw new Error('Training is already running.');
     if (!signals.some((s) => s.strength > 0)) throw new Error('Like or rate at least one item before training.');
     const run = async (): Promise<ModelInfo> => {
+      // Marked busy first, cleared in the same try's finally: no exception can leave it set.
       const abort = new AbortController();
       this.abort = abort;
-      const model = this.model ?? this.create();
-      const lossCurve: number[] = [];
+      const generation = this.generation;
+      let copy: EmbeddingModel | null = null;
       try {
+        // Train a private copy: fold-in and scoring keep using the live model meanwhile, and no
+        // tensor of the live model is replaced or disposed under a running training step.
+        copy = await this.turns.run(() => this.copyOfModel());
+        const model = copy;
+        const lossCurve: number[] = [];
         const summary = await model.fit(toInteractions(signals, this.features.numItems), {
           signal: abort.signal,
           onProgress: (p) => {
@@ -208,16 +246,19 @@ export class PersonalModel {
           backend: tf.getBackend(),
           cancelled: summary.cancelled ?? false,
         };
-        if (model !== this.model) this.replaceModel(model);
-        this.info = info;
-        this.foldedSignature = '';
-        await this.refreshItemVectors();
-        await this.store.saveCheckpoint(toCheckpoint(await model.exportWeights(), info, this.catalogId));
+        const weights = await this.turns.run(async () => {
+          if (generation !== this.generation) throw new Error('The model was deleted while it trained.');
+          this.replaceModel(model);
+          copy = null; // the live model now
+          this.info = info;
+          this.foldedSignature = '';
+          await this.refreshItemVectors();
+          return model.exportWeights();
+        });
+        await this.store.saveCheckpoint(toCheckpoint(weights, info, this.catalogId));
         return info;
-      } catch (error) {
-        if (model !== this.model) model.dispose();
-        throw error;
       } finally {
+        (copy as EmbeddingModel | null)?.dispose();
         this.abort = null;
       }
     };
@@ -227,6 +268,18 @@ export class PersonalModel {
       if (!lock) throw new Error('Another Burrow tab is training right now; try again when it has finished.');
       return run();
     });
+  }
+
+  /** A new model holding the live model's weights (or the base pack's, when there is none yet). */
+  private async copyOfModel(): Promise<EmbeddingModel> {
+    const model = this.create();
+    try {
+      if (this.model) model.importWeights(await this.model.exportWeights(), { strict: true });
+      return model;
+    } catch (error) {
+      model.dispose();
+      throw error;
+    }
   }
 
   cancel(): boolean {
@@ -239,7 +292,11 @@ export class PersonalModel {
    * Scores the catalog for the user's current signals. New signals since the last call are folded
    * into the user vector first (item side frozen): the fast path that runs after every event.
    */
-  async scores(signals: readonly PersonalSignal[]): Promise<Float32Array | null> {
+  scores(signals: readonly PersonalSignal[]): Promise<Float32Array | null> {
+    return this.turns.run(() => this.scoresNow(signals));
+  }
+
+  private async scoresNow(signals: readonly PersonalSignal[]): Promise<Float32Array | null> {
     if (!this.model) return null;
     const signature = signals.map((s) => `${s.item}:${s.strength}`).join(',');
     if (signature !== this.foldedSignature && signals.length > 0) {
@@ -286,11 +343,14 @@ export class PersonalModel {
 
   async forget(): Promise<void> {
     this.cancel();
-    this.replaceModel(null);
-    this.info = null;
-    this.itemVectors = null;
-    this.trainedUser = null;
-    this.foldedSignature = '';
+    this.generation++;
+    await this.turns.run(() => {
+      this.replaceModel(null);
+      this.info = null;
+      this.itemVectors = null;
+      this.trainedUser = null;
+      this.foldedSignature = '';
+    });
     await this.store.deleteCheckpoint(CHECKPOINT_KEY);
   }
 

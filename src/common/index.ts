@@ -1,0 +1,2 @@
+/** Small DOM-free helpers shared by every folder (no imports from the rest of src/). */
+export { capMessage, clip, quote, MESSAGE_LIMIT, QUOTE_LIMIT } from './text.ts';

@@ -1,0 +1,176 @@
+/**
+ * Issue 13, engine side, in Node on the cpu backend: packs that do not fit are refused at load
+ * (the previous base stays), a failing training leaves the trainer usable, and fold-in (one like a
+ * tick, each followed by a ranking) overlapping the end of training never breaks either.
+ */
+import 'fake-indexeddb/auto';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
+import { parseCatalog, type Catalog } from '../catalog';
+import { createEmbeddingModel, type SerializedWeights } from '../models/embedding';
+import { appCatalogFeatures } from '../packs/app-features';
+import { encodePack, encodeSealedPack, type PackManifestInput, type PackTensor } from '../packs/format';
+import { openStore } from '../store';
+import { Engine } from './engine';
+import { PERSONAL_CONFIG, PersonalModel } from './personal-model';
+import type { EngineNotice } from './protocol';
+
+const GENRES = ['Drama', 'Comedy', 'Horror', 'Western'];
+const N = 40;
+
+function tinyCatalog(): Catalog {
+  return parseCatalog({
+    format: 'burrow-catalog',
+    version: 1,
+    id: 'tiny@1-engine',
+    name: 'Tiny',
+    description: 'test catalog',
+    itemNoun: 'film',
+    license: 'CC0-1.0',
+    provenance: 'made up for a test',
+    facets: { genre: { label: 'Genre' } },
+    numericFields: { rating: { label: 'Rating', min: 0, max: 10 } },
+    items: Array.from({ length: N }, (_, i) => ({
+      id: `film-${i}`,
+      title: `Film ${i}`,
+      year: 1950 + (i % 6) * 10,
+      tags: [`genre:${GENRES[i % 4]}`],
+      numeric: { rating: (i * 7) % 10 },
+      popularity: ((i * 37) % N) / N,
+    })),
+  });
+}
+
+let catalog: Catalog;
+/** the item side of a model built exactly as the app builds it */
+let base: SerializedWeights;
+
+function manifest(models: PackManifestInput['models']): PackManifestInput {
+  return {
+    createdAt: '2025-06-01T00:00:00.000Z',
+    catalog: { id: catalog.id, items: N },
+    itemIds: catalog.items.map((i) => i.id),
+    models,
+    training: { source: 'test', description: 'test', users: 1, interactions: 1, licence: 'CC0-1.0' },
+    metrics: {},
+  };
+}
+
+/** A sealed pack holding `tensors` as its embedding model (default: the fitting base). */
+function packWith(tensors: Record<string, PackTensor> = base.tensors, featuresHash = base.featuresHash): Promise<ArrayBuffer> {
+  return encodeSealedPack(
+    manifest([{ name: 'embedding', weightsFormat: 'burrow-embedding/1', config: {}, configHash: base.configHash, featuresHash }]),
+    { embedding: { tensors } },
+  );
+}
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  catalog = tinyCatalog();
+  const model = createEmbeddingModel({ numUsers: 1, numItems: N, features: appCatalogFeatures(catalog), config: PERSONAL_CONFIG });
+  base = await model.exportWeights();
+  delete base.tensors['user/embedding'];
+  model.dispose();
+});
+
+afterAll(() => vi.unstubAllGlobals());
+
+async function startEngine(storeName: string, pack: ArrayBuffer) {
+  vi.stubGlobal('fetch', async () => new Response(pack.slice(0)));
+  const notices: EngineNotice[] = [];
+  const engine = new Engine((n) => notices.push(n));
+  await engine.init({ catalog, backend: 'cpu', storeName, defaultPackUrl: '/packs/default.burrowpack' });
+  const store = await openStore({ name: storeName });
+  return { engine, notices, store };
+}
+
+const like = (i: number) => ({ itemId: `film-${i}`, kind: 'like' as const, catalogId: catalog.id });
+
+describe('packs whose embedding side does not fit are refused at load (item 2)', () => {
+  const bias = () => base.tensors['item/bias']!;
+  const cases: [string, () => Promise<ArrayBuffer>, RegExp][] = [
+    ['item/bias as [1, N]', () => packWith({ ...base.tensors, 'item/bias': { ...bias(), shape: [1, N] } }), /item\/bias has shape \[1,40\]/],
+    ['item/bias missing', () => {
+      const { ['item/bias']: _gone, ...rest } = base.tensors;
+      void _gone;
+      return packWith(rest);
+    }, /missing item-side weights item\/bias/],
+    ['a changed featuresHash', () => packWith(base.tensors, 'f00d'), /other item features/],
+    ['item/bias as int32', () => packWith({ ...base.tensors, 'item/bias': { ...bias(), dtype: 'int32' } }), /dtype int32/],
+  ];
+  it.each(cases)('%s: refused with the reason; the previous base stays and trains', async (_label, make, reason) => {
+    const { engine, store } = await startEngine(`engine-pack-${Math.random()}`, await packWith());
+    const before = engine.packInfo();
+    expect(before.source).toBe('default');
+    await expect(engine.loadPack({ data: await make(), fileName: 'bad.burrowpack' })).rejects.toThrow(reason);
+    expect(engine.packInfo()).toEqual(before);
+    // nothing was stored as the user's pack: a restart still uses the default
+    expect(await store.loadCheckpoint('pack/user')).toBeUndefined();
+    for (let i = 0; i < 3; i++) await store.append(like(i));
+    const status = await engine.train();
+    expect(status.state).toBe('ready');
+    store.close();
+  });
+});
+
+describe('a training that fails leaves the trainer usable (item 3)', () => {
+  it('a base that does not fit makes train() throw; training is not stuck, and works with a fitting base', async () => {
+    const store = await openStore({ name: `engine-stuck-${Math.random()}` });
+    const personal = new PersonalModel(store, catalog.id, appCatalogFeatures(catalog));
+    const signals = [{ item: 1, strength: 1, ts: 1 }, { item: 2, strength: 1, ts: 2 }];
+    personal.useBase({ ...base, tensors: { ...base.tensors, 'item/bias': { ...base.tensors['item/bias']!, shape: [1, N] } } });
+    await expect(personal.train(signals, 2, () => {})).rejects.toThrow(/do not fit this model/);
+    expect(personal.training).toBe(false);
+    expect(personal.cancel()).toBe(false);
+    personal.useBase(base);
+    const info = await personal.train(signals, 2, () => {});
+    expect(info.steps).toBeGreaterThan(0);
+    expect(personal.training).toBe(false);
+    store.close();
+  });
+});
+
+describe('fold-in and training take turns (item 4)', () => {
+  it('a like and a ranking every tick while the first and second trainings run and end: nothing fails', async () => {
+    // On WebGPU a readback (tensor.data()) resolves later, after other tasks ran; the cpu backend
+    // reads at once. Deferring the cpu read by a macrotask gives Node the GPU's timing, so a
+    // tensor disposed while its read is pending fails here as it does in the browser
+    // ("Cannot read properties of undefined (reading 'backend')").
+    const cpu = tf.backend() as unknown as { read(dataId: object): Promise<unknown> };
+    const read = cpu.read.bind(cpu);
+    const deferred = vi.spyOn(cpu, 'read').mockImplementation(async (dataId) => {
+      await new Promise((resolve) => setTimeout(resolve, 0));
+      return read(dataId);
+    });
+    onTestFinished(() => deferred.mockRestore());
+    const { engine, store } = await startEngine(`engine-race-${Math.random()}`, await packWith());
+    const failures: unknown[] = [];
+    let next = 0;
+    const pending: Promise<unknown>[] = [];
+    /**
+     * What the UI does per click: store the like, then re-rank (fold-in on the live model) without
+     * waiting for the previous ranking (session.refreshRecommendations is fire-and-forget).
+     */
+    const click = async () => {
+      await store.append(like(next++ % (N - 10))); // 10 items stay unjudged, to be recommended
+      pending.push(engine.recommend({ k: 5 }).catch((e: unknown) => failures.push(e)));
+      await new Promise((resolve) => setTimeout(resolve, 0));
+    };
+    for (let i = 0; i < 5; i++) await click();
+    for (let round = 0; round < 2; round++) {
+      let done = false;
+      const training = engine.train().finally(() => (done = true));
+      // keep clicking through the whole run, including the swap-in, checkpoint and quality record at its end
+      while (!done) await click();
+      for (let i = 0; i < 3; i++) await click();
+      const status = await training;
+      expect(status.state).toBe('ready');
+    }
+    await Promise.all(pending);
+    expect(failures).toEqual([]);
+    const result = await engine.recommend({ k: 5 });
+    expect(result.source).toBe('embedding');
+    expect(result.items).toHaveLength(5);
+    store.close();
+  });
+});
