@@ -16,7 +16,7 @@ import { WeightSnapshot } from '../../training/weight-snapshot';
 import { sumLastAxis } from '../layers/sum-last-axis';
 import { gatherRows } from '../layers/gather-rows';
 import { usesFullSoftmax } from './config';
-import { buildWindows, leftPad, type SequenceData, type UserSequences, type Window } from './data';
+import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
 import { mmT, softmaxCrossEntropy } from './ops';
@@ -230,11 +230,10 @@ interface ValChunk {
  * the whole catalog (earlier items excluded, ties pessimistic) with ONE readback.
  */
 export class SequenceTrainTask implements TrainTask {
-  readonly stepsPerEpoch: number;
   validate?: () => Promise<number>;
   private readonly rng: Rng;
-  private readonly windows: Window[];
-  private readonly order: Int32Array;
+  private windows: Window[];
+  private order: Int32Array;
   private cursor = 0;
   private readonly opt: SequenceOptimizer;
   private readonly sampler: NegativeSampler | null;
@@ -251,7 +250,6 @@ export class SequenceTrainTask implements TrainTask {
     this.rng = new Rng(seed);
     this.windows = buildWindows(data.train, c.maxLen, c.maxWindowsPerUser);
     this.order = Int32Array.from(this.windows, (_, i) => i);
-    this.stepsPerEpoch = Math.ceil(this.windows.length / c.batchSize);
     const full = usesFullSoftmax(c, model.numItems);
     this.sampler = full
       ? null
@@ -261,7 +259,17 @@ export class SequenceTrainTask implements TrainTask {
     if (data.valUser.length > 0) this.validate = () => this.runValidation();
   }
 
+  /** optimisation steps in the current epoch (random crops can change it from epoch to epoch) */
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.windows.length / this.model.config.batchSize);
+  }
+
   startEpoch(): void {
+    const c = this.model.config;
+    if (c.windowShift || c.recencyDecay < 1) {
+      this.windows = sampleWindows(this.data.train, c.maxLen, c.maxWindowsPerUser, c.windowShift, c.recencyDecay, this.rng);
+      this.order = Int32Array.from(this.windows, (_, i) => i);
+    }
     this.rng.shuffle(this.order);
     this.cursor = 0;
   }
