@@ -7,7 +7,7 @@ import { initBackend, probeEnvironment, type BackendInfo, type DeviceLostInfo } 
 import { planBackends, type BackendPlan, type BackendPreference, type BackendProbe } from '../../src/compute/backend-plan';
 import { runRanking, type RankingParams } from './suites/ranking';
 import { runTraining, type TrainingArm, type TrainingParams } from './suites/training';
-import { embeddingBagChecks, runCorrectness, scoreLossChecks } from './suites/correctness';
+import { embeddingBagChecks, runCorrectness, scoreLossChecks, softmaxCEChecks } from './suites/correctness';
 import { runFoldIn, type FoldInParams } from './suites/foldin';
 import { runSequence, type SequenceParams } from './suites/sequence';
 
@@ -43,6 +43,8 @@ const api = {
   correctness: () => runCorrectness(),
   /** the training kernels' checks alone (the e2e suite runs these) */
   trainingKernelChecks: async () => [...(await scoreLossChecks()), ...(await embeddingBagChecks())],
+  /** the sequence models' fused softmax cross-entropy kernels against stock ops (e2e) */
+  sequenceKernelChecks: () => softmaxCEChecks(),
   foldin: (p: FoldInParams) => runFoldIn(p),
   sequence: (p: SequenceParams) => runSequence(p),
   deviceLost: () => lost,

@@ -17,7 +17,7 @@ export interface SequenceDataStats {
 /**
  * - every window of every user, random crops each epoch (all of the data, every epoch);
  * - up to 200 epochs, stopped on validation (patience 6), within a wall-time budget that grows
- *   with the number of events (120 s + 3 ms per event, at most 30 min);
+ *   with the number of events (300 s + 6 ms per event, at most an hour);
  * - dropout 0.2 on dense data (>= 40 events per item, as on ML-1M in the SASRec paper), 0.5 on
  *   sparse data (< 15 events per item, as on the paper's sparse sets), 0.3 between.
  */
@@ -30,7 +30,7 @@ export function dataSizedSequenceConfig(kind: SequenceKind, s: SequenceDataStats
     windowShift: true,
     maxEpochs: 200,
     patience: 6,
-    maxSeconds: Math.round(Math.min(1800, 120 + 0.003 * s.events)),
+    maxSeconds: Math.round(Math.min(3600, 300 + 0.006 * s.events)),
     dropout,
   };
 }

@@ -19,7 +19,8 @@ import { usesFullSoftmax } from './config';
 import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
-import { mmT, softmaxCrossEntropy } from './ops';
+import { fullSoftmaxCrossEntropy, mmT } from './ops';
+import { canUseSoftmaxCEWebGPU, validateSoftmaxCEKernels } from '../../compute/kernels/softmax-ce-webgpu';
 
 /** One training batch, built on the CPU. */
 export interface SequenceBatch {
@@ -170,7 +171,7 @@ export function trainStep(
       f = (...args) => {
         const [E, ...dense] = args as [tf.Tensor2D, ...tf.Tensor[]];
         const h = hidden(gatherRows(E, itemsT), dense);
-        const loss = tf.div(tf.sum(softmaxCrossEntropy(h, E, targetsT)), P);
+        const loss = tf.div(tf.sum(fullSoftmaxCrossEntropy(h, E, targetsT)), P);
         const reg = regularise(dense);
         return (reg ? tf.add(loss, reg) : loss) as tf.Scalar;
       };
@@ -257,6 +258,12 @@ export class SequenceTrainTask implements TrainTask {
     this.deduper = full ? null : new Deduper(model.numItems);
     this.opt = createSequenceOptimizer(model, c.lr, !full);
     if (data.valUser.length > 0) this.validate = () => this.runValidation();
+  }
+
+  /** On WebGPU, checks the fused softmax cross-entropy kernels once (stock ops if they fail). */
+  async prepare(): Promise<void> {
+    const d = this.model.config.dim;
+    if (!this.sampler && canUseSoftmaxCEWebGPU(d)) await validateSoftmaxCEKernels(d);
   }
 
   /** optimisation steps in the current epoch (random crops can change it from epoch to epoch) */
