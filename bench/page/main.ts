@@ -9,7 +9,7 @@ import { runRanking, type RankingParams } from './suites/ranking';
 import { runTraining, type TrainingArm, type TrainingParams } from './suites/training';
 import { embeddingBagChecks, runCorrectness, scoreLossChecks, softmaxCEChecks } from './suites/correctness';
 import { runFoldIn, type FoldInParams } from './suites/foldin';
-import { runSequence, type SequenceParams } from './suites/sequence';
+import { runSequence, runSoftmaxCE, type SequenceParams } from './suites/sequence';
 
 const lost: DeviceLostInfo[] = [];
 
@@ -47,6 +47,7 @@ const api = {
   sequenceKernelChecks: () => softmaxCEChecks(),
   foldin: (p: FoldInParams) => runFoldIn(p),
   sequence: (p: SequenceParams) => runSequence(p),
+  softmaxCE: (p: { rows: number; items: number; dim: number; budgetMs: number }) => runSoftmaxCE(p),
   deviceLost: () => lost,
   memory: () => tf.memory(),
 };

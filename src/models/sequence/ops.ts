@@ -120,7 +120,8 @@ export function chunkedSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targe
           dx = dxNext!;
           dE.push(dEc!);
         }
-        const onehot = tf.unsortedSegmentSum(tf.mul(xs, dy2), targets, N); // [N, d]
+        // scatter-add of dy * h into the target rows (scatterND sums duplicates; wasm has no UnsortedSegmentSum)
+        const onehot = tf.scatterND(tf.reshape(targets, [P, 1]), tf.mul(xs, dy2), [N, xs.shape[1]]); // [N, d]
         return [dx, tf.sub(tf.concat(dE, 0), onehot)];
       },
     };
