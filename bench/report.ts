@@ -7,7 +7,7 @@ import { VARIANT_LABELS, type RankingResult, type RankingVariant } from './page/
 import { ARM_LABELS, type TrainingResult } from './page/suites/training';
 import type { Check } from './page/suites/correctness';
 import type { FoldInResult } from './page/suites/foldin';
-import type { SequenceRow } from './page/suites/sequence';
+import type { SequenceRow, SoftmaxCERow } from './page/suites/sequence';
 import { accuracyMarkdown, type AccuracySection } from './accuracy';
 
 export interface BackendReport {
@@ -23,6 +23,8 @@ export interface BackendReport {
   trainingError?: string;
   foldin?: FoldInResult;
   sequence?: SequenceRow[];
+  /** full-softmax loss + gradients, [1600, 64] x [3700, 64]: stock ops vs the fused WebGPU kernels */
+  softmaxCE?: SoftmaxCERow[];
   deviceLost?: unknown[];
   seconds?: number;
 }

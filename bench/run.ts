@@ -208,6 +208,11 @@ async function runBackend(browser: Browser, base: string, backend: Backend): Pro
         { arm: 'gru4rec' as const, steps: 0, sequencesPerSecond: 0, error: String(e) },
       ]);
       for (const r of report.sequence) log(`  ${r.arm}: ${r.error ?? `${r.sequencesPerSecond.toFixed(1)} seq/s (${r.steps} steps)`}`);
+      // the sequence models' output layer alone: full softmax loss + gradients, stock ops vs fused kernels
+      report.softmaxCE = await withTimeout(call(page, 'softmaxCE', { rows: 1600, items: 3700, dim: 64, budgetMs: quick ? 2000 : 8000 }), 300_000, 'softmaxCE').catch((e: unknown) => [
+        { impl: 'stock-ops' as const, passes: 0, msPerPass: 0, error: String(e) },
+      ]);
+      for (const r of report.softmaxCE) log(`  softmax CE ${r.impl}: ${r.error ?? `${r.msPerPass.toFixed(1)} ms per loss + gradients (${r.passes} passes)`}`);
     }
     report.deviceLost = await call(page, 'deviceLost');
   } catch (e) {

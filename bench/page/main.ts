@@ -7,9 +7,9 @@ import { initBackend, probeEnvironment, type BackendInfo, type DeviceLostInfo } 
 import { planBackends, type BackendPlan, type BackendPreference, type BackendProbe } from '../../src/compute/backend-plan';
 import { runRanking, type RankingParams } from './suites/ranking';
 import { runTraining, type TrainingArm, type TrainingParams } from './suites/training';
-import { embeddingBagChecks, runCorrectness, scoreLossChecks } from './suites/correctness';
+import { embeddingBagChecks, runCorrectness, scoreLossChecks, softmaxCEChecks } from './suites/correctness';
 import { runFoldIn, type FoldInParams } from './suites/foldin';
-import { runSequence, type SequenceParams } from './suites/sequence';
+import { runSequence, runSoftmaxCE, type SequenceParams } from './suites/sequence';
 
 const lost: DeviceLostInfo[] = [];
 
@@ -43,8 +43,11 @@ const api = {
   correctness: () => runCorrectness(),
   /** the training kernels' checks alone (the e2e suite runs these) */
   trainingKernelChecks: async () => [...(await scoreLossChecks()), ...(await embeddingBagChecks())],
+  /** the sequence models' fused softmax cross-entropy kernels against stock ops (e2e) */
+  sequenceKernelChecks: () => softmaxCEChecks(),
   foldin: (p: FoldInParams) => runFoldIn(p),
   sequence: (p: SequenceParams) => runSequence(p),
+  softmaxCE: (p: { rows: number; items: number; dim: number; budgetMs: number }) => runSoftmaxCE(p),
   deviceLost: () => lost,
   memory: () => tf.memory(),
 };

@@ -223,7 +223,7 @@ async function evaluate(
           let bestScore = -Infinity;
           for (const [g, config] of grid.entries()) {
             const note = `config ${g + 1}/${grid.length} ${JSON.stringify(config)}`;
-            const model = factory({ ...ctxBase, config });
+            const model = factory({ ...ctxBase, stats: logStats(split.train), config });
             try {
               progress('tune', 0, split.validation.length, note);
               const fit = await model.fit(split.train, {
@@ -254,7 +254,7 @@ async function evaluate(
         }
 
         // 2. Final fit on train+validation, 3. metrics on test.
-        const model = factory({ ...ctxBase, config: best });
+        const model = factory({ ...ctxBase, stats: logStats(split.trainWithValidation), config: best });
         try {
           progress('fit', 0, 1);
           const t0 = now();
@@ -319,6 +319,19 @@ async function evaluate(
     },
     skipped,
   };
+}
+
+/** Counts of a training log that models may size themselves from (ModelContext.stats). */
+export function logStats(data: Interactions): { users: number; items: number; events: number } {
+  const users = new Set<number>();
+  let events = 0;
+  for (let i = 0; i < data.user.length; i++) {
+    if (data.weight[i]! > 0) {
+      events += 1;
+      users.add(data.user[i]!);
+    }
+  }
+  return { users: users.size, items: data.numItems, events };
 }
 
 /** Keeps only the events of `users`. */

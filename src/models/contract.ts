@@ -54,6 +54,8 @@ export interface FitSummary {
   finalLoss?: number;
   stoppedEarly?: boolean;
   cancelled?: boolean;
+  /** stopped by a wall-time budget (LoopOptions.maxSeconds) */
+  timedOut?: boolean;
 }
 
 export interface Recommender {

@@ -8,7 +8,7 @@ import { ItemKNNModel, PopularityModel } from './baselines';
 import { createEmbeddingModel, type EmbeddingConfig } from './embedding';
 // -----------------------------------------------------------------------------------------------
 // ---- sequence models (src/models/sequence/) ----------------------------------------------------
-import { createSequenceModel, type SequenceConfig } from './sequence';
+import { createSequenceModel, dataSizedSequenceConfig, type SequenceConfig, type SequenceKind } from './sequence';
 // -----------------------------------------------------------------------------------------------
 
 export interface ModelContext {
@@ -18,6 +18,11 @@ export interface ModelContext {
   itemFeatures?: unknown;
   /** model-specific hyper-parameters; each model validates its own and fills defaults */
   config?: Record<string, unknown>;
+  /**
+   * counts of the log the model will be fitted on (offline evaluation passes them): models that
+   * size their training from the data (gru4rec, sasrec) start from that preset, `config` on top
+   */
+  stats?: { users: number; items: number; events: number };
 }
 
 export type ModelFactory = (ctx: ModelContext) => Recommender;
@@ -40,12 +45,16 @@ export const MODEL_REGISTRY: Readonly<Record<string, ModelFactory>> = {
   // ---------------------------------------------------------------------------------------------
   // ---- sequence models: next item after the query's history (the user index is not used) ------
   // resolveSequenceConfig (inside) checks every field and names a bad or unknown one.
-  gru4rec: (ctx) =>
-    createSequenceModel({ kind: 'gru4rec', numItems: ctx.numItems, config: (ctx.config ?? {}) as Partial<SequenceConfig> }),
-  sasrec: (ctx) =>
-    createSequenceModel({ kind: 'sasrec', numItems: ctx.numItems, config: (ctx.config ?? {}) as Partial<SequenceConfig> }),
+  // With ctx.stats (offline evaluation) the data-sized preset (sizing.ts) is the base config.
+  gru4rec: (ctx) => sequenceModel('gru4rec', ctx),
+  sasrec: (ctx) => sequenceModel('sasrec', ctx),
   // ---------------------------------------------------------------------------------------------
 };
+
+function sequenceModel(kind: SequenceKind, ctx: ModelContext) {
+  const sized = ctx.stats ? dataSizedSequenceConfig(kind, ctx.stats) : {};
+  return createSequenceModel({ kind, numItems: ctx.numItems, config: { ...sized, ...(ctx.config ?? {}) } as Partial<SequenceConfig> });
+}
 
 /**
  * Models that run on plain typed arrays and never touch TensorFlow.js, so runners can skip

@@ -35,6 +35,11 @@ export interface LoopOptions extends FitOptions {
   lossEvery?: number;
   /** minimum improvement of the validation metric that counts; default 1e-4 */
   minDelta?: number;
+  /**
+   * wall-time budget in seconds (default none): training stops at the first step past it, the
+   * unfinished epoch is validated like a finished one, and the best validated weights are kept
+   */
+  maxSeconds?: number;
 }
 
 /** Let other tasks run (abort messages, UI) without the 4 ms setTimeout clamp where possible. */
@@ -72,6 +77,8 @@ export async function runTraining(task: TrainTask, options: LoopOptions): Promis
   let stoppedEarly = false;
   let cancelled = false;
   let lastValidation: number | undefined;
+  let timedOut = false;
+  const deadline = options.maxSeconds !== undefined && options.maxSeconds > 0 ? start + options.maxSeconds * 1000 : Infinity;
   /** weights changed since the last saveBest() */
   let movedSinceBest = false;
 
@@ -91,6 +98,10 @@ export async function runTraining(task: TrainTask, options: LoopOptions): Promis
       if (options.signal?.aborted) {
         cancelled = true;
         break outer;
+      }
+      if (performance.now() >= deadline) {
+        timedOut = true;
+        break;
       }
       const { loss, examples: n } = task.step();
       steps += 1;
@@ -131,6 +142,10 @@ export async function runTraining(task: TrainTask, options: LoopOptions): Promis
     } else {
       options.onProgress?.({ epoch, step: steps, totalSteps, loss: lastLoss });
     }
+    if (timedOut) {
+      stoppedEarly = true;
+      break;
+    }
   }
   if (pending) await pending;
   // Hand back the best validated weights, also after a cancel or when the last epochs got worse.
@@ -144,5 +159,6 @@ export async function runTraining(task: TrainTask, options: LoopOptions): Promis
     finalLoss: lastLoss,
     stoppedEarly,
     cancelled,
+    ...(timedOut ? { timedOut } : {}),
   };
 }

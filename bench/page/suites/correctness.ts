@@ -8,6 +8,8 @@ import { stockRankTopK } from '../../../src/ranking/rank';
 import { topKFromArray } from '../../../src/ranking/topk-array';
 import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../../../src/compute/kernels/sparse-adam-webgpu';
 import { canUseScoreLossWebGPU } from '../../../src/compute/kernels/score-loss-webgpu';
+import { canUseSoftmaxCEWebGPU, fusedSoftmaxCrossEntropyWebGPU, validateSoftmaxCEKernels } from '../../../src/compute/kernels/softmax-ce-webgpu';
+import { chunkedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
 import { prepareScoreLoss, scoreLoss, type SampledLoss, type ScoreLossBatch } from '../../../src/models/layers/score-loss';
 import { embeddingBag, prepareFeatureBag } from '../../../src/models/layers/embedding-bag';
 import { compareTopK } from './ranking';
@@ -259,6 +261,54 @@ export async function scoreLossChecks(): Promise<Check[]> {
   return checks;
 }
 
+/**
+ * The sequence models' fused full-softmax cross-entropy kernels (logits never stored) and the
+ * chunked stock-op form, each against the one-block stock-op loss: loss and both gradients, with
+ * per-row weights so every row's upstream gradient differs.
+ */
+export async function softmaxCEChecks(): Promise<Check[]> {
+  const cases = [
+    { rows: 640, items: 1682, dim: 64 },
+    { rows: 7, items: 5, dim: 3 },
+    { rows: 130, items: 2049, dim: 33 },
+  ];
+  const checks: Check[] = [];
+  for (const [k, c] of cases.entries()) {
+    const name = `fused softmax CE + grads vs stock ops: P=${c.rows} N=${c.items} dim=${c.dim}`;
+    if (!canUseSoftmaxCEWebGPU(c.dim) || !(await validateSoftmaxCEKernels(c.dim))) {
+      checks.push({ name, ok: false, detail: `fused kernel unavailable on ${tf.getBackend()}` });
+      continue;
+    }
+    try {
+      const h = tf.tensor2d(syntheticFloats(c.rows * c.dim, 900 + k, 1), [c.rows, c.dim]);
+      const E = tf.tensor2d(syntheticFloats(c.items * c.dim, 950 + k, 0.5), [c.items, c.dim]);
+      const t = tf.tensor1d(syntheticInts(c.rows, c.items, 970 + k), 'int32');
+      const w = tf.tensor1d(syntheticFloats(c.rows, 990 + k, 1));
+      const run = (loss: (x: tf.Tensor2D, e: tf.Tensor2D) => tf.Tensor1D) =>
+        tf.tidy(() => {
+          const { value, grads } = tf.valueAndGrads((x: tf.Tensor, e: tf.Tensor) => tf.sum(tf.mul(loss(x as tf.Tensor2D, e as tf.Tensor2D), w)) as tf.Scalar)([h, E]);
+          return [value, ...grads];
+        });
+      const ops = run((x, e) => softmaxCrossEntropy(x, e, t));
+      const fused = run((x, e) => fusedSoftmaxCrossEntropyWebGPU(x, e, t));
+      const chunked = run((x, e) => chunkedSoftmaxCrossEntropy(x, e, t, Math.max(1, Math.floor(c.items / 3))));
+      for (const [label, got] of [['fused kernels', fused], ['chunked stock ops', chunked]] as const) {
+        const { maxErr, scale } = await compareTensors(got, ops);
+        const rel = maxErr / Math.max(scale, 1e-12);
+        checks.push({
+          name: `${name} (${label})`,
+          ok: rel < 1e-4 && Number.isFinite(maxErr),
+          detail: `loss ${(await got[0]!.data())[0]!.toFixed(5)} vs ${(await ops[0]!.data())[0]!.toFixed(5)}, max abs diff ${maxErr.toExponential(2)} (relative ${rel.toExponential(2)}) over loss + 2 gradients`,
+        });
+      }
+      tf.dispose([h, E, t, w, ...ops, ...fused, ...chunked]);
+    } catch (e) {
+      checks.push({ name, ok: false, detail: errorText(e) });
+    }
+  }
+  return checks;
+}
+
 /** The fused embedding-bag kernels (content tower) against the stock-op bag: value and gradient. */
 export async function embeddingBagChecks(): Promise<Check[]> {
   const cases = [
@@ -321,7 +371,7 @@ export async function runCorrectness(): Promise<Check[]> {
   const checks: Check[] = [];
   if (fusedSupported(64, 100)) checks.push(...(await rankingChecks()));
   if (canUseSparseAdamWebGPU()) checks.push(...(await sparseAdamChecks()));
-  if (tf.getBackend() === 'webgpu') checks.push(...(await scoreLossChecks()), ...(await embeddingBagChecks()));
+  if (tf.getBackend() === 'webgpu') checks.push(...(await scoreLossChecks()), ...(await embeddingBagChecks()), ...(await softmaxCEChecks()));
   if (tf.getBackend() === 'webgpu') checks.push(await workerCheck());
   return checks;
 }

@@ -7,7 +7,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Interactions } from '../../../src/models/contract';
 import { createSequenceModel } from '../../../src/models/sequence';
-import { errorText, now, syntheticInts } from '../timing';
+import { canUseSoftmaxCEWebGPU, fusedSoftmaxCrossEntropyWebGPU, validateSoftmaxCEKernels } from '../../../src/compute/kernels/softmax-ce-webgpu';
+import { softmaxCrossEntropy } from '../../../src/models/sequence/ops';
+import { errorText, now, syntheticFloats, syntheticInts } from '../timing';
 
 export interface SequenceParams {
   items: number;
@@ -82,6 +84,7 @@ async function burrow(kind: 'gru4rec' | 'sasrec', p: SequenceParams): Promise<Se
   });
   const task = model.createTrainTask(syntheticSequences(p.batch * 4, p.length, p.items), 1);
   try {
+    await task.prepare(); // as fit() does: on WebGPU, the fused softmax cross-entropy kernels
     const { steps, seconds } = await timeSteps(async () => {
       const { loss } = task.step();
       await loss.data(); // one readback per step so the timing covers the GPU work
@@ -107,6 +110,45 @@ export async function runSequence(p: SequenceParams): Promise<SequenceRow[]> {
     } catch (e) {
       rows.push({ arm, steps: 0, sequencesPerSecond: 0, error: errorText(e) });
     }
+  }
+  return rows;
+}
+
+export interface SoftmaxCERow {
+  impl: 'stock-ops' | 'fused';
+  /** loss + both gradients of a [rows, dim] x [items, dim] full softmax, one readback each */
+  msPerPass: number;
+  passes: number;
+  error?: string;
+}
+
+/** The full-softmax loss + gradients alone: stock ops (whole [P, N] logits) vs the fused WebGPU kernels. */
+export async function runSoftmaxCE(p: { rows: number; items: number; dim: number; budgetMs: number }): Promise<SoftmaxCERow[]> {
+  const h = tf.tensor2d(syntheticFloats(p.rows * p.dim, 1, 1), [p.rows, p.dim]);
+  const E = tf.tensor2d(syntheticFloats(p.items * p.dim, 2, 0.5), [p.items, p.dim]);
+  const t = tf.tensor1d(syntheticInts(p.rows, p.items, 3), 'int32');
+  const rows: SoftmaxCERow[] = [];
+  try {
+    for (const impl of ['stock-ops', 'fused'] as const) {
+      try {
+        if (impl === 'fused' && !(canUseSoftmaxCEWebGPU(p.dim) && (await validateSoftmaxCEKernels(p.dim)))) throw new Error(`fused kernels unavailable on ${tf.getBackend()}`);
+        const loss = impl === 'fused' ? fusedSoftmaxCrossEntropyWebGPU : softmaxCrossEntropy;
+        const pass = async () => {
+          const out = tf.tidy(() => {
+            const { value, grads } = tf.valueAndGrads((x: tf.Tensor, e: tf.Tensor) => tf.sum(loss(x as tf.Tensor2D, e as tf.Tensor2D, t)) as tf.Scalar)([h, E]);
+            return [value, ...grads.map((g) => tf.sum(g))];
+          });
+          await Promise.all(out.map((o) => o.data()));
+          tf.dispose(out);
+        };
+        const { steps, seconds } = await timeSteps(pass, { items: p.items, length: 0, dim: p.dim, batch: 0, budgetMs: p.budgetMs, minSteps: 2 });
+        rows.push({ impl, passes: steps, msPerPass: (seconds * 1000) / steps });
+      } catch (e) {
+        rows.push({ impl, passes: 0, msPerPass: 0, error: errorText(e) });
+      }
+    }
+  } finally {
+    tf.dispose([h, E, t]);
   }
   return rows;
 }

@@ -46,7 +46,21 @@ export interface SequenceConfig {
    * at most this many per user (0 = all: every transition is trained on once per epoch)
    */
   maxWindowsPerUser: number;
+  /**
+   * random crops: every epoch, each user's windows older than the newest one are re-cut at a
+   * random offset (the newest window is always trained), so a transition is seen with a different
+   * amount of context each epoch, and the newest events (covered by the newest window and, in
+   * part, by the next one) weigh a little more. false = the same fixed windows every epoch.
+   */
+  windowShift: boolean;
+  /** every epoch, window k (0 = newest) of a user is trained with probability recencyDecay^k (1 = all) */
+  recencyDecay: number;
   maxEpochs: number;
+  /**
+   * wall-time budget of fit() in seconds (0 = none): training stops at the first step past it, as
+   * early stopping does (the best validated weights are kept)
+   */
+  maxSeconds: number;
   /** epochs without validation improvement before early stopping; 0 = no validation at all */
   patience: number;
   /** early-stopping metric on the held-out last item of each training sequence */
@@ -80,7 +94,10 @@ const COMMON: SequenceConfig = {
   popularityAlpha: 0.75,
   batchSize: 128,
   maxWindowsPerUser: 1,
+  windowShift: false,
+  recencyDecay: 1,
   maxEpochs: 30,
+  maxSeconds: 0,
   patience: 5,
   validationMetric: 'ndcg',
   validationK: 10,
@@ -123,6 +140,9 @@ export function resolveSequenceConfig(kind: SequenceKind, partial: Partial<Seque
     if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new Error(`${name}.${k} must be a finite number >= 0, got ${String(v)}`);
   }
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new Error(`${name}.dropout must be in [0, 1), got ${String(c.dropout)}`);
+  if (!(c.recencyDecay > 0 && c.recencyDecay <= 1)) throw new Error(`${name}.recencyDecay must be in (0, 1], got ${String(c.recencyDecay)}`);
+  if (!(typeof c.maxSeconds === 'number' && Number.isFinite(c.maxSeconds) && c.maxSeconds >= 0)) throw new Error(`${name}.maxSeconds must be a finite number >= 0, got ${String(c.maxSeconds)}`);
+  if (typeof c.windowShift !== 'boolean') throw new Error(`${name}.windowShift must be true or false, got ${String(c.windowShift)}`);
   if (!(c.beta2 > 0 && c.beta2 < 1)) throw new Error(`${name}.beta2 must be in (0, 1), got ${String(c.beta2)}`);
   if (c.dim % c.numHeads !== 0) throw new Error(`${name}.numHeads (${c.numHeads}) must divide dim (${c.dim})`);
   if (!['auto', 'full', 'sampled'].includes(c.loss)) throw new Error(`${name}.loss must be 'auto', 'full' or 'sampled', got ${String(c.loss)}`);
@@ -145,8 +165,16 @@ function fnv1a(s: string, seed: number): string {
   return h.toString(16).padStart(8, '0');
 }
 
+/**
+ * Fields added after models were shipped: left out of the hash while at their default, so the
+ * hash of every config that does not use them (the shipped pack's, saved fine-tunes) is unchanged.
+ */
+const HASHED_ONLY_WHEN_SET: readonly (keyof SequenceConfig)[] = ['windowShift', 'recencyDecay', 'maxSeconds'];
+
 /** Stable id of a kind + (resolved) config, e.g. 'sasrec-1a2b3c4d5e6f7a8b'. */
 export function sequenceConfigHash(kind: SequenceKind, config: Partial<SequenceConfig>): string {
-  const s = stableStringify(resolveSequenceConfig(kind, config));
+  const resolved: Partial<SequenceConfig> = resolveSequenceConfig(kind, config);
+  for (const k of HASHED_ONLY_WHEN_SET) if (resolved[k] === COMMON[k]) delete resolved[k];
+  const s = stableStringify(resolved);
   return `${kind}-${fnv1a(s, 0)}${fnv1a(s, 0x5bd1e995)}`;
 }

@@ -116,6 +116,34 @@ export function buildWindows(seqs: UserSequences, maxLen: number, maxPerSeq: num
 }
 
 /**
+ * One epoch's windows (see SequenceConfig.windowShift / recencyDecay). Per sequence: the newest
+ * window (the `maxLen` newest transitions) always; then, with `shift`, older windows end at a
+ * random offset in [1, maxLen] before the newest end (so they overlap the newest window by
+ * maxLen - offset) and every maxLen before that; without `shift` exactly `buildWindows`' cut.
+ * Window k >= 1 is kept with probability decay^k; at most `maxPerSeq` windows (0 = all).
+ */
+export function sampleWindows(seqs: UserSequences, maxLen: number, maxPerSeq: number, shift: boolean, decay: number, rng: Rng): Window[] {
+  if (!shift && decay >= 1) return buildWindows(seqs, maxLen, maxPerSeq);
+  const out: Window[] = [];
+  const rows = seqs.ptr.length - 1;
+  for (let u = 0; u < rows; u++) {
+    const a = seqs.ptr[u]!;
+    const last = seqs.ptr[u + 1]! - 1; // transitions t -> t+1 for t in [a, last)
+    if (last <= a) continue;
+    out.push({ start: Math.max(a, last - maxLen), end: last });
+    let end = shift ? last - 1 - rng.int(maxLen) : last - maxLen;
+    let keep = 1;
+    for (let k = 1; end > a && (maxPerSeq === 0 || k < maxPerSeq); k++) {
+      keep *= decay;
+      const start = Math.max(a, end - maxLen);
+      if (decay >= 1 || rng.next() < keep) out.push({ start, end });
+      end = start;
+    }
+  }
+  return out;
+}
+
+/**
  * Left-pads histories into a `[rows, width]` batch (the newest item in the last column).
  * @returns items `[rows * width]` (0 on padding: any valid index, the mask zeroes its embedding)
  *          and mask `[rows * width]` (1 on real items)

@@ -12,3 +12,5 @@ export { DEFAULT_SEQUENCE_CONFIGS, resolveSequenceConfig, sequenceConfigHash, us
 export type { SequenceConfig, SequenceKind } from './config';
 export { SequenceTrainTask } from './train-task';
 export type { SequenceBatch } from './train-task';
+export { dataSizedSequenceConfig } from './sizing';
+export type { SequenceDataStats } from './sizing';

@@ -165,6 +165,7 @@ export class SequenceModel implements Recommender {
         maxEpochs: this.config.maxEpochs,
         patience: this.config.patience,
         lossEvery: this.config.lossEvery,
+        ...(this.config.maxSeconds > 0 ? { maxSeconds: this.config.maxSeconds } : {}),
       });
     } finally {
       task.dispose();

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { mm, mmT, softmaxCrossEntropy } from './ops';
+import { chunkedSoftmaxCrossEntropy, mm, mmT, softmaxCrossEntropy } from './ops';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -49,6 +49,13 @@ describe('sequence ops', () => {
       const [gh, gE] = tf.grads((x: tf.Tensor, e: tf.Tensor) => tf.sum(tf.mul(softmaxCrossEntropy(x as tf.Tensor2D, e as tf.Tensor2D, targets), wts)))([h, E]);
       close(gh!, rh!);
       close(gE!, rE!);
+      // item chunks of 2, 4 and 9 (one chunk): same values and gradients
+      for (const chunk of [2, 4, 9]) {
+        const [ch, cE] = tf.grads((x: tf.Tensor, e: tf.Tensor) => tf.sum(tf.mul(chunkedSoftmaxCrossEntropy(x as tf.Tensor2D, e as tf.Tensor2D, targets, chunk), wts)))([h, E]);
+        close(chunkedSoftmaxCrossEntropy(h, E, targets, chunk), ref(h, E));
+        close(ch!, rh!);
+        close(cE!, rE!);
+      }
     });
   });
 });

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
+import { fusedSoftmaxCrossEntropyWebGPU, softmaxCEKernelReady } from '../../compute/kernels/softmax-ce-webgpu';
 
 /**
  * Differentiable building blocks whose backward passes avoid slow kernels.
@@ -62,9 +63,88 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.
         const [xs, es, Ss, ids, pts] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
         // dL/dlogits = dy * (softmax - onehot(target))
         const G = tf.tensorScatterUpdate(tf.mul(Ss, tf.expandDims(dy, 1)), ids, tf.mul(tf.sub(pts, 1), dy)) as tf.Tensor2D;
-        return [tf.matMul(G, es), tf.transpose(tf.matMul(tf.transpose(xs), G))];
+        // dE = G^T h as (G^T) x h: a long inner dimension (P) with a [d, N] output is ~3x
+        // slower on wasm than transposing G first (measured [64,4921]x[4921,1682]: 210 ms vs 70)
+        return [tf.matMul(G, es), tf.matMul(tf.transpose(G), xs)];
       },
     };
   });
   return f(h, E) as tf.Tensor1D;
+}
+
+/**
+ * The same loss as {@link softmaxCrossEntropy} in item chunks of `chunk` columns, so at most a
+ * `[P, chunk]` block of logits exists at a time (the stock-op form of the fused WebGPU kernels in
+ * src/compute/kernels/softmax-ce-webgpu.ts): forward, an online logsumexp over the chunks;
+ * backward, each chunk's logits recomputed, turned into softmax - onehot and multiplied out.
+ */
+export function chunkedSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D, chunk: number): tf.Tensor1D {
+  const P = h.shape[0];
+  const N = E.shape[0];
+  if (chunk >= N) return softmaxCrossEntropy(h, E, targets);
+  const starts: number[] = [];
+  for (let c = 0; c < N; c += chunk) starts.push(c);
+  const f = tf.customGrad((...args) => {
+    const [x, e, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    let m: tf.Tensor | null = null;
+    let s: tf.Tensor | null = null;
+    for (const c0 of starts) {
+      const next = tf.tidy(() => {
+        const L = tf.matMul(x, tf.transpose(tf.slice(e, [c0, 0], [Math.min(chunk, N - c0), -1])));
+        const mc = tf.max(L, 1, true); // [P, 1]
+        if (!m || !s) return [mc, tf.sum(tf.exp(tf.sub(L, mc)), 1, true)];
+        const mx = tf.maximum(m, mc);
+        return [mx, tf.add(tf.mul(s, tf.exp(tf.sub(m, mx))), tf.sum(tf.exp(tf.sub(L, mx)), 1, true))];
+      });
+      tf.dispose([m, s].filter((t): t is tf.Tensor => t !== null));
+      [m, s] = next as [tf.Tensor, tf.Tensor];
+    }
+    const lse = tf.add(m!, tf.log(s!)); // [P, 1]
+    const tl = tf.sum(tf.mul(x, tf.gather(e, targets)), 1); // [P]
+    save([x, e, lse]);
+    return {
+      value: tf.sub(tf.reshape(lse, [P]), tl),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, es, lses] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        const dy2 = tf.reshape(dy, [P, 1]);
+        let dx: tf.Tensor = tf.neg(tf.mul(tf.gather(es, targets), dy2)); // the -onehot part
+        const dE: tf.Tensor[] = [];
+        for (const c0 of starts) {
+          const n = Math.min(chunk, N - c0);
+          const [dxNext, dEc] = tf.tidy(() => {
+            const Ec = tf.slice(es, [c0, 0], [n, -1]);
+            const G = tf.mul(tf.exp(tf.sub(tf.matMul(xs, tf.transpose(Ec)), lses)), dy2); // [P, n]
+            return [tf.add(dx, tf.matMul(G, Ec)), tf.matMul(tf.transpose(G), xs)];
+          });
+          dx.dispose();
+          dx = dxNext!;
+          dE.push(dEc!);
+        }
+        // scatter-add of dy * h into the target rows (scatterND sums duplicates; wasm has no UnsortedSegmentSum)
+        const onehot = tf.scatterND(tf.reshape(targets, [P, 1]), tf.mul(xs, dy2), [N, xs.shape[1]]); // [N, d]
+        return [dx, tf.sub(tf.concat(dE, 0), onehot)];
+      },
+    };
+  });
+  return f(h, E) as tf.Tensor1D;
+}
+
+/** Largest `[P, chunk]` logits block (floats) the stock-op full softmax materialises at once. */
+export const MAX_LOGITS_BLOCK = 16 * 1024 * 1024;
+
+/**
+ * The full-catalog softmax cross-entropy of the sequence models' training step. While the whole
+ * `[P, N]` logits fit in {@link MAX_LOGITS_BLOCK}: stock ops in one block (on SwiftShader the
+ * stock matMuls were 1.24x faster than the fused kernels at [256, 64] x [1700, 64]: 8.5 s vs
+ * 10.5 s per loss + gradients). Above it: the fused WebGPU kernels once validated on this device
+ * (SequenceTrainTask.prepare), which never store the logits, else stock ops in item chunks.
+ * `impl`: 'ops' forces stock ops, 'fused' the kernels whatever the size (tests, benchmarks).
+ */
+export function fullSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D, impl: 'auto' | 'ops' | 'fused' = 'auto'): tf.Tensor1D {
+  const [P, d] = h.shape;
+  const N = E.shape[0];
+  const fits = P * N <= MAX_LOGITS_BLOCK;
+  if (impl === 'fused' || (impl === 'auto' && !fits && softmaxCEKernelReady(d))) return fusedSoftmaxCrossEntropyWebGPU(h, E, targets);
+  if (fits) return softmaxCrossEntropy(h, E, targets);
+  return chunkedSoftmaxCrossEntropy(h, E, targets, Math.max(1, Math.floor(MAX_LOGITS_BLOCK / P)));
 }

@@ -16,10 +16,11 @@ import { WeightSnapshot } from '../../training/weight-snapshot';
 import { sumLastAxis } from '../layers/sum-last-axis';
 import { gatherRows } from '../layers/gather-rows';
 import { usesFullSoftmax } from './config';
-import { buildWindows, leftPad, type SequenceData, type UserSequences, type Window } from './data';
+import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
-import { mmT, softmaxCrossEntropy } from './ops';
+import { fullSoftmaxCrossEntropy, mmT } from './ops';
+import { canUseSoftmaxCEWebGPU, validateSoftmaxCEKernels } from '../../compute/kernels/softmax-ce-webgpu';
 
 /** One training batch, built on the CPU. */
 export interface SequenceBatch {
@@ -170,7 +171,7 @@ export function trainStep(
       f = (...args) => {
         const [E, ...dense] = args as [tf.Tensor2D, ...tf.Tensor[]];
         const h = hidden(gatherRows(E, itemsT), dense);
-        const loss = tf.div(tf.sum(softmaxCrossEntropy(h, E, targetsT)), P);
+        const loss = tf.div(tf.sum(fullSoftmaxCrossEntropy(h, E, targetsT)), P);
         const reg = regularise(dense);
         return (reg ? tf.add(loss, reg) : loss) as tf.Scalar;
       };
@@ -230,11 +231,10 @@ interface ValChunk {
  * the whole catalog (earlier items excluded, ties pessimistic) with ONE readback.
  */
 export class SequenceTrainTask implements TrainTask {
-  readonly stepsPerEpoch: number;
   validate?: () => Promise<number>;
   private readonly rng: Rng;
-  private readonly windows: Window[];
-  private readonly order: Int32Array;
+  private windows: Window[];
+  private order: Int32Array;
   private cursor = 0;
   private readonly opt: SequenceOptimizer;
   private readonly sampler: NegativeSampler | null;
@@ -251,7 +251,6 @@ export class SequenceTrainTask implements TrainTask {
     this.rng = new Rng(seed);
     this.windows = buildWindows(data.train, c.maxLen, c.maxWindowsPerUser);
     this.order = Int32Array.from(this.windows, (_, i) => i);
-    this.stepsPerEpoch = Math.ceil(this.windows.length / c.batchSize);
     const full = usesFullSoftmax(c, model.numItems);
     this.sampler = full
       ? null
@@ -261,7 +260,23 @@ export class SequenceTrainTask implements TrainTask {
     if (data.valUser.length > 0) this.validate = () => this.runValidation();
   }
 
+  /** On WebGPU, checks the fused softmax cross-entropy kernels once (stock ops if they fail). */
+  async prepare(): Promise<void> {
+    const d = this.model.config.dim;
+    if (!this.sampler && canUseSoftmaxCEWebGPU(d)) await validateSoftmaxCEKernels(d);
+  }
+
+  /** optimisation steps in the current epoch (random crops can change it from epoch to epoch) */
+  get stepsPerEpoch(): number {
+    return Math.ceil(this.windows.length / this.model.config.batchSize);
+  }
+
   startEpoch(): void {
+    const c = this.model.config;
+    if (c.windowShift || c.recencyDecay < 1) {
+      this.windows = sampleWindows(this.data.train, c.maxLen, c.maxWindowsPerUser, c.windowShift, c.recencyDecay, this.rng);
+      this.order = Int32Array.from(this.windows, (_, i) => i);
+    }
     this.rng.shuffle(this.order);
     this.cursor = 0;
   }

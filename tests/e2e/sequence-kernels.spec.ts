@@ -1,0 +1,39 @@
+import { expect, test } from '@playwright/test';
+import { createServer, type ViteDevServer } from 'vite';
+
+/**
+ * The sequence models' fused full-softmax cross-entropy kernels (src/compute/kernels/softmax-ce-webgpu.ts) against
+ * the same computation in stock TF.js ops, in real Chromium on WebGPU. They run on the bench page
+ * (bench/page), served from source by a Vite dev server of its own: the built app has no test hooks.
+ */
+let server: ViteDevServer;
+let base: string;
+
+test.beforeAll(async () => {
+  server = await createServer({
+    root: process.cwd(),
+    logLevel: 'warn',
+    clearScreen: false,
+    server: { port: 0, host: 'localhost', hmr: false, watch: null },
+    optimizeDeps: {
+      entries: ['bench/page/index.html'],
+      include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
+    },
+  });
+  await server.listen();
+  base = server.resolvedUrls?.local[0] ?? '';
+});
+
+test.afterAll(async () => {
+  await server?.close();
+});
+
+test('the sequence models fused softmax cross-entropy kernels agree with stock TF.js ops on WebGPU', async ({ page }) => {
+  await page.goto(`${base}bench/page/index.html`);
+  await page.waitForFunction('"__burrowBench" in globalThis', undefined, { timeout: 120_000 });
+  const backend = await page.evaluate('__burrowBench.init("webgpu").then((r) => r.info.backend)');
+  expect(backend).toBe('webgpu');
+  const checks = (await page.evaluate('__burrowBench.sequenceKernelChecks()')) as { name: string; ok: boolean; detail: string }[];
+  expect(checks.length).toBe(6);
+  for (const c of checks) expect.soft(c.ok, `${c.name}: ${c.detail}`).toBe(true);
+});
