@@ -92,3 +92,27 @@ export function signalStrength(s: ItemState): number {
 export function isJudged(s: ItemState): boolean {
   return s.reaction !== null || s.rating !== null || s.skipped;
 }
+
+/** A star rating that counts as a like: 4 or 5 stars (3 is "fine", not a like). */
+export function isPositiveRating(stars: number): boolean {
+  return stars >= 4;
+}
+
+/** What counts as a positive everywhere (UI, auto-training, the eval replay): a like or 4+ stars. */
+export function isPositive(s: ItemState): boolean {
+  return s.reaction === 'like' || (s.rating !== null && isPositiveRating(s.rating));
+}
+
+/** New events since the last training that start a background fine-tune on their own. */
+export const AUTO_TRAIN_AFTER = 5;
+
+/**
+ * When the app starts a fine-tune by itself: some positive exists (a like or 4+ stars) and at
+ * least AUTO_TRAIN_AFTER events arrived since the last training. The session and the eval replay
+ * both ask this, so the replay trains exactly when the app would.
+ */
+export function shouldAutoTrain(states: Iterable<ItemState>, eventCount: number, trainedOnEvents: number): boolean {
+  let hasPositive = false;
+  for (const s of states) if (isPositive(s)) hasPositive = true;
+  return hasPositive && eventCount - trainedOnEvents >= AUTO_TRAIN_AFTER;
+}

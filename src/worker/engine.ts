@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
-import { activeGPUDevice, initBackend } from '../compute';
+import { activeGPUDevice, initBackend, type BackendInfo, type InitBackendOptions } from '../compute';
 import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
 import {
   baselineScores,
@@ -61,6 +61,38 @@ interface ActivePack {
   fileName: string | null;
 }
 
+/**
+ * What the engine needs from its platform. The worker passes the app's own (initBackend with the
+ * Vite-served wasm binaries, fetch, IndexedDB); Node (the eval replay, tests) passes its own, so
+ * the very same ranking and training path runs there.
+ */
+export interface EngineDeps {
+  initCompute: (options: InitBackendOptions) => Promise<BackendInfo>;
+  fetchPack: (url: string) => Promise<ArrayBuffer>;
+  openStore: (name: string) => Promise<BurrowStore>;
+}
+
+export const DEFAULT_ENGINE_DEPS: EngineDeps = {
+  initCompute: (options) => initBackend(options),
+  fetchPack: async (url) => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`the default pack could not be fetched (${response.status})`);
+    return response.arrayBuffer();
+  },
+  openStore: (name) => openStore({ name }),
+};
+
+/** Every ranker's scores over the whole catalog for one taste (nothing excluded yet). */
+export interface RankerScores {
+  popularity: Float32Array;
+  /** the content + popularity baseline shown before any training */
+  content: Float32Array;
+  /** the shipped pack's item side with the user folded in, no fine-tuning; null without a pack */
+  pack: Float32Array | null;
+  /** the user's fine-tuned embedding model; null before the first training */
+  personal: Float32Array | null;
+}
+
 export class Engine {
   private loaded: Loaded | null = null;
   private compute: ComputeStatus | null = null;
@@ -69,10 +101,13 @@ export class Engine {
   private sequence: PersonalSequence | null = null;
   private defaultPackUrl = '';
 
-  constructor(private readonly notify: (notice: EngineNotice) => void) {}
+  constructor(
+    private readonly notify: (notice: EngineNotice) => void,
+    private readonly deps: EngineDeps = DEFAULT_ENGINE_DEPS,
+  ) {}
 
   async init(request: EngineProtocol['init']['request']): Promise<ComputeStatus> {
-    const info = await initBackend({
+    const info = await this.deps.initCompute({
       preference: request.backend,
       onDeviceLost: (reason) => void this.recoverFromDeviceLoss(reason),
     });
@@ -83,7 +118,7 @@ export class Engine {
       attempts: info.attempts,
     };
     const { catalog } = request;
-    const store = await openStore({ name: request.storeName });
+    const store = await this.deps.openStore(request.storeName);
     // One encoding feeds the model's content tower and the baseline, and the base pack was trained
     // on exactly it (appCatalogFeatures): what an item *is* outweighs how famous it is.
     const features = appCatalogFeatures(catalog);
@@ -115,9 +150,7 @@ export class Engine {
       }
     }
     try {
-      const response = await fetch(this.defaultPackUrl);
-      if (!response.ok) throw new Error(`the default pack could not be fetched (${response.status})`);
-      await this.applyPack(await response.arrayBuffer(), 'default', null);
+      await this.applyPack(await this.deps.fetchPack(this.defaultPackUrl), 'default', null);
     } catch (error) {
       this.packProblem = `No base pack: ${(error as Error).message}. "Up next" needs one; everything else works.`;
     }
@@ -202,7 +235,7 @@ export class Engine {
 
   /** The GPU went away (driver reset, tab in background too long): fall down the chain and say so. */
   private async recoverFromDeviceLoss(reason: unknown): Promise<void> {
-    const info = await initBackend({ preference: 'webgl' });
+    const info = await this.deps.initCompute({ preference: 'webgl' });
     this.compute = {
       backend: info.backend,
       adapter: info.adapter,
@@ -227,6 +260,23 @@ export class Engine {
   modelStatus(): ModelStatus {
     const { personal } = this.requireLoaded();
     return statusOf(personal.trained, personal.training);
+  }
+
+  /** Every ranker's scores for the user's current taste (the eval replay compares them). */
+  async rankers(): Promise<{ scores: RankerScores; exclude: number[] }> {
+    const { signals, exclude } = await this.readTaste();
+    return { scores: await this.scoresFor(signals), exclude: [...exclude] };
+  }
+
+  private async scoresFor(signals: readonly PersonalSignal[]): Promise<RankerScores> {
+    const loaded = this.requireLoaded();
+    const none = new Set<number>();
+    return {
+      popularity: loaded.popularity.slice(),
+      content: baselineScores(loaded.contentRows, loaded.popularity, signals, { exclude: none, popularityWeight: 0.3 }),
+      pack: await loaded.personal.packScores(signals),
+      personal: loaded.personal.trained ? await loaded.personal.scores(signals) : null,
+    };
   }
 
   async recommend({ k }: { k: number }): Promise<RecommendResult> {

@@ -117,6 +117,8 @@ export class PersonalModel {
   private foldedSignature = '';
   /** item-side weights from the base pack: where a brand-new model starts */
   private base: SerializedWeights | null = null;
+  /** the base pack as it ships (never trained here), for the "pack only" fold-in ranker */
+  private packModel: { model: EmbeddingModel; start: Float32Array; signature: string } | null = null;
 
   constructor(
     private readonly store: BurrowStore,
@@ -135,6 +137,28 @@ export class PersonalModel {
   /** Sets the base pack's item side for models created from now on (a trained model keeps its own). */
   useBase(weights: SerializedWeights | null): void {
     this.base = weights;
+    this.packModel?.model.dispose();
+    this.packModel = null;
+  }
+
+  /**
+   * The shipped pack alone: the user's signals folded into a fresh user vector over the pack's
+   * frozen item side, no fine-tuning. Null without a pack.
+   */
+  async packScores(signals: readonly PersonalSignal[]): Promise<Float32Array | null> {
+    if (!this.base) return null;
+    if (!this.packModel) {
+      const model = this.create();
+      const user = model.userEmbedding(USER);
+      try {
+        this.packModel = { model, start: (await user.data()) as Float32Array, signature: '' };
+      } finally {
+        user.dispose();
+      }
+    }
+    const pack = this.packModel;
+    pack.signature = await foldInto(pack.model, pack.start, signals, pack.signature);
+    return pack.model.scoreAll({ user: USER, history: Int32Array.from(signals, (s) => s.item) });
   }
 
   private create(): EmbeddingModel {
@@ -241,16 +265,7 @@ export class PersonalModel {
    */
   async scores(signals: readonly PersonalSignal[]): Promise<Float32Array | null> {
     if (!this.model) return null;
-    const signature = signals.map((s) => `${s.item}:${s.strength}`).join(',');
-    if (signature !== this.foldedSignature && signals.length > 0) {
-      if (this.trainedUser) this.model.setUserVector(USER, this.trainedUser);
-      await this.model.foldIn(
-        USER,
-        Int32Array.from(signals, (s) => s.item),
-        Float32Array.from(signals, (s) => s.strength),
-      );
-      this.foldedSignature = signature;
-    }
+    this.foldedSignature = await foldInto(this.model, this.trainedUser, signals, this.foldedSignature);
     return this.model.scoreAll({ user: USER, history: Int32Array.from(signals, (s) => s.item) });
   }
 
@@ -314,4 +329,26 @@ export class PersonalModel {
     if (this.model && this.model !== model) this.model.dispose();
     this.model = model;
   }
+}
+
+/**
+ * Folds `signals` into the model's user vector, starting from `start` each time (so a ranking
+ * depends only on the signals, not on the order of calls); returns the new signature. Skipped when
+ * the signals are those of the last fold-in.
+ */
+async function foldInto(
+  model: EmbeddingModel,
+  start: Float32Array | null,
+  signals: readonly PersonalSignal[],
+  previous: string,
+): Promise<string> {
+  const signature = signals.map((s) => `${s.item}:${s.strength}`).join(',');
+  if (signature === previous || signals.length === 0) return previous;
+  if (start) model.setUserVector(USER, start);
+  await model.foldIn(
+    USER,
+    Int32Array.from(signals, (s) => s.item),
+    Float32Array.from(signals, (s) => s.strength),
+  );
+  return signature;
 }
