@@ -5,6 +5,7 @@
  * At the two cut-offs every ranker's top 10 is scored against the user's next likes. The engine is
  * the worker's own class (src/worker/engine.ts); nothing here ranks.
  */
+import { appendFileSync } from 'node:fs';
 import type { Catalog } from '../../src/catalog';
 import { CatalogIndex } from '../../src/catalog';
 import {
@@ -84,6 +85,15 @@ export async function replayUsersThroughApp(
   };
 }
 
+/**
+ * Developer aid: BURROW_REPLAY_DUMP=<file> appends each cut-off's raw signals as JSON lines, to
+ * study the blend offline. Written outside the repository only; it is derived from the dataset.
+ */
+const dumpPath = process.env.BURROW_REPLAY_DUMP;
+const dump = dumpPath
+  ? (record: unknown) => appendFileSync(dumpPath, `${JSON.stringify(record)}\n`)
+  : null;
+
 async function scoreCutoff(
   app: NodeApp,
   index: CatalogIndex,
@@ -93,6 +103,7 @@ async function scoreCutoff(
   ctx: TasteContext,
 ): Promise<void> {
   const { scores, exclude } = await app.engine.rankers();
+  dump?.({ targets, liked, exclude, personal: Array.from(scores.personal ?? scores.pack ?? []), content: Array.from(scores.contentOnly ?? []), sequence: Array.from(scores.sequence ?? []) });
   const top = (s: Float32Array | null): number[] | null => {
     if (!s) return null;
     const copy = s.slice();

@@ -23,8 +23,19 @@ export interface ItemState {
   lastTs: number;
 }
 
-/** Weight of a 1..5 star rating: 4-5 are positives, 3 is nearly neutral, 1-2 explicit negatives. */
-export const RATING_STRENGTH: Readonly<Record<number, number>> = { 1: -1, 2: -0.6, 3: 0.1, 4: 0.7, 5: 1 };
+/** Weight of a 1..5 star rating: 4-5 are positives, 3 is neutral ("fine", not a like), 1-2 explicit negatives. */
+export const RATING_STRENGTH: Readonly<Record<number, number>> = { 1: -1, 2: -0.6, 3: 0, 4: 0.7, 5: 1 };
+
+/**
+ * The strength from which a signal is a positive (a like, 4+ stars): the held-out positives, the
+ * sequence model's history, the reasons and auto-training all use this one rule. Weaker positive
+ * strengths (opening an item's details) still nudge the fold-in, but are not likes.
+ */
+export const POSITIVE_STRENGTH = 0.6;
+
+export function isPositiveStrength(strength: number): boolean {
+  return strength >= POSITIVE_STRENGTH;
+}
 
 export const EVENT_STRENGTH = {
   like: 1,
@@ -98,9 +109,9 @@ export function isPositiveRating(stars: number): boolean {
   return stars >= 4;
 }
 
-/** What counts as a positive everywhere (UI, auto-training, the eval replay): a like or 4+ stars. */
+/** What counts as a positive everywhere (UI, auto-training, the eval replay): a like or 4+ stars, net of skips and dislikes. */
 export function isPositive(s: ItemState): boolean {
-  return s.reaction === 'like' || (s.rating !== null && isPositiveRating(s.rating));
+  return isPositiveStrength(signalStrength(s));
 }
 
 /** New events since the last training that start a background fine-tune on their own. */

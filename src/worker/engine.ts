@@ -5,12 +5,21 @@
 import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
 import { activeGPUDevice, initBackend, type BackendInfo, type InitBackendOptions } from '../compute';
-import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
+import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../models/event-signals';
+import { explainCards, type CardReason } from '../ranking/explain';
+import {
+  PRIOR_WEIGHTS,
+  contributions,
+  fitHybridWeights,
+  hybridScores,
+  priorSignals,
+  type HybridInputs,
+  type HybridWeights,
+} from '../ranking/hybrid';
 import {
   baselineScores,
   idfWeighted,
-  rankBaseline,
-  strongestLikedNeighbour,
+  sharedContent,
   topIndices,
   type FeatureRows,
   type TasteSignal,
@@ -40,6 +49,8 @@ import type {
 } from './protocol';
 
 const QUALITY_KEY = 'quality-history';
+/** the For you weights learned on the user's held-out positives at the last training */
+const WEIGHTS_KEY = 'hybrid-weights';
 /** The pack file a user picked, kept whole so a reload uses it again. */
 const USER_PACK_KEY = 'pack/user';
 const UP_NEXT_HISTORY = 50;
@@ -51,6 +62,10 @@ interface Loaded {
   /** content features re-weighted for similarity (see idfWeighted) */
   contentRows: FeatureRows;
   popularity: Float32Array;
+  /** the prior's two signals (hybrid.priorSignals) */
+  attention: Float32Array;
+  quality: Float32Array;
+  genres: string[][];
   store: BurrowStore;
   personal: PersonalModel;
 }
@@ -91,6 +106,10 @@ export interface RankerScores {
   pack: Float32Array | null;
   /** the user's fine-tuned embedding model; null before the first training */
   personal: Float32Array | null;
+  /** the sequence model's next-item scores after the user's recent positives; null without a pack or history */
+  sequence: Float32Array | null;
+  /** content similarity alone (no popularity mixed in); null without taste signals */
+  contentOnly: Float32Array | null;
 }
 
 export class Engine {
@@ -100,6 +119,7 @@ export class Engine {
   private packProblem: string | null = null;
   private sequence: PersonalSequence | null = null;
   private defaultPackUrl = '';
+  private weights: HybridWeights | null = null;
 
   constructor(
     private readonly notify: (notice: EngineNotice) => void,
@@ -127,10 +147,13 @@ export class Engine {
       index: new CatalogIndex(catalog),
       contentRows: idfWeighted(features),
       popularity: Float32Array.from(catalog.items, (item) => item.popularity),
+      ...priorSignals(catalog.items.map((item) => item.numeric)),
+      genres: catalog.items.map((item) => item.tags.filter((t) => t.startsWith('genre:')).map((t) => t.slice('genre:'.length))),
       store,
       personal: new PersonalModel(store, catalog.id, features),
     };
     this.defaultPackUrl = request.defaultPackUrl;
+    this.weights = (await store.getMeta<HybridWeights>(WEIGHTS_KEY)) ?? null;
     await this.loadStartingPack();
     void this.restoreModel();
     return this.compute;
@@ -259,7 +282,7 @@ export class Engine {
 
   modelStatus(): ModelStatus {
     const { personal } = this.requireLoaded();
-    return statusOf(personal.trained, personal.training);
+    return statusOf(personal.trained, personal.training, this.blendStatus());
   }
 
   /** Every ranker's scores for the user's current taste (the eval replay compares them). */
@@ -271,41 +294,73 @@ export class Engine {
   private async scoresFor(signals: readonly PersonalSignal[]): Promise<RankerScores> {
     const loaded = this.requireLoaded();
     const none = new Set<number>();
+    const history = recentPositives(signals, UP_NEXT_HISTORY);
+    const hasTaste = signals.some((s) => s.strength !== 0);
     return {
       popularity: loaded.popularity.slice(),
       content: baselineScores(loaded.contentRows, loaded.popularity, signals, { exclude: none, popularityWeight: 0.3 }),
       pack: await loaded.personal.packScores(signals),
       personal: loaded.personal.trained ? await loaded.personal.scores(signals) : null,
+      sequence: this.sequence && history.length > 0 ? await this.sequence.scores(Int32Array.from(history)) : null,
+      contentOnly: hasTaste ? baselineScores(loaded.contentRows, loaded.popularity, signals, { exclude: none, popularityWeight: 0 }) : null,
     };
+  }
+
+  /** The hybrid's inputs: the personal model once trained, else the pack's fold-in; the prior always. */
+  private hybridInputs(scores: RankerScores): HybridInputs {
+    const loaded = this.requireLoaded();
+    return {
+      personal: scores.personal ?? scores.pack,
+      content: scores.contentOnly,
+      sequence: scores.sequence,
+      attention: loaded.attention,
+      quality: loaded.quality,
+    };
+  }
+
+  private blendStatus(): ModelStatus['blend'] {
+    return { weights: { ...this.hybridWeights() }, learned: this.weights !== null };
+  }
+
+  /** The weights For you uses now: learned at the last training, else the prior. */
+  hybridWeights(): HybridWeights {
+    return this.weights ?? { ...PRIOR_WEIGHTS };
   }
 
   async recommend({ k }: { k: number }): Promise<RecommendResult> {
     const loaded = this.requireLoaded();
     const started = performance.now();
     const { states, signals, exclude } = await this.readTaste();
-    const liked = signals.filter((s) => s.strength > 0).map((s) => s.item);
-    const modelScores = loaded.personal.trained ? await loaded.personal.scores(signals) : null;
-
-    let ranked: { item: number; score: number; becauseOf: number | null }[];
-    if (modelScores) {
-      for (const item of exclude) modelScores[item] = -Infinity;
-      ranked = topIndices(modelScores, k).map((item) => ({
-        item,
-        score: modelScores[item]!,
-        becauseOf:
-          loaded.personal.nearestLiked(item, liked) ?? strongestLikedNeighbour(loaded.contentRows, item, liked),
-      }));
-    } else {
-      ranked = rankBaseline(loaded.contentRows, loaded.popularity, signals, { exclude, k, popularityWeight: 0.3 });
-    }
-    const items: Recommendation[] = ranked.map(({ item, score, becauseOf }) => ({
+    const scores = await this.scoresFor(signals);
+    const inputs = this.hybridInputs(scores);
+    const weights = this.hybridWeights();
+    const ranked = hybridScores(inputs, weights, exclude);
+    const top = topIndices(ranked, k);
+    const similarity = loaded.personal.similarity();
+    const contentNorms = new Map<number, number>();
+    const selfContent = (i: number) => {
+      let v = contentNorms.get(i);
+      if (v === undefined) contentNorms.set(i, (v = Math.sqrt(sharedContent(loaded.contentRows, i, i))));
+      return v;
+    };
+    const reasons = explainCards(top, {
+      liked: [...signals].filter((s) => isPositiveStrength(s.strength)).sort((a, b) => a.ts - b.ts),
+      contributions: (item) => contributions(inputs, weights, item),
+      modelSimilarity: similarity,
+      contentSimilarity: (a, b) => {
+        const n = selfContent(a) * selfContent(b);
+        return n > 0 ? sharedContent(loaded.contentRows, a, b) / n : 0;
+      },
+      genresOf: (item) => loaded.genres[item] ?? [],
+    });
+    const items: Recommendation[] = top.map((item, r) => ({
       itemId: loaded.index.idAt(item),
-      score,
-      reason: explain(loaded, becauseOf, states, signals.length > 0),
+      score: ranked[item]!,
+      reason: explainReason(loaded, reasons[r]!, states),
     }));
     return {
       items,
-      source: modelScores ? 'embedding' : 'baseline',
+      source: scores.personal ? 'embedding' : 'baseline',
       computedAt: Date.now(),
       millis: performance.now() - started,
     };
@@ -317,7 +372,7 @@ export class Engine {
     // The most recent positives sit out this round so the models can be scored on them; they are
     // folded into the user vector right after, and the next round trains on them.
     const { train, heldOut } = holdOutRecentPositives(signals);
-    this.notify({ kind: 'model', status: statusOf(personal.trained, true) });
+    this.notify({ kind: 'model', status: statusOf(personal.trained, true, this.blendStatus()) });
     try {
       const info = await personal.train(train, eventCount, (progress) =>
         this.notify({
@@ -347,12 +402,19 @@ export class Engine {
     const none = new Set<number>();
     const popularity = loaded.popularity;
     const content = baselineScores(loaded.contentRows, popularity, train, { exclude: none, popularityWeight: 0.3 });
-    const embedding = await loaded.personal.scores(train);
+    const scores = await this.scoresFor(train);
+    const embedding = scores.personal;
     const rankers: Record<string, Float32Array> = { popularity, content };
     if (embedding) {
       rankers.embedding = embedding;
       rankers.blend = reciprocalRankFusion([embedding, content]);
     }
+    // For you as it ranked before this round (the weights are then refit on these very items, so
+    // scoring the refit weights here would flatter them).
+    const inputs = this.hybridInputs(scores);
+    rankers['for you'] = hybridScores(inputs, this.hybridWeights());
+    this.weights = fitHybridWeights(inputs, heldOut, excluded);
+    await loaded.store.setMeta(WEIGHTS_KEY, this.weights);
     const record: QualityRecord = {
       at: Date.now(),
       events: eventCount,
@@ -376,6 +438,8 @@ export class Engine {
   async forgetModel(): Promise<ModelStatus> {
     const loaded = this.requireLoaded();
     await loaded.personal.forget();
+    this.weights = null;
+    await loaded.store.setMeta(WEIGHTS_KEY, null);
     await PersonalSequence.forget(loaded.store);
     await loaded.store.deleteCheckpoint(USER_PACK_KEY);
     // Back to the shipped pack, without the user's fine-tuning.
@@ -409,14 +473,15 @@ export class Engine {
 /** The user's positive items, oldest first, at most `max` of the most recent. */
 function recentPositives(signals: readonly PersonalSignal[], max: number): number[] {
   return [...signals]
-    .filter((s) => s.strength > 0)
+    .filter((s) => isPositiveStrength(s.strength))
     .sort((a, b) => a.ts - b.ts)
     .slice(-max)
     .map((s) => s.item);
 }
 
-function statusOf(info: ModelInfo | null, training: boolean): ModelStatus {
+function statusOf(info: ModelInfo | null, training: boolean, blend: ModelStatus['blend']): ModelStatus {
   return {
+    blend,
     state: training ? 'training' : info ? 'ready' : 'none',
     trainedAt: info?.trainedAt ?? null,
     trainedOnEvents: info?.trainedOnEvents ?? 0,
@@ -445,14 +510,23 @@ export function tasteFromStates(
   return { signals, exclude };
 }
 
-function explain(loaded: Loaded, becauseOf: number | null, states: Map<string, ItemState>, hasTaste: boolean): string {
-  if (becauseOf !== null) {
-    const id = loaded.index.idAt(becauseOf);
-    const title = loaded.index.item(becauseOf).title;
-    const state = states.get(id);
-    if (state?.reaction === 'like') return `Because you liked ${title}`;
-    if (state?.rating) return `Because you rated ${title} ${state.rating} stars`;
-    return `Because you looked at ${title}`;
+/** A card's reason (ranking/explain.ts) as the sentence the card shows. */
+function explainReason(loaded: Loaded, reason: CardReason, states: Map<string, ItemState>): string {
+  const title = reason.because !== null ? loaded.index.item(reason.because).title : null;
+  switch (reason.kind) {
+    case 'sequence':
+      return `Because you just watched ${title}`;
+    case 'genre-popular':
+      return `Popular with people who like ${reason.genre}`;
+    case 'popular':
+      return 'Popular and well rated';
+    case 'new':
+      return title ? `New to you: a change from ${title}` : 'New to you';
+    case 'like': {
+      const state = states.get(loaded.index.idAt(reason.because!));
+      if (state?.reaction === 'like') return `Because you liked ${title}`;
+      if (state?.rating) return `Because you rated ${title} ${state.rating} stars`;
+      return `Because you looked at ${title}`;
+    }
   }
-  return hasTaste ? 'Popular, and close to your taste' : 'Popular and well rated';
 }

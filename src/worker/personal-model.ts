@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
 import type { Interactions, TrainingProgress } from '../models/contract';
 import { createEmbeddingModel, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models/embedding';
+import { isPositiveStrength } from '../models/event-signals';
 import type { BurrowStore, CheckpointRecord } from '../store';
 
 /** One person, so the user table has one row. */
@@ -22,7 +23,14 @@ export const PERSONAL_CONFIG: Partial<EmbeddingConfig> = {
   batchSize: 64,
   minStepsPerEpoch: 5,
   maxEpochs: 12,
-  patience: 4,
+  // One person's model changes only its own user vector; the item side stays the pack's (the
+  // ml-100k replay: training the item side on a handful of likes scrambled the catalog).
+  trainItemSide: false,
+  // No early stopping: it validated on ONE held-out film, so it was noise (in 91-98% of fits the
+  // best epoch was epoch 0). With the item side frozen the fit is a small, L2-regularised problem
+  // in 32 numbers, run for a fixed number of steps, and every positive trains.
+  patience: 0,
+  maxValidationUsers: 0,
   negatives: 32,
   // One set of negatives per batch: the content tower then runs on ~96 distinct items per step
   // instead of ~2,100 (bench §2: catalog vs catalog-per-example), at the same held-out quality on
@@ -118,7 +126,7 @@ export class PersonalModel {
   /** item-side weights from the base pack: where a brand-new model starts */
   private base: SerializedWeights | null = null;
   /** the base pack as it ships (never trained here), for the "pack only" fold-in ranker */
-  private packModel: { model: EmbeddingModel; start: Float32Array; signature: string } | null = null;
+  private packModel: { model: EmbeddingModel; start: Float32Array; signature: string; vectors: Float32Array } | null = null;
 
   constructor(
     private readonly store: BurrowStore,
@@ -150,10 +158,12 @@ export class PersonalModel {
     if (!this.packModel) {
       const model = this.create();
       const user = model.userEmbedding(USER);
+      const items = model.itemEmbeddings();
       try {
-        this.packModel = { model, start: (await user.data()) as Float32Array, signature: '' };
+        this.packModel = { model, start: (await user.data()) as Float32Array, signature: '', vectors: (await items.data()) as Float32Array };
       } finally {
         user.dispose();
+        items.dispose();
       }
     }
     const pack = this.packModel;
@@ -208,7 +218,7 @@ export class PersonalModel {
     onProgress: (progress: TrainingProgress & { lossCurve: number[] }) => void,
   ): Promise<ModelInfo> {
     if (this.abort) throw new Error('Training is already running.');
-    if (!signals.some((s) => s.strength > 0)) throw new Error('Like or rate at least one item before training.');
+    if (!signals.some((s) => isPositiveStrength(s.strength))) throw new Error('Like or rate at least one item before training.');
     const run = async (): Promise<ModelInfo> => {
       const abort = new AbortController();
       this.abort = abort;
@@ -267,6 +277,29 @@ export class PersonalModel {
     if (!this.model) return null;
     this.foldedSignature = await foldInto(this.model, this.trainedUser, signals, this.foldedSignature);
     return this.model.scoreAll({ user: USER, history: Int32Array.from(signals, (s) => s.item) });
+  }
+
+  /**
+   * Cosine similarity of two items in the model's item space (the trained model's, else the
+   * pack's), or null when neither exists yet. With the item side frozen both are the pack's.
+   */
+  similarity(): ((a: number, b: number) => number) | null {
+    const vectors = this.itemVectors ?? this.packModel?.vectors ?? null;
+    if (!vectors) return null;
+    const dim = vectors.length / this.features.numItems;
+    return (a, b) => {
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let d = 0; d < dim; d++) {
+        const x = vectors[a * dim + d]!;
+        const y = vectors[b * dim + d]!;
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+      }
+      return na && nb ? dot / Math.sqrt(na * nb) : 0;
+    };
   }
 
   /** The liked item closest to `item` in the model's item space (cosine), for "because you liked". */
