@@ -60,6 +60,11 @@ export function normaliseTitle(title: string): string {
     .trim();
 }
 
+/** The exact-match key: the normalised title without spaces, so "Alien³" (NFKD: "Alien3") meets "Alien 3". */
+export function titleKey(title: string): string {
+  return normaliseTitle(title).replace(/ /g, '');
+}
+
 /** A dataset title without its parenthesised parts, and each parenthesised part (aliases). */
 export function titleVariants(title: string): { main: string; aliases: string[] } {
   const aliases: string[] = [];
@@ -98,13 +103,15 @@ class CatalogLookup {
     this.normalised = films.map((f) => normaliseTitle(f.title));
     this.tails = films.map((f) => afterColon(f.title));
     this.normalised.forEach((t, i) => {
-      const list = this.byTitle.get(t) ?? [];
+      const key = t.replace(/ /g, '');
+      const list = this.byTitle.get(key) ?? [];
       list.push(i);
-      this.byTitle.set(t, list);
+      this.byTitle.set(key, list);
     });
   }
+  /** `title` normalised (with spaces) */
   withTitle(title: string, year: number, slack: number): number[] {
-    return (this.byTitle.get(title) ?? []).filter((i) => {
+    return (this.byTitle.get(title.replace(/ /g, '')) ?? []).filter((i) => {
       const y = this.films[i]!.year;
       return y !== null && Math.abs(y - year) <= slack;
     });
