@@ -23,14 +23,7 @@ export const PERSONAL_CONFIG: Partial<EmbeddingConfig> = {
   batchSize: 64,
   minStepsPerEpoch: 5,
   maxEpochs: 12,
-  // One person's model changes only its own user vector; the item side stays the pack's (the
-  // ml-100k replay: training the item side on a handful of likes scrambled the catalog).
-  trainItemSide: false,
-  // No early stopping: it validated on ONE held-out film, so it was noise (in 91-98% of fits the
-  // best epoch was epoch 0). With the item side frozen the fit is a small, L2-regularised problem
-  // in 32 numbers, run for a fixed number of steps, and every positive trains.
-  patience: 0,
-  maxValidationUsers: 0,
+  patience: 4,
   negatives: 32,
   // One set of negatives per batch: the content tower then runs on ~96 distinct items per step
   // instead of ~2,100 (bench §2: catalog vs catalog-per-example), at the same held-out quality on
@@ -38,6 +31,21 @@ export const PERSONAL_CONFIG: Partial<EmbeddingConfig> = {
   sharedNegatives: true,
   lossEvery: 5,
   foldInSteps: 15,
+};
+
+/**
+ * How one person's model trains, on top of PERSONAL_CONFIG (the architecture the base pack is
+ * built with, which keeps training its whole item side on many pseudo-users):
+ * - trainItemSide false: it changes only its own user vector; the item side stays the pack's (the
+ *   ml-100k replay: training the item side on a handful of likes scrambled the catalog).
+ * - no early stopping: it validated on ONE held-out film, so it was noise (in 91-98% of fits the
+ *   best epoch was epoch 0). With the item side frozen the fit is a small, L2-regularised problem
+ *   in 32 numbers, run for a fixed number of steps, and every positive trains.
+ */
+export const PERSONAL_FIT: Partial<EmbeddingConfig> = {
+  trainItemSide: false,
+  patience: 0,
+  maxValidationUsers: 0,
 };
 
 export interface ModelInfo {
@@ -172,7 +180,7 @@ export class PersonalModel {
   }
 
   private create(): EmbeddingModel {
-    const model = createEmbeddingModel({ numUsers: 1, numItems: this.features.numItems, features: this.features, config: PERSONAL_CONFIG });
+    const model = createEmbeddingModel({ numUsers: 1, numItems: this.features.numItems, features: this.features, config: { ...PERSONAL_CONFIG, ...PERSONAL_FIT } });
     if (this.base) {
       try {
         model.importWeights(this.base);

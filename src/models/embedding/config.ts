@@ -175,7 +175,11 @@ export function stableStringify(value: unknown): string {
 
 /** Stable 16-hex-digit id of a (resolved) config, e.g. 'emb-1a2b3c4d5e6f7a8b'. */
 export function configHash(config: Partial<EmbeddingConfig>): string {
-  const s = stableStringify(resolveEmbeddingConfig(config));
+  const resolved = resolveEmbeddingConfig(config);
+  // trainItemSide came later: at its default (true, the behaviour before it existed) it is left out,
+  // so every model and pack saved before it keeps its hash.
+  const { trainItemSide, ...rest } = resolved;
+  const s = stableStringify(trainItemSide ? rest : resolved);
   return `emb-${fnv1a(s, 0)}${fnv1a(s, 0x5bd1e995)}`;
 }
 
