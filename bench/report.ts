@@ -1,5 +1,5 @@
 /** Turns the collected JSON into bench/REPORT.md + bench/*.svg (pure formatting, no measuring). */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { BackendInfo } from '../src/compute/backend';
 import type { PageEnv } from './page/main';
@@ -318,7 +318,19 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   const lost = ok.flatMap((b) => b.deviceLost ?? []);
   if (lost.length) md.push(`WebGPU device lost during the run: ${cell(JSON.stringify(lost))}`, '');
 
-  writeFileSync(resolve(outDir, 'REPORT.md'), md.join('\n'));
+  writeFileSync(resolve(outDir, 'REPORT.md'), withAppReplay(resolve(outDir, 'REPORT.md'), md.join('\n')));
   files.unshift('REPORT.md');
   return files;
+}
+
+/**
+ * Keeps the section `npm run eval -- --mode app --report bench/REPORT.md` wrote (between its
+ * markers) when the benchmark rewrites the report: it measures something the bench does not rerun.
+ */
+function withAppReplay(path: string, next: string): string {
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '';
+  const start = old.indexOf('<!-- app-replay:start -->');
+  const endMarker = '<!-- app-replay:end -->';
+  const end = old.indexOf(endMarker);
+  return start >= 0 && end > start ? `${next.trimEnd()}\n\n${old.slice(start, end + endMarker.length)}\n` : next;
 }

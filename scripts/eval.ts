@@ -1,7 +1,9 @@
 /**
  * `npm run eval -- --data <folder> --format recbole|movielens [--models pop,itemknn]
  *   [--out report.json] [--max-minutes N] [--runtime browser|node] [--backend B] [--seed N]
- *   [--mode standard|on-device] [--config '{"mf":{"negatives":64}}']`
+ *   [--mode standard|on-device|app] [--config '{"mf":{"negatives":64}}']`
+ *   --mode app [--users 300] [--catalog public/catalog/default.json] [--pack public/packs/default.burrowpack]
+ *              [--report bench/REPORT.md]   (always --runtime node)
  *
  * Offline top-K evaluation under the standard protocol (/work/shared/data/README.md). The work is
  * done by runEvaluation (src/eval/run.ts, platform-free); this file only supplies the files, the
@@ -33,6 +35,9 @@ const USAGE = `usage: npm run eval -- --data <folder> --format ${DATASET_FORMATS
        [--models ${modelNames().join(',')}] [--out report.json] [--max-minutes N]
        [--runtime ${RUNTIMES.join('|')}] [--backend B] [--seed N] [--mode standard|on-device]
        [--config JSON]
+  --mode app [--users N] [--catalog F] [--pack F] [--report bench/REPORT.md]
+                               replay N real users (default 300, seeded sample) through the app's
+                               own engine in Node (--backend cpu|wasm), mapped onto the catalog
   --config '{"mf":{"negatives":64}}'  a model's hyper-parameters (one object), or a grid searched
                                on validation (a list of objects: '{"mf":[{"dim":32},{"dim":64}]}')
   --runtime browser (default)  headless Chromium, the app's own path;
@@ -51,7 +56,11 @@ interface CliOptions {
   runtime: Runtime;
   backend: NodeBackend | BrowserBackend;
   seed: number;
-  mode: 'standard' | 'on-device';
+  mode: 'standard' | 'on-device' | 'app';
+  users: number;
+  catalog: string;
+  pack: string;
+  report: string | undefined;
   /** per-model grids from --config (a single object = a one-point grid) */
   searchSpaces: Record<string, Record<string, unknown>[]> | undefined;
 }
@@ -94,6 +103,10 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         seed: { type: 'string', default: '42' },
         mode: { type: 'string', default: 'standard' },
         config: { type: 'string' },
+        users: { type: 'string', default: '300' },
+        catalog: { type: 'string', default: 'public/catalog/default.json' },
+        pack: { type: 'string', default: 'public/packs/default.burrowpack' },
+        report: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -109,7 +122,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   if (!(DATASET_FORMATS as readonly string[]).includes(format)) {
     throw new UsageError(`--format must be ${DATASET_FORMATS.join(' or ')}, got "${format}"`);
   }
-  const runtime = values.runtime;
+  const runtime = values.mode === 'app' && values.runtime === 'browser' && !argv.includes('--runtime') ? 'node' : values.runtime;
   if (!(RUNTIMES as readonly string[]).includes(runtime)) {
     throw new UsageError(`--runtime must be ${RUNTIMES.join(' or ')}, got "${runtime}"`);
   }
@@ -132,9 +145,12 @@ function parseCli(argv: string[]): CliOptions | 'help' {
       throw new UsageError(`--max-minutes must be a positive number, got "${values['max-minutes']}"`);
     }
   }
-  if (values.mode !== 'standard' && values.mode !== 'on-device') {
-    throw new UsageError(`--mode must be standard or on-device, got "${values.mode}"`);
+  if (values.mode !== 'standard' && values.mode !== 'on-device' && values.mode !== 'app') {
+    throw new UsageError(`--mode must be standard, on-device or app, got "${values.mode}"`);
   }
+  if (values.mode === 'app' && runtime !== 'node') throw new UsageError('--mode app runs in Node: use --runtime node');
+  const users = Number(values.users);
+  if (!Number.isSafeInteger(users) || users < 1) throw new UsageError(`--users must be a positive integer, got "${values.users}"`);
   const seed = Number(values.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
   const searchSpaces = values.config === undefined ? undefined : parseConfigFlag(values.config, known);
@@ -148,6 +164,10 @@ function parseCli(argv: string[]): CliOptions | 'help' {
     backend: backend as NodeBackend | BrowserBackend,
     seed,
     mode: values.mode,
+    users,
+    catalog: values.catalog,
+    pack: values.pack,
+    report: values.report,
     searchSpaces,
   };
 }
@@ -213,6 +233,32 @@ async function main(): Promise<number> {
     return 0;
   }
 
+  if (cli.mode === 'app') {
+    const { runAppMode } = await import('./eval-lib/app-mode');
+    const { replayTable } = await import('../src/eval/app-replay');
+    try {
+      const report = await runAppMode(
+        {
+          data: cli.data,
+          format: cli.format,
+          backend: cli.backend as NodeBackend,
+          users: cli.users,
+          seed: cli.seed,
+          catalog: cli.catalog,
+          pack: cli.pack,
+          out: cli.out,
+          report: cli.report,
+          command: `npm run eval -- ${process.argv.slice(2).join(' ')}`,
+        },
+        (line) => process.stderr.write(`${line}\n`),
+      );
+      for (const [setting, rows] of Object.entries(report.settings)) process.stdout.write(`\n${setting}\n${replayTable(rows)}\n`);
+      return 0;
+    } catch (e) {
+      process.stderr.write(`eval: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      return 1;
+    }
+  }
   const progress = progressReporter();
   let outcome;
   try {

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, probeEnvironment, type BackendInfo, type DeviceLostInfo } from '../../src/compute/backend';
+import { WASM_URLS } from '../../src/compute/wasm-urls';
 import { planBackends, type BackendPlan, type BackendPreference, type BackendProbe } from '../../src/compute/backend-plan';
 import { runRanking, type RankingParams } from './suites/ranking';
 import { runTraining, type TrainingArm, type TrainingParams } from './suites/training';
@@ -22,7 +23,7 @@ export interface PageEnv {
 
 const api = {
   async init(preference: BackendPreference): Promise<{ info: BackendInfo; env: PageEnv }> {
-    const info = await initBackend({ preference, onDeviceLost: (i) => lost.push(i) });
+    const info = await initBackend({ preference, wasmPaths: WASM_URLS, onDeviceLost: (i) => lost.push(i) });
     return {
       info,
       env: {

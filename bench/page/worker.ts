@@ -2,12 +2,13 @@
 /** Bench worker: proves initBackend + the fused kernel work off the main thread. */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/compute/backend';
+import { WASM_URLS } from '../../src/compute/wasm-urls';
 import { rankTopK } from '../../src/ranking/rank';
 import type { BackendPreference } from '../../src/compute/backend-plan';
 
 self.onmessage = async (e: MessageEvent<{ preference: BackendPreference }>) => {
   try {
-    const info = await initBackend({ preference: e.data.preference });
+    const info = await initBackend({ preference: e.data.preference, wasmPaths: WASM_URLS });
     const emb = tf.tensor2d([1, 0, 0, 1, 1, 1, 2, 2], [4, 2]);
     const user = tf.tensor1d([1, 1]);
     const impl = info.backend === 'webgpu' ? 'fused' : 'stock';

@@ -5,10 +5,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
-// Served same-origin by Vite (no CDN): the three binaries the wasm backend may pick from.
-import wasmPlainUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm?url';
-import wasmSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-simd.wasm?url';
-import wasmThreadedSimdUrl from '@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm-threaded-simd.wasm?url';
 import {
   planBackends,
   explainOutcome,
@@ -50,16 +46,18 @@ export interface InitBackendOptions {
   exclude?: readonly BackendName[];
   /** Called before each backend is tried, so a caller knows which one an abrupt crash hit. */
   onAttempt?: (backend: BackendName) => void;
+  /**
+   * Where the wasm backend finds its binaries: a folder prefix or one URL per file. In a Vite build
+   * pass `WASM_URLS` from ./wasm-urls (same-origin assets); this module itself stays free of
+   * Vite-only imports so Node (eval, tests) can load it. Set once, before wasm first initialises.
+   */
+  wasmPaths?: string | Record<string, string>;
 }
 
 let wasmPathsSet = false;
-function ensureWasmPaths(): void {
-  if (wasmPathsSet) return;
-  setWasmPaths({
-    'tfjs-backend-wasm.wasm': wasmPlainUrl,
-    'tfjs-backend-wasm-simd.wasm': wasmSimdUrl,
-    'tfjs-backend-wasm-threaded-simd.wasm': wasmThreadedSimdUrl,
-  });
+function ensureWasmPaths(paths: InitBackendOptions['wasmPaths']): void {
+  if (wasmPathsSet || paths === undefined) return;
+  setWasmPaths(paths as Parameters<typeof setWasmPaths>[0]);
   wasmPathsSet = true;
 }
 
@@ -223,7 +221,7 @@ async function smokeTest(): Promise<void> {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const preference = options.preference ?? 'auto';
-  ensureWasmPaths();
+  ensureWasmPaths(options.wasmPaths);
   if (options.wasmThreads !== undefined && tf.engine().registry.wasm === undefined) {
     setThreadsCount(Math.max(1, Math.floor(options.wasmThreads)));
   }

@@ -3,6 +3,7 @@
  * training round, and every model ranks the whole catalog to find them. Pure functions; the worker
  * supplies the scores. Nothing here leaves the device.
  */
+import { isPositiveStrength } from '../models/event-signals';
 import { hitRate, ndcg, rankOfTarget } from './metrics';
 
 export interface TimedSignal {
@@ -24,7 +25,7 @@ export interface PersonalHoldout<S extends TimedSignal> {
  */
 export function holdOutRecentPositives<S extends TimedSignal>(signals: readonly S[], max = 5): PersonalHoldout<S> {
   const ordered = [...signals].sort((a, b) => a.ts - b.ts);
-  const positives = ordered.filter((s) => s.strength > 0);
+  const positives = ordered.filter((s) => isPositiveStrength(s.strength));
   const count = positives.length < 3 ? 0 : Math.max(1, Math.min(max, Math.floor(positives.length / 5)));
   const heldOut = new Set(positives.slice(positives.length - count).map((s) => s.item));
   return { train: ordered.filter((s) => !heldOut.has(s.item)), heldOut: [...heldOut] };

@@ -51,6 +51,8 @@ export interface Dataset {
   format: DatasetFormat;
   /** all events, sorted by time (ties in file order), weight 1, time in ms */
   interactions: Interactions;
+  /** explicit rating of each event in `interactions` order, NaN where the file has none */
+  ratings: Float32Array;
   /** dense user index -> original id */
   userIds: string[];
   /** dense item index -> original id */
@@ -86,6 +88,8 @@ export interface RawLog {
   item: number[];
   /** ms since epoch; 0 for every event when the file has no timestamps (file order decides) */
   time: number[];
+  /** the explicit rating of each event, NaN where the file has none (only the app replay reads it) */
+  rating: number[];
 }
 
 // Decimal numbers only: Number() would also accept '', ' ', '0x1f' and 'Infinity'.
@@ -186,8 +190,9 @@ export function parseRecboleInter(text: string, file: string): RawLog {
   const itemAt = requireField(header, 'item_id', 'token', file);
   const timeAt = requireField(header, 'timestamp', 'float', file, true);
   const floatCols = header.fields.flatMap((f, i) => (f.type === 'float' ? [i] : []));
+  const ratingAt = requireField(header, 'rating', 'float', file, true);
 
-  const log: RawLog = { users: new IdMap(), items: new IdMap(), user: [], item: [], time: [] };
+  const log: RawLog = { users: new IdMap(), items: new IdMap(), user: [], item: [], time: [], rating: [] };
   for (let i = 1; i < lines.length; i++) {
     const line = lines[i]!;
     const lineNo = i + 1;
@@ -206,6 +211,7 @@ export function parseRecboleInter(text: string, file: string): RawLog {
     log.user.push(log.users.get(u));
     log.item.push(log.items.get(it));
     log.time.push(timeAt < 0 ? 0 : Number(cols[timeAt]!.trim()) * 1000);
+    log.rating.push(ratingAt < 0 || cols[ratingAt]!.trim() === '' ? NaN : Number(cols[ratingAt]!.trim()));
   }
   return log;
 }
@@ -322,7 +328,7 @@ export function parseMovielensRatings(text: string, file: string): RawLog {
     file,
   ) as [number, number, number, number];
   const width = rows[0]!.cells.length;
-  const log: RawLog = { users: new IdMap(), items: new IdMap(), user: [], item: [], time: [] };
+  const log: RawLog = { users: new IdMap(), items: new IdMap(), user: [], item: [], time: [], rating: [] };
   for (let r = 1; r < rows.length; r++) {
     const { cells, line } = rows[r]!;
     if (cells.length !== width) {
@@ -332,11 +338,12 @@ export function parseMovielensRatings(text: string, file: string): RawLog {
     const it = cells[itemAt]!.trim();
     if (u === '') throw new DatasetError(file, line, 'userId is empty');
     if (it === '') throw new DatasetError(file, line, 'movieId is empty');
-    parseNumber(cells[ratingAt]!, file, line, 'rating');
+    const rating = parseNumber(cells[ratingAt]!, file, line, 'rating');
     const t = parseNumber(cells[timeAt]!, file, line, 'timestamp');
     log.user.push(log.users.get(u));
     log.item.push(log.items.get(it));
     log.time.push(t * 1000);
+    log.rating.push(rating);
   }
   return log;
 }
@@ -394,7 +401,7 @@ export function parseMovielensMovies(
 // ---------------------------------------------------------------------------------------------
 
 /** Columnar, time-sorted interactions (ties keep file order), all of weight 1. */
-function toInteractions(log: RawLog): Interactions {
+function toInteractions(log: RawLog): { interactions: Interactions; ratings: Float32Array } {
   const n = log.user.length;
   const order = Array.from({ length: n }, (_, i) => i);
   order.sort((a, b) => log.time[a]! - log.time[b]! || a - b);
@@ -406,12 +413,14 @@ function toInteractions(log: RawLog): Interactions {
     weight: new Float32Array(n).fill(1),
     time: new Float64Array(n),
   };
+  const ratings = new Float32Array(n);
   order.forEach((e, k) => {
     out.user[k] = log.user[e]!;
     out.item[k] = log.item[e]!;
     out.time[k] = log.time[e]!;
+    ratings[k] = log.rating[e] ?? NaN;
   });
-  return out;
+  return { interactions: out, ratings };
 }
 
 function pickInterFile(files: string[], name: string): string {
@@ -466,7 +475,7 @@ export async function loadDataset(format: DatasetFormat, files: DatasetFiles): P
   return {
     name,
     format,
-    interactions: toInteractions(log),
+    ...toInteractions(log),
     userIds: log.users.ids,
     itemIds: log.items.ids,
     itemFeatures,

@@ -23,8 +23,19 @@ export interface ItemState {
   lastTs: number;
 }
 
-/** Weight of a 1..5 star rating: 4-5 are positives, 3 is nearly neutral, 1-2 explicit negatives. */
-export const RATING_STRENGTH: Readonly<Record<number, number>> = { 1: -1, 2: -0.6, 3: 0.1, 4: 0.7, 5: 1 };
+/** Weight of a 1..5 star rating: 4-5 are positives, 3 is neutral ("fine", not a like), 1-2 explicit negatives. */
+export const RATING_STRENGTH: Readonly<Record<number, number>> = { 1: -1, 2: -0.6, 3: 0, 4: 0.7, 5: 1 };
+
+/**
+ * The strength from which a signal is a positive (a like, 4+ stars): the held-out positives, the
+ * sequence model's history, the reasons and auto-training all use this one rule. Weaker positive
+ * strengths (opening an item's details) still nudge the fold-in, but are not likes.
+ */
+export const POSITIVE_STRENGTH = 0.6;
+
+export function isPositiveStrength(strength: number): boolean {
+  return strength >= POSITIVE_STRENGTH;
+}
 
 export const EVENT_STRENGTH = {
   like: 1,
@@ -91,4 +102,28 @@ export function signalStrength(s: ItemState): number {
 /** Items the user has already judged: never recommend them again. */
 export function isJudged(s: ItemState): boolean {
   return s.reaction !== null || s.rating !== null || s.skipped;
+}
+
+/** A star rating that counts as a like: 4 or 5 stars (3 is "fine", not a like). */
+export function isPositiveRating(stars: number): boolean {
+  return stars >= 4;
+}
+
+/** What counts as a positive everywhere (UI, auto-training, the eval replay): a like or 4+ stars, net of skips and dislikes. */
+export function isPositive(s: ItemState): boolean {
+  return isPositiveStrength(signalStrength(s));
+}
+
+/** New events since the last training that start a background fine-tune on their own. */
+export const AUTO_TRAIN_AFTER = 5;
+
+/**
+ * When the app starts a fine-tune by itself: some positive exists (a like or 4+ stars) and at
+ * least AUTO_TRAIN_AFTER events arrived since the last training. The session and the eval replay
+ * both ask this, so the replay trains exactly when the app would.
+ */
+export function shouldAutoTrain(states: Iterable<ItemState>, eventCount: number, trainedOnEvents: number): boolean {
+  let hasPositive = false;
+  for (const s of states) if (isPositive(s)) hasPositive = true;
+  return hasPositive && eventCount - trainedOnEvents >= AUTO_TRAIN_AFTER;
 }

@@ -3,6 +3,7 @@
  * liked, minus what they disliked. It is what a brand-new user sees before any model is trained,
  * and the floor every learned model must beat.
  */
+import { isPositiveStrength } from '../models/event-signals';
 
 /** The padded feature rows of every item, as produced by `encodeFeatures` in src/catalog. */
 export interface FeatureRows {
@@ -189,7 +190,7 @@ export function rankBaseline(
   options: BaselineOptions,
 ): RankedItem[] {
   const scores = baselineScores(rows, popularity, signals, options);
-  const liked = signals.filter((s) => s.strength > 0).map((s) => s.item);
+  const liked = signals.filter((s) => isPositiveStrength(s.strength)).map((s) => s.item);
   return topIndices(scores, options.k).map((item) => ({
     item,
     score: scores[item]!,

@@ -34,7 +34,7 @@ export function ModelPanel() {
               ? 'Training on this device…'
               : model.trainedAt
                 ? `Model trained at ${new Date(model.trainedAt).toLocaleTimeString()} on ${model.trainedOnEvents} events, in ${model.seconds?.toFixed(1)} s (${model.steps} steps on ${model.backend}).`
-                : 'No model trained yet: recommendations use content similarity and popularity.'}
+                : 'No model trained yet: recommendations blend popularity, content similarity and the base pack.'}
           </p>
           {isTraining && (
             <progress
@@ -51,9 +51,37 @@ export function ModelPanel() {
                 : 'Up to date with your history.'}
             </p>
           )}
+          <BlendWeights blend={model.blend} />
         </div>
         <LossChart values={training?.lossCurve ?? model.lossCurve} label="Training loss over the last run" />
       </div>
     </section>
+  );
+}
+
+const SIGNAL_LABELS: Record<string, string> = {
+  personal: 'your embedding',
+  content: 'content',
+  sequence: 'sequence',
+  attention: 'popularity',
+  quality: 'ratings',
+};
+
+/** For you's blend weights, as the engine uses them now. */
+function BlendWeights({ blend }: { blend: { weights: Record<string, number>; learned: boolean } }) {
+  const entries = Object.entries(blend.weights);
+  return (
+    <div className="small" data-testid="blend-weights">
+      <p className="muted">
+        {blend.learned ? 'For you blends, with weights learned on your own recent likes:' : 'For you blends, with starting weights (learned after the first training):'}
+      </p>
+      <ul className="blend-weights">
+        {entries.map(([signal, weight]) => (
+          <li key={signal}>
+            {SIGNAL_LABELS[signal] ?? signal} <strong>{weight.toFixed(2)}</strong>
+          </li>
+        ))}
+      </ul>
+    </div>
   );
 }

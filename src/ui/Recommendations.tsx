@@ -13,7 +13,7 @@ export function Recommendations({ onOpen }: { onOpen: (item: CatalogItem) => voi
         <h2 id="recs-heading">Recommended for you</h2>
         {recommendations && (
           <p className="muted small">
-            {recommendations.source === 'baseline' ? 'Content + popularity baseline' : 'Your personal model'} · ranked{' '}
+            {recommendations.source === 'baseline' ? 'Starting blend: popularity, content and the base pack' : 'Your personal model, blended with popularity and content'} · ranked{' '}
             {index?.size.toLocaleString()} items on this device in {recommendations.millis.toFixed(0)} ms
           </p>
         )}

@@ -4,7 +4,7 @@
  * through `useSyncExternalStore`; every state change replaces the state object.
  */
 import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
-import { deriveItemStates, type ItemState } from '../models/event-signals';
+import { AUTO_TRAIN_AFTER, deriveItemStates, shouldAutoTrain, type ItemState } from '../models/event-signals';
 import { openStore, StoreError, type BurrowStore, type NewEvent, type StoredEvent } from '../store';
 import type { EngineClient } from '../worker/client';
 import type {
@@ -85,8 +85,7 @@ export interface SessionOptions {
 
 const RECOMMENDATION_COUNT = 12;
 const UP_NEXT_COUNT = 8;
-/** New events since the last training that start a background fine-tune on their own. */
-export const AUTO_TRAIN_AFTER = 5;
+export { AUTO_TRAIN_AFTER };
 /** webgpu, webgl, wasm, cpu */
 const BACKEND_CHAIN_LENGTH = 4;
 
@@ -372,8 +371,7 @@ export class BurrowSession {
   private maybeAutoTrain(): void {
     const { model, events } = this.state;
     if (!model || model.state === 'training' || this.storageFull) return;
-    const hasPositive = [...this.state.itemStates.values()].some((s) => s.reaction === 'like' || (s.rating ?? 0) >= 4);
-    if (hasPositive && events.length - model.trainedOnEvents >= AUTO_TRAIN_AFTER) void this.train('auto');
+    if (shouldAutoTrain(this.state.itemStates.values(), events.length, model.trainedOnEvents)) void this.train('auto');
   }
 
   async refreshStorage(): Promise<void> {

@@ -4,13 +4,22 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
-import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo } from '../compute';
-import { deriveItemStates, isJudged, signalStrength, type ItemState } from '../models/event-signals';
+import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
+import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../models/event-signals';
+import { explainCards, type CardReason } from '../ranking/explain';
+import {
+  PRIOR_WEIGHTS,
+  contributions,
+  fitHybridWeights,
+  hybridScores,
+  priorSignals,
+  type HybridInputs,
+  type HybridWeights,
+} from '../ranking/hybrid';
 import {
   baselineScores,
   idfWeighted,
-  rankBaseline,
-  strongestLikedNeighbour,
+  sharedContent,
   topIndices,
   type FeatureRows,
   type TasteSignal,
@@ -41,6 +50,8 @@ import type {
 } from './protocol';
 
 const QUALITY_KEY = 'quality-history';
+/** the For you weights learned on the user's held-out positives at the last training */
+const WEIGHTS_KEY = 'hybrid-weights';
 /** The pack file a user picked, kept whole so a reload uses it again. */
 const USER_PACK_KEY = 'pack/user';
 const UP_NEXT_HISTORY = 50;
@@ -52,6 +63,10 @@ interface Loaded {
   /** content features re-weighted for similarity (see idfWeighted) */
   contentRows: FeatureRows;
   popularity: Float32Array;
+  /** the prior's two signals (hybrid.priorSignals) */
+  attention: Float32Array;
+  quality: Float32Array;
+  genres: string[][];
   store: BurrowStore;
   personal: PersonalModel;
 }
@@ -60,6 +75,42 @@ interface ActivePack {
   pack: DecodedPack;
   source: 'default' | 'file';
   fileName: string | null;
+}
+
+/**
+ * What the engine needs from its platform. The worker passes the app's own (initBackend with the
+ * Vite-served wasm binaries, fetch, IndexedDB); Node (the eval replay, tests) passes its own, so
+ * the very same ranking and training path runs there.
+ */
+export interface EngineDeps {
+  initCompute: (options: InitBackendOptions) => Promise<BackendInfo>;
+  fetchPack: (url: string) => Promise<ArrayBuffer>;
+  openStore: (name: string) => Promise<BurrowStore>;
+}
+
+export const DEFAULT_ENGINE_DEPS: EngineDeps = {
+  initCompute: (options) => initBackend(options),
+  fetchPack: async (url) => {
+    const response = await fetch(url);
+    if (!response.ok) throw new Error(`the default pack could not be fetched (${response.status})`);
+    return response.arrayBuffer();
+  },
+  openStore: (name) => openStore({ name }),
+};
+
+/** Every ranker's scores over the whole catalog for one taste (nothing excluded yet). */
+export interface RankerScores {
+  popularity: Float32Array;
+  /** the content + popularity baseline shown before any training */
+  content: Float32Array;
+  /** the shipped pack's item side with the user folded in, no fine-tuning; null without a pack */
+  pack: Float32Array | null;
+  /** the user's fine-tuned embedding model; null before the first training */
+  personal: Float32Array | null;
+  /** the sequence model's next-item scores after the user's recent positives; null without a pack or history */
+  sequence: Float32Array | null;
+  /** content similarity alone (no popularity mixed in); null without taste signals */
+  contentOnly: Float32Array | null;
 }
 
 export class Engine {
@@ -71,12 +122,16 @@ export class Engine {
   private defaultPackUrl = '';
   /** backends that failed in this session (a crashed engine, a lost device): never tried again */
   private excluded: BackendName[] = [];
+  private weights: HybridWeights | null = null;
 
-  constructor(private readonly notify: (notice: EngineNotice) => void) {}
+  constructor(
+    private readonly notify: (notice: EngineNotice) => void,
+    private readonly deps: EngineDeps = DEFAULT_ENGINE_DEPS,
+  ) {}
 
   async init(request: EngineProtocol['init']['request']): Promise<ComputeStatus> {
     this.excluded = request.exclude ?? [];
-    const info = await initBackend({
+    const info = await this.deps.initCompute({
       preference: request.backend,
       exclude: this.excluded,
       onAttempt: (backend) => this.notify({ kind: 'trying', backend }),
@@ -84,7 +139,7 @@ export class Engine {
     });
     this.compute = computeStatusOf(info, info.reason);
     const { catalog } = request;
-    const store = await openStore({ name: request.storeName });
+    const store = await this.deps.openStore(request.storeName);
     // One encoding feeds the model's content tower and the baseline, and the base pack was trained
     // on exactly it (appCatalogFeatures): what an item *is* outweighs how famous it is.
     const features = appCatalogFeatures(catalog);
@@ -93,10 +148,13 @@ export class Engine {
       index: new CatalogIndex(catalog),
       contentRows: idfWeighted(features),
       popularity: Float32Array.from(catalog.items, (item) => item.popularity),
+      ...priorSignals(catalog.items.map((item) => item.numeric)),
+      genres: catalog.items.map((item) => item.tags.filter((t) => t.startsWith('genre:')).map((t) => t.slice('genre:'.length))),
       store,
       personal: new PersonalModel(store, catalog.id, features),
     };
     this.defaultPackUrl = request.defaultPackUrl;
+    this.weights = (await store.getMeta<HybridWeights>(WEIGHTS_KEY)) ?? null;
     await this.loadStartingPack();
     void this.restoreModel();
     return this.compute;
@@ -116,9 +174,7 @@ export class Engine {
       }
     }
     try {
-      const response = await fetch(this.defaultPackUrl);
-      if (!response.ok) throw new Error(`the default pack could not be fetched (${response.status})`);
-      await this.applyPack(await response.arrayBuffer(), 'default', null);
+      await this.applyPack(await this.deps.fetchPack(this.defaultPackUrl), 'default', null);
     } catch (error) {
       this.packProblem = `No base pack: ${(error as Error).message}. "Up next" needs one; everything else works.`;
     }
@@ -219,7 +275,7 @@ export class Engine {
   /** The GPU went away (driver reset, tab in background too long): fall down the chain and say so. */
   private async recoverFromDeviceLoss(lost: DeviceLostInfo): Promise<void> {
     this.excluded = [...this.excluded, 'webgpu'];
-    const info = await initBackend({ preference: 'auto', exclude: this.excluded });
+    const info = await this.deps.initCompute({ preference: 'auto', exclude: this.excluded });
     this.compute = computeStatusOf(
       info,
       `The GPU device was lost (${lost.reason}${lost.message ? `: ${lost.message}` : ''}); now running on ${info.backend}. ${info.reason}`,
@@ -249,36 +305,85 @@ export class Engine {
 
   modelStatus(): ModelStatus {
     const { personal } = this.requireLoaded();
-    return statusOf(personal.trained, personal.training);
+    return statusOf(personal.trained, personal.training, this.blendStatus());
+  }
+
+  /** Every ranker's scores for the user's current taste (the eval replay compares them). */
+  async rankers(): Promise<{ scores: RankerScores; exclude: number[] }> {
+    const { signals, exclude } = await this.readTaste();
+    return { scores: await this.scoresFor(signals), exclude: [...exclude] };
+  }
+
+  private async scoresFor(signals: readonly PersonalSignal[]): Promise<RankerScores> {
+    const loaded = this.requireLoaded();
+    const none = new Set<number>();
+    const history = recentPositives(signals, UP_NEXT_HISTORY);
+    const hasTaste = signals.some((s) => s.strength !== 0);
+    return {
+      popularity: loaded.popularity.slice(),
+      content: baselineScores(loaded.contentRows, loaded.popularity, signals, { exclude: none, popularityWeight: 0.3 }),
+      pack: await loaded.personal.packScores(signals),
+      personal: loaded.personal.trained ? await loaded.personal.scores(signals) : null,
+      sequence: this.sequence && history.length > 0 ? await this.sequence.scores(Int32Array.from(history)) : null,
+      contentOnly: hasTaste ? baselineScores(loaded.contentRows, loaded.popularity, signals, { exclude: none, popularityWeight: 0 }) : null,
+    };
+  }
+
+  /** The hybrid's inputs: the personal model once trained, else the pack's fold-in; the prior always. */
+  private hybridInputs(scores: RankerScores): HybridInputs {
+    const loaded = this.requireLoaded();
+    return {
+      personal: scores.personal ?? scores.pack,
+      content: scores.contentOnly,
+      sequence: scores.sequence,
+      attention: loaded.attention,
+      quality: loaded.quality,
+    };
+  }
+
+  private blendStatus(): ModelStatus['blend'] {
+    return { weights: { ...this.hybridWeights() }, learned: this.weights !== null };
+  }
+
+  /** The weights For you uses now: learned at the last training, else the prior. */
+  hybridWeights(): HybridWeights {
+    return this.weights ?? { ...PRIOR_WEIGHTS };
   }
 
   async recommend({ k }: { k: number }): Promise<RecommendResult> {
     const loaded = this.requireLoaded();
     const started = performance.now();
     const { states, signals, exclude } = await this.readTaste();
-    const liked = signals.filter((s) => s.strength > 0).map((s) => s.item);
-    const modelScores = loaded.personal.trained ? await loaded.personal.scores(signals) : null;
-
-    let ranked: { item: number; score: number; becauseOf: number | null }[];
-    if (modelScores) {
-      for (const item of exclude) modelScores[item] = -Infinity;
-      ranked = topIndices(modelScores, k).map((item) => ({
-        item,
-        score: modelScores[item]!,
-        becauseOf:
-          loaded.personal.nearestLiked(item, liked) ?? strongestLikedNeighbour(loaded.contentRows, item, liked),
-      }));
-    } else {
-      ranked = rankBaseline(loaded.contentRows, loaded.popularity, signals, { exclude, k, popularityWeight: 0.3 });
-    }
-    const items: Recommendation[] = ranked.map(({ item, score, becauseOf }) => ({
+    const scores = await this.scoresFor(signals);
+    const inputs = this.hybridInputs(scores);
+    const weights = this.hybridWeights();
+    const ranked = hybridScores(inputs, weights, exclude);
+    const top = topIndices(ranked, k);
+    const similarity = loaded.personal.similarity();
+    const contentNorms = new Map<number, number>();
+    const selfContent = (i: number) => {
+      let v = contentNorms.get(i);
+      if (v === undefined) contentNorms.set(i, (v = Math.sqrt(sharedContent(loaded.contentRows, i, i))));
+      return v;
+    };
+    const reasons = explainCards(top, {
+      liked: [...signals].filter((s) => isPositiveStrength(s.strength)).sort((a, b) => a.ts - b.ts),
+      contributions: (item) => contributions(inputs, weights, item),
+      modelSimilarity: similarity,
+      contentSimilarity: (a, b) => {
+        const n = selfContent(a) * selfContent(b);
+        return n > 0 ? sharedContent(loaded.contentRows, a, b) / n : 0;
+      },
+      genresOf: (item) => loaded.genres[item] ?? [],
+    });
+    const items: Recommendation[] = top.map((item, r) => ({
       itemId: loaded.index.idAt(item),
-      score,
-      reason: explain(loaded, becauseOf, states, signals.length > 0),
+      score: ranked[item]!,
+      reason: explainReason(loaded, reasons[r]!, states),
     }));
     return {
       items,
-      source: modelScores ? 'embedding' : 'baseline',
+      source: scores.personal ? 'embedding' : 'baseline',
       computedAt: Date.now(),
       millis: performance.now() - started,
     };
@@ -290,7 +395,7 @@ export class Engine {
     // The most recent positives sit out this round so the models can be scored on them; they are
     // folded into the user vector right after, and the next round trains on them.
     const { train, heldOut } = holdOutRecentPositives(signals);
-    this.notify({ kind: 'model', status: statusOf(personal.trained, true) });
+    this.notify({ kind: 'model', status: statusOf(personal.trained, true, this.blendStatus()) });
     try {
       const info = await personal.train(train, eventCount, (progress) =>
         this.notify({
@@ -320,12 +425,19 @@ export class Engine {
     const none = new Set<number>();
     const popularity = loaded.popularity;
     const content = baselineScores(loaded.contentRows, popularity, train, { exclude: none, popularityWeight: 0.3 });
-    const embedding = await loaded.personal.scores(train);
+    const scores = await this.scoresFor(train);
+    const embedding = scores.personal;
     const rankers: Record<string, Float32Array> = { popularity, content };
     if (embedding) {
       rankers.embedding = embedding;
       rankers.blend = reciprocalRankFusion([embedding, content]);
     }
+    // For you as it ranked before this round (the weights are then refit on these very items, so
+    // scoring the refit weights here would flatter them).
+    const inputs = this.hybridInputs(scores);
+    rankers['for you'] = hybridScores(inputs, this.hybridWeights());
+    this.weights = fitHybridWeights(inputs, heldOut, excluded);
+    await loaded.store.setMeta(WEIGHTS_KEY, this.weights);
     const record: QualityRecord = {
       at: Date.now(),
       events: eventCount,
@@ -349,6 +461,8 @@ export class Engine {
   async forgetModel(): Promise<ModelStatus> {
     const loaded = this.requireLoaded();
     await loaded.personal.forget();
+    this.weights = null;
+    await loaded.store.setMeta(WEIGHTS_KEY, null);
     await PersonalSequence.forget(loaded.store);
     await loaded.store.deleteCheckpoint(USER_PACK_KEY);
     // Back to the shipped pack, without the user's fine-tuning.
@@ -382,14 +496,15 @@ export class Engine {
 /** The user's positive items, oldest first, at most `max` of the most recent. */
 function recentPositives(signals: readonly PersonalSignal[], max: number): number[] {
   return [...signals]
-    .filter((s) => s.strength > 0)
+    .filter((s) => isPositiveStrength(s.strength))
     .sort((a, b) => a.ts - b.ts)
     .slice(-max)
     .map((s) => s.item);
 }
 
-function statusOf(info: ModelInfo | null, training: boolean): ModelStatus {
+function statusOf(info: ModelInfo | null, training: boolean, blend: ModelStatus['blend']): ModelStatus {
   return {
+    blend,
     state: training ? 'training' : info ? 'ready' : 'none',
     trainedAt: info?.trainedAt ?? null,
     trainedOnEvents: info?.trainedOnEvents ?? 0,
@@ -418,16 +533,25 @@ export function tasteFromStates(
   return { signals, exclude };
 }
 
-function explain(loaded: Loaded, becauseOf: number | null, states: Map<string, ItemState>, hasTaste: boolean): string {
-  if (becauseOf !== null) {
-    const id = loaded.index.idAt(becauseOf);
-    const title = loaded.index.item(becauseOf).title;
-    const state = states.get(id);
-    if (state?.reaction === 'like') return `Because you liked ${title}`;
-    if (state?.rating) return `Because you rated ${title} ${state.rating} stars`;
-    return `Because you looked at ${title}`;
+/** A card's reason (ranking/explain.ts) as the sentence the card shows. */
+function explainReason(loaded: Loaded, reason: CardReason, states: Map<string, ItemState>): string {
+  const title = reason.because !== null ? loaded.index.item(reason.because).title : null;
+  switch (reason.kind) {
+    case 'sequence':
+      return `Because you just watched ${title}`;
+    case 'genre-popular':
+      return `Popular with people who like ${reason.genre}`;
+    case 'popular':
+      return 'Popular and well rated';
+    case 'new':
+      return title ? `New to you: a change from ${title}` : 'New to you';
+    case 'like': {
+      const state = states.get(loaded.index.idAt(reason.because!));
+      if (state?.reaction === 'like') return `Because you liked ${title}`;
+      if (state?.rating) return `Because you rated ${title} ${state.rating} stars`;
+      return `Because you looked at ${title}`;
+    }
   }
-  return hasTaste ? 'Popular, and close to your taste' : 'Popular and well rated';
 }
 
 function computeStatusOf(info: BackendInfo, reason: string): ComputeStatus {

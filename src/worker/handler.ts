@@ -1,12 +1,17 @@
 /** Binds the engine to the protocol: one handler per message kind. */
 import * as tf from '@tensorflow/tfjs';
-import { asBackendFault, isBackendFault } from '../compute';
-import { Engine } from './engine';
+import { asBackendFault, initBackend, isBackendFault } from '../compute';
+import { WASM_URLS } from '../compute/wasm-urls';
+import { DEFAULT_ENGINE_DEPS, Engine } from './engine';
 import { postNotice, type Handlers, type Port } from './rpc';
 import type { EngineNotice, EngineProtocol } from './protocol';
 
 export function createEngineHandlers(port: Pick<Port, 'postMessage'>): Handlers<EngineProtocol> {
-  const engine = new Engine((notice: EngineNotice) => postNotice(port, notice));
+  const engine = new Engine((notice: EngineNotice) => postNotice(port, notice), {
+    ...DEFAULT_ENGINE_DEPS,
+    // the wasm binaries as same-origin assets of the Vite build
+    initCompute: (options) => initBackend({ ...options, wasmPaths: WASM_URLS }),
+  });
   return guardBackend({
     init: (request) => engine.init(request),
     recommend: (request) => engine.recommend(request),

@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
 import type { Interactions, TrainingProgress } from '../models/contract';
 import { createEmbeddingModel, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models/embedding';
+import { isPositiveStrength } from '../models/event-signals';
 import type { BurrowStore, CheckpointRecord } from '../store';
 import { Turns } from './turns';
 
@@ -31,6 +32,21 @@ export const PERSONAL_CONFIG: Partial<EmbeddingConfig> = {
   sharedNegatives: true,
   lossEvery: 5,
   foldInSteps: 15,
+};
+
+/**
+ * How one person's model trains, on top of PERSONAL_CONFIG (the architecture the base pack is
+ * built with, which keeps training its whole item side on many pseudo-users):
+ * - trainItemSide false: it changes only its own user vector; the item side stays the pack's (the
+ *   ml-100k replay: training the item side on a handful of likes scrambled the catalog).
+ * - no early stopping: it validated on ONE held-out film, so it was noise (in 91-98% of fits the
+ *   best epoch was epoch 0). With the item side frozen the fit is a small, L2-regularised problem
+ *   in 32 numbers, run for a fixed number of steps, and every positive trains.
+ */
+export const PERSONAL_FIT: Partial<EmbeddingConfig> = {
+  trainItemSide: false,
+  patience: 0,
+  maxValidationUsers: 0,
 };
 
 export interface ModelInfo {
@@ -125,6 +141,8 @@ export class PersonalModel {
   private readonly turns = new Turns();
   /** bumped by forget(): a training that started before must not bring the old model back */
   private generation = 0;
+  /** the base pack as it ships (never trained here), for the "pack only" fold-in ranker */
+  private packModel: { model: EmbeddingModel; start: Float32Array; signature: string; vectors: Float32Array } | null = null;
 
   constructor(
     private readonly store: BurrowStore,
@@ -143,6 +161,35 @@ export class PersonalModel {
   /** Sets the base pack's item side for models created from now on (a trained model keeps its own). */
   useBase(weights: SerializedWeights | null): void {
     this.base = weights;
+    this.packModel?.model.dispose();
+    this.packModel = null;
+  }
+
+  /**
+   * The shipped pack alone: the user's signals folded into a fresh user vector over the pack's
+   * frozen item side, no fine-tuning. Null without a pack.
+   */
+  async packScores(signals: readonly PersonalSignal[]): Promise<Float32Array | null> {
+    // the pack model's user vector is folded in place, so overlapping requests take turns too
+    return this.turns.run(() => this.packScoresNow(signals));
+  }
+
+  private async packScoresNow(signals: readonly PersonalSignal[]): Promise<Float32Array | null> {
+    if (!this.base) return null;
+    if (!this.packModel) {
+      const model = this.create();
+      const user = model.userEmbedding(USER);
+      const items = model.itemEmbeddings();
+      try {
+        this.packModel = { model, start: (await user.data()) as Float32Array, signature: '', vectors: (await items.data()) as Float32Array };
+      } finally {
+        user.dispose();
+        items.dispose();
+      }
+    }
+    const pack = this.packModel;
+    pack.signature = await foldInto(pack.model, pack.start, signals, pack.signature);
+    return pack.model.scoreAll({ user: USER, history: Int32Array.from(signals, (s) => s.item) });
   }
 
   /**
@@ -166,7 +213,7 @@ export class PersonalModel {
   }
 
   private create(): EmbeddingModel {
-    const model = createEmbeddingModel({ numUsers: 1, numItems: this.features.numItems, features: this.features, config: PERSONAL_CONFIG });
+    const model = createEmbeddingModel({ numUsers: 1, numItems: this.features.numItems, features: this.features, config: { ...PERSONAL_CONFIG, ...PERSONAL_FIT } });
     if (this.base) {
       try {
         model.importWeights(this.base);
@@ -216,7 +263,7 @@ export class PersonalModel {
     onProgress: (progress: TrainingProgress & { lossCurve: number[] }) => void,
   ): Promise<ModelInfo> {
     if (this.abort) throw new Error('Training is already running.');
-    if (!signals.some((s) => s.strength > 0)) throw new Error('Like or rate at least one item before training.');
+    if (!signals.some((s) => isPositiveStrength(s.strength))) throw new Error('Like or rate at least one item before training.');
     const run = async (): Promise<ModelInfo> => {
       // Marked busy first, cleared in the same try's finally: no exception can leave it set.
       const abort = new AbortController();
@@ -298,17 +345,31 @@ export class PersonalModel {
 
   private async scoresNow(signals: readonly PersonalSignal[]): Promise<Float32Array | null> {
     if (!this.model) return null;
-    const signature = signals.map((s) => `${s.item}:${s.strength}`).join(',');
-    if (signature !== this.foldedSignature && signals.length > 0) {
-      if (this.trainedUser) this.model.setUserVector(USER, this.trainedUser);
-      await this.model.foldIn(
-        USER,
-        Int32Array.from(signals, (s) => s.item),
-        Float32Array.from(signals, (s) => s.strength),
-      );
-      this.foldedSignature = signature;
-    }
+    this.foldedSignature = await foldInto(this.model, this.trainedUser, signals, this.foldedSignature);
     return this.model.scoreAll({ user: USER, history: Int32Array.from(signals, (s) => s.item) });
+  }
+
+  /**
+   * Cosine similarity of two items in the model's item space (the trained model's, else the
+   * pack's), or null when neither exists yet. With the item side frozen both are the pack's.
+   */
+  similarity(): ((a: number, b: number) => number) | null {
+    const vectors = this.itemVectors ?? this.packModel?.vectors ?? null;
+    if (!vectors) return null;
+    const dim = vectors.length / this.features.numItems;
+    return (a, b) => {
+      let dot = 0;
+      let na = 0;
+      let nb = 0;
+      for (let d = 0; d < dim; d++) {
+        const x = vectors[a * dim + d]!;
+        const y = vectors[b * dim + d]!;
+        dot += x * y;
+        na += x * x;
+        nb += y * y;
+      }
+      return na && nb ? dot / Math.sqrt(na * nb) : 0;
+    };
   }
 
   /** The liked item closest to `item` in the model's item space (cosine), for "because you liked". */
@@ -374,4 +435,26 @@ export class PersonalModel {
     if (this.model && this.model !== model) this.model.dispose();
     this.model = model;
   }
+}
+
+/**
+ * Folds `signals` into the model's user vector, starting from `start` each time (so a ranking
+ * depends only on the signals, not on the order of calls); returns the new signature. Skipped when
+ * the signals are those of the last fold-in.
+ */
+async function foldInto(
+  model: EmbeddingModel,
+  start: Float32Array | null,
+  signals: readonly PersonalSignal[],
+  previous: string,
+): Promise<string> {
+  const signature = signals.map((s) => `${s.item}:${s.strength}`).join(',');
+  if (signature === previous || signals.length === 0) return previous;
+  if (start) model.setUserVector(USER, start);
+  await model.foldIn(
+    USER,
+    Int32Array.from(signals, (s) => s.item),
+    Float32Array.from(signals, (s) => s.strength),
+  );
+  return signature;
 }

@@ -54,6 +54,12 @@ export interface ModelStatus {
   /** the backend the last training ran on */
   backend: string | null;
   lastRunCancelled: boolean;
+  /**
+   * For you's blend: the weight of each standardised signal (personal, content, sequence,
+   * attention, quality), learned on the user's held-out positives at the last training; the prior
+   * weights before that. `learned` says which.
+   */
+  blend: { weights: Record<string, number>; learned: boolean };
 }
 
 export interface TrainingProgressNotice {

@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/compute/backend';
+import { WASM_URLS } from '../../../src/compute/wasm-urls';
 import type { BackendName } from '../../../src/compute/backend-plan';
 import { runEvaluation, type DatasetFiles, type EvalProgress } from '../../../src/eval';
 import {
@@ -52,6 +53,7 @@ function fetchedFiles(name: string): DatasetFiles {
 async function prepareBackend(backend: BackendName, onDeviceLost: (message: string) => void): Promise<string> {
   const info = await initBackend({
     preference: backend,
+    wasmPaths: WASM_URLS,
     onDeviceLost: (lost) => onDeviceLost(`WebGPU device lost (${lost.reason}): ${lost.message}`),
   });
   const active = tf.getBackend();

@@ -54,6 +54,13 @@ export interface EmbeddingConfig {
    * (in sampled softmax a hard negative counts like a uniform sample, i.e. like N/negatives items).
    */
   hardNegativeRate: number;
+  /**
+   * false: training updates the user rows only, the item side (content tower, feature embeddings,
+   * residuals, biases) stays as imported. The personal model runs so: one person's handful of
+   * likes must not move every item of the catalog (issue 14: 5 steps on 3 likes moved every item
+   * vector by 23%), so it changes its own vector and leaves the pack's item space alone.
+   */
+  trainItemSide: boolean;
   /** positive examples per optimisation step */
   batchSize: number;
   /** upper bound on epochs (one epoch = every training positive once) */
@@ -102,6 +109,7 @@ export const DEFAULT_EMBEDDING_CONFIG: Readonly<EmbeddingConfig> = Object.freeze
   popularityAlpha: 0.75,
   loss: 'sampled-softmax',
   hardNegativeRate: 0.5,
+  trainItemSide: true,
   batchSize: 256,
   maxEpochs: 30,
   minStepsPerEpoch: 1,
@@ -137,6 +145,7 @@ export function resolveEmbeddingConfig(partial: Partial<EmbeddingConfig> = {}): 
   if (!(c.hardNegativeRate >= 0 && c.hardNegativeRate <= 1)) throw new Error(`EmbeddingConfig.hardNegativeRate must be in [0, 1], got ${c.hardNegativeRate}`);
   if (c.sampler !== 'uniform' && c.sampler !== 'popularity') throw new Error(`EmbeddingConfig.sampler must be 'uniform' or 'popularity', got ${String(c.sampler)}`);
   if (c.head !== 'dot' && c.head !== 'mlp') throw new Error(`EmbeddingConfig.head must be 'dot' or 'mlp', got ${String(c.head)}`);
+  if (typeof c.trainItemSide !== 'boolean') throw new Error(`EmbeddingConfig.trainItemSide must be true or false, got ${String(c.trainItemSide)}`);
   if (typeof c.sharedNegatives !== 'boolean') throw new Error(`EmbeddingConfig.sharedNegatives must be true or false, got ${String(c.sharedNegatives)}`);
   if (c.loss !== 'bpr' && c.loss !== 'sampled-softmax') throw new Error(`EmbeddingConfig.loss must be 'bpr' or 'sampled-softmax', got ${String(c.loss)}`);
   return c;
@@ -166,7 +175,11 @@ export function stableStringify(value: unknown): string {
 
 /** Stable 16-hex-digit id of a (resolved) config, e.g. 'emb-1a2b3c4d5e6f7a8b'. */
 export function configHash(config: Partial<EmbeddingConfig>): string {
-  const s = stableStringify(resolveEmbeddingConfig(config));
+  const resolved = resolveEmbeddingConfig(config);
+  // trainItemSide came later: at its default (true, the behaviour before it existed) it is left out,
+  // so every model and pack saved before it keeps its hash.
+  const { trainItemSide, ...rest } = resolved;
+  const s = stableStringify(trainItemSide ? rest : resolved);
   return `emb-${fnv1a(s, 0)}${fnv1a(s, 0x5bd1e995)}`;
 }
 

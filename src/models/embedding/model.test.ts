@@ -140,6 +140,28 @@ describe('EmbeddingModel', () => {
     model.dispose();
   });
 
+  it('trainItemSide: false trains the user rows only: every item vector and bias stays as it was', async () => {
+    const model = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, features: features(), config: { ...FAST, maxEpochs: 3, trainItemSide: false, patience: 0 } });
+    const items = model.itemEmbeddings();
+    const biases = model.itemBiases();
+    const user = model.userEmbedding(0);
+    const [before, biasBefore, userBefore] = [await items.data(), await biases.data(), await user.data()];
+    tf.dispose([items, biases, user]);
+    await model.fit(planted());
+    const itemsAfter = model.itemEmbeddings();
+    const biasesAfter = model.itemBiases();
+    const userAfter = model.userEmbedding(0);
+    expect(Array.from(await itemsAfter.data())).toEqual(Array.from(before));
+    expect(Array.from(await biasesAfter.data())).toEqual(Array.from(biasBefore));
+    expect(Array.from(await userAfter.data())).not.toEqual(Array.from(userBefore));
+    // and the trained user vectors alone still put each user's own block first
+    const scores = await model.scoreAll({ user: 0, history: new Int32Array() });
+    const top = Array.from(scores.keys()).sort((a, b) => scores[b]! - scores[a]!).slice(0, 5);
+    expect(top.filter((i) => blockOf(i) === cluster(0)).length).toBeGreaterThanOrEqual(3);
+    tf.dispose([itemsAfter, biasesAfter, userAfter]);
+    model.dispose();
+  });
+
   it('foldIn moves only that user, towards the items they liked, away from a dislike', async () => {
     const model = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, features: features(), config: { ...FAST, maxEpochs: 15 } });
     await model.fit(planted());

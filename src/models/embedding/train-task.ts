@@ -255,7 +255,7 @@ export class EmbeddingTrainTask implements TrainTask {
     const dropoutSeed = this.rng.fork();
     // This step changes the item side, so a cached item matrix (built by a fold-in or a ranking
     // between steps) is stale.
-    m.invalidateItemCache();
+    if (c.trainItemSide) m.invalidateItemCache();
     return tf.tidy(() => {
       const uIdx = tf.tensor1d(batch.userUnique, 'int32');
       const iIdx = tf.tensor1d(batch.itemUnique, 'int32');
@@ -314,6 +314,8 @@ export class EmbeddingTrainTask implements TrainTask {
       };
       const { value, grads } = tf.valueAndGrads(f)(xs);
       sparseAdamApply(this.userState, uIdx, grads[0] as tf.Tensor2D);
+      // A frozen item side: the gradients are computed (the tape needs the leaves) and dropped.
+      if (!c.trainItemSide) return value;
       sparseAdamApply(this.residualState, iIdx, grads[1] as tf.Tensor2D);
       sparseAdamApply(this.biasState, iIdx, grads[2] as tf.Tensor2D);
       if (FE && this.featState) sparseAdamApply(this.featState, fIdx!, grads[3] as tf.Tensor2D);

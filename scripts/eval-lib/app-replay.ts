@@ -1,0 +1,124 @@
+/**
+ * The app-setting replay: each sampled user's ratings become the app's own rating events, written
+ * to the app's event store, and after each one the harness does what the session does (ask the
+ * engine for For you and Up next, start a fine-tune when `shouldAutoTrain` says the app would).
+ * At the two cut-offs every ranker's top 10 is scored against the user's next likes. The engine is
+ * the worker's own class (src/worker/engine.ts); nothing here ranks.
+ */
+import { appendFileSync } from 'node:fs';
+import type { Catalog } from '../../src/catalog';
+import { CatalogIndex } from '../../src/catalog';
+import {
+  REPLAY_SETTINGS,
+  RankerAccumulator,
+  cutoffAfterLikes,
+  type RankerRow,
+  type ReplaySetting,
+  type ReplayUser,
+  type TasteContext,
+} from '../../src/eval/app-replay';
+import { AUTO_TRAIN_AFTER, deriveItemStates, isPositiveRating, shouldAutoTrain } from '../../src/models/event-signals';
+import { topIndices } from '../../src/ranking/content-baseline';
+import type { NodeApp } from './app-engine';
+
+/** What the session asks for after each event (RECOMMENDATION_COUNT, UP_NEXT_COUNT in src/ui/session.ts). */
+const SESSION_FOR_YOU = 12;
+const SESSION_UP_NEXT = 8;
+
+export const REPLAY_RANKERS = ['popularity', 'content baseline', 'pack only', 'personal model', 'Up next', 'For you'] as const;
+
+export interface ReplayResult {
+  settings: Record<ReplaySetting, RankerRow[]>;
+  trainings: number;
+  events: number;
+  seconds: number;
+}
+
+export async function replayUsersThroughApp(
+  app: NodeApp,
+  catalog: Catalog,
+  users: readonly ReplayUser[],
+  ctx: TasteContext,
+  onProgress: (done: number, total: number, note: string) => void,
+): Promise<ReplayResult> {
+  const started = Date.now();
+  const index = new CatalogIndex(catalog);
+  const acc = Object.fromEntries(
+    Object.keys(REPLAY_SETTINGS).map((s) => [s, Object.fromEntries(REPLAY_RANKERS.map((r) => [r, new RankerAccumulator(r, ctx.numItems)]))]),
+  ) as Record<ReplaySetting, Record<string, RankerAccumulator>>;
+  let trainings = 0;
+  let eventsReplayed = 0;
+  for (const [u, user] of users.entries()) {
+    const cutoffs = (Object.entries(REPLAY_SETTINGS) as [ReplaySetting, number][]).flatMap(([setting, likes]) => {
+      const c = cutoffAfterLikes(user.events, likes);
+      return c ? [{ setting, ...c }] : [];
+    });
+    const last = Math.max(...cutoffs.map((c) => c.history));
+    // "Delete all my data": a fresh user on the shipped pack
+    await app.engine.forgetModel();
+    await app.store.clearAll();
+    for (let e = 0; e < last; e++) {
+      const event = user.events[e]!;
+      await app.store.append({ itemId: index.idAt(event.item), kind: 'rating', value: event.stars, session: 'replay', catalogId: catalog.id });
+      eventsReplayed++;
+      // BurrowSession.record: re-rank, then maybe start the automatic fine-tune
+      await Promise.all([app.engine.recommend({ k: SESSION_FOR_YOU }), app.engine.upNext({ k: SESSION_UP_NEXT })]);
+      const { events } = await app.store.readEvents();
+      if (shouldAutoTrain(deriveItemStates(events).values(), events.length, app.engine.modelStatus().trainedOnEvents)) {
+        await app.engine.train();
+        trainings++;
+      }
+      for (const cut of cutoffs.filter((c) => c.history === e + 1)) {
+        const liked = user.events.slice(0, cut.history).filter((x) => isPositiveRating(x.stars)).map((x) => x.item);
+        await scoreCutoff(app, index, acc[cut.setting], cut.targets, liked, ctx);
+      }
+    }
+    onProgress(u + 1, users.length, `${trainings} fine-tunes (every ${AUTO_TRAIN_AFTER} events), ${eventsReplayed} events`);
+  }
+  return {
+    settings: Object.fromEntries(
+      Object.entries(acc).map(([setting, rankers]) => [setting, REPLAY_RANKERS.map((r) => rankers[r]!.row()).filter((r) => r.users > 0)]),
+    ) as Record<ReplaySetting, RankerRow[]>,
+    trainings,
+    events: eventsReplayed,
+    seconds: (Date.now() - started) / 1000,
+  };
+}
+
+/**
+ * Developer aid: BURROW_REPLAY_DUMP=<file> appends each cut-off's raw signals as JSON lines, to
+ * study the blend offline. Written outside the repository only; it is derived from the dataset.
+ */
+const dumpPath = process.env.BURROW_REPLAY_DUMP;
+const dump = dumpPath
+  ? (record: unknown) => appendFileSync(dumpPath, `${JSON.stringify(record)}\n`)
+  : null;
+
+async function scoreCutoff(
+  app: NodeApp,
+  index: CatalogIndex,
+  acc: Record<string, RankerAccumulator>,
+  targets: number[],
+  liked: number[],
+  ctx: TasteContext,
+): Promise<void> {
+  const { scores, exclude } = await app.engine.rankers();
+  dump?.({ targets, liked, exclude, personal: Array.from(scores.personal ?? scores.pack ?? []), content: Array.from(scores.contentOnly ?? []), sequence: Array.from(scores.sequence ?? []) });
+  const top = (s: Float32Array | null): number[] | null => {
+    if (!s) return null;
+    const copy = s.slice();
+    for (const i of exclude) copy[i] = -Infinity;
+    return topIndices(copy, 10);
+  };
+  const add = (name: string, list: number[] | null, reasons?: string[]) => {
+    if (list) acc[name]!.add(list, targets, liked, ctx, reasons);
+  };
+  add('popularity', top(scores.popularity));
+  add('content baseline', top(scores.content));
+  add('pack only', top(scores.pack));
+  add('personal model', top(scores.personal));
+  const upNext = await app.engine.upNext({ k: 10 });
+  if (upNext.source) add('Up next', upNext.items.map((x) => index.indexOf(x.itemId)!), upNext.items.map(() => upNext.reason ?? ''));
+  const forYou = await app.engine.recommend({ k: 10 });
+  add('For you', forYou.items.map((x) => index.indexOf(x.itemId)!), forYou.items.map((x) => x.reason));
+}

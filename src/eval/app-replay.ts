@@ -1,0 +1,247 @@
+/**
+ * The pure half of the app-setting replay (`npm run eval -- --mode app`): each real user's ratings
+ * as a time-ordered list of the app's rating events, the two cut-offs (first session, regular),
+ * the targets, and the metrics and taste diagnostics of a top 10. The driver that feeds the events
+ * to the app's own engine lives in scripts/eval-lib/app-replay.ts; nothing here ranks anything.
+ */
+import { isPositiveRating } from '../models/event-signals';
+import { Rng } from '../training/rng';
+import type { Dataset } from './readers';
+
+export interface ReplayEvent {
+  /** catalog item index */
+  item: number;
+  /** 1..5 stars, rounded (MovieLens 25M's half stars round half up) */
+  stars: number;
+}
+
+export interface ReplayUser {
+  user: string;
+  events: ReplayEvent[];
+}
+
+export const REPLAY_SETTINGS = { 'first session': 5, regular: 20 } as const;
+export type ReplaySetting = keyof typeof REPLAY_SETTINGS;
+export const TARGETS = 10;
+export const K = 10;
+
+/** Each user's matched ratings in time order, one per catalog film (a film rated twice keeps its first). */
+export function replayUsers(dataset: Dataset, toCatalog: Int32Array): ReplayUser[] {
+  const { user, item } = dataset.interactions;
+  const perUser: ReplayEvent[][] = Array.from({ length: dataset.interactions.numUsers }, () => []);
+  const seen: Set<number>[] = perUser.map(() => new Set());
+  for (let e = 0; e < item.length; e++) {
+    const c = toCatalog[item[e]!]!;
+    const rating = dataset.ratings[e]!;
+    if (c < 0 || !Number.isFinite(rating)) continue;
+    const u = user[e]!;
+    if (seen[u]!.has(c)) continue;
+    seen[u]!.add(c);
+    perUser[u]!.push({ item: c, stars: Math.min(5, Math.max(1, Math.round(rating))) });
+  }
+  return perUser.map((events, u) => ({ user: dataset.userIds[u]!, events }));
+}
+
+export interface Cutoff {
+  /** events replayed before scoring (the history up to and including the nth like) */
+  history: number;
+  /** the next likes after the cut-off, at most TARGETS, oldest first */
+  targets: number[];
+}
+
+/** The cut-off after the `likes`-th like, or null when the user has not that many likes plus one more. */
+export function cutoffAfterLikes(events: readonly ReplayEvent[], likes: number): Cutoff | null {
+  let seen = 0;
+  for (let i = 0; i < events.length; i++) {
+    if (!isPositiveRating(events[i]!.stars)) continue;
+    seen++;
+    if (seen === likes) {
+      const targets = events
+        .slice(i + 1)
+        .filter((e) => isPositiveRating(e.stars))
+        .slice(0, TARGETS)
+        .map((e) => e.item);
+      return targets.length > 0 ? { history: i + 1, targets } : null;
+    }
+  }
+  return null;
+}
+
+/** A seeded sample of `n` users who reach the first-session cut-off. */
+export function sampleUsers(users: readonly ReplayUser[], n: number, seed: number): ReplayUser[] {
+  const eligible = users.filter((u) => cutoffAfterLikes(u.events, REPLAY_SETTINGS['first session']) !== null);
+  const rng = new Rng(seed);
+  const order = eligible.map((u, i) => ({ u, key: rng.next(), i }));
+  order.sort((a, b) => a.key - b.key || a.i - b.i);
+  return order.slice(0, n).map((o) => o.u);
+}
+
+export interface TopKScore {
+  hr: number;
+  ndcg: number;
+  recall: number;
+}
+
+/** HR@10 (any target in the top 10), NDCG@10 of the very next like, Recall@10 over the targets. */
+export function scoreTopK(top: readonly number[], targets: readonly number[]): TopKScore {
+  const list = top.slice(0, K);
+  const hits = targets.filter((t) => list.includes(t)).length;
+  const rank = targets.length > 0 ? list.indexOf(targets[0]!) : -1;
+  return {
+    hr: hits > 0 ? 1 : 0,
+    ndcg: rank >= 0 ? 1 / Math.log2(rank + 2) : 0,
+    recall: targets.length > 0 ? hits / targets.length : 0,
+  };
+}
+
+/** What the diagnostics know about the catalog. */
+export interface TasteContext {
+  numItems: number;
+  /** [numItems] percentile (0..100) of each item's catalog popularity */
+  popularityPercentile: Float32Array;
+  /** genre tags of each item */
+  genres: readonly (readonly string[])[];
+  /** [numItems] -log2 p(item), p from the replayed dataset's matched ratings (add-one smoothed) */
+  selfInformation: Float32Array;
+  /** [numItems * dim] reference item embeddings (the shipped pack's), for intra-list diversity */
+  embeddings: Float32Array;
+  dim: number;
+}
+
+export function popularityPercentiles(popularity: ArrayLike<number>): Float32Array {
+  const n = popularity.length;
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => popularity[a]! - popularity[b]! || a - b);
+  const out = new Float32Array(n);
+  order.forEach((item, rank) => {
+    out[item] = n > 1 ? (100 * rank) / (n - 1) : 100;
+  });
+  return out;
+}
+
+export function selfInformation(numItems: number, users: readonly ReplayUser[]): Float32Array {
+  const counts = new Float64Array(numItems);
+  let total = 0;
+  for (const u of users) for (const e of u.events) {
+    counts[e.item]!++;
+    total++;
+  }
+  return Float32Array.from(counts, (c) => -Math.log2((c + 1) / (total + numItems)));
+}
+
+export interface TasteDiagnostics {
+  popularityPercentile: number;
+  genreOverlap: number;
+  diversity: number;
+  novelty: number;
+}
+
+/** Taste diagnostics of one top 10 for a user who liked `liked`. */
+export function diagnose(top: readonly number[], liked: readonly number[], ctx: TasteContext): TasteDiagnostics {
+  const list = top.slice(0, K);
+  if (list.length === 0) return { popularityPercentile: 0, genreOverlap: 0, diversity: 0, novelty: 0 };
+  const likedGenres = new Set(liked.flatMap((i) => ctx.genres[i] ?? []));
+  const mean = (f: (i: number) => number) => list.reduce((s, i) => s + f(i), 0) / list.length;
+  let distance = 0;
+  let pairs = 0;
+  for (let a = 0; a < list.length; a++) {
+    for (let b = a + 1; b < list.length; b++) {
+      distance += 1 - cosine(ctx.embeddings, ctx.dim, list[a]!, list[b]!);
+      pairs++;
+    }
+  }
+  return {
+    popularityPercentile: mean((i) => ctx.popularityPercentile[i]!),
+    genreOverlap: mean((i) => ((ctx.genres[i] ?? []).some((g) => likedGenres.has(g)) ? 1 : 0)),
+    diversity: pairs > 0 ? distance / pairs : 0,
+    novelty: mean((i) => ctx.selfInformation[i]!),
+  };
+}
+
+function cosine(v: Float32Array, dim: number, a: number, b: number): number {
+  let dot = 0;
+  let na = 0;
+  let nb = 0;
+  for (let d = 0; d < dim; d++) {
+    const x = v[a * dim + d]!;
+    const y = v[b * dim + d]!;
+    dot += x * y;
+    na += x * x;
+    nb += y * y;
+  }
+  return na > 0 && nb > 0 ? dot / Math.sqrt(na * nb) : 0;
+}
+
+export interface RankerRow {
+  ranker: string;
+  users: number;
+  'HR@10': number;
+  'NDCG@10': number;
+  'Recall@10': number;
+  popularityPercentile: number;
+  genreOverlap: number;
+  diversity: number;
+  novelty: number;
+  /** distinct items over all users' top 10s / catalog size */
+  coverage: number;
+  /** mean distinct reason texts per top 10; null for a ranker that gives none */
+  distinctReasons: number | null;
+}
+
+/** Sums one ranker's per-user results in one setting. */
+export class RankerAccumulator {
+  private n = 0;
+  private readonly sums = { hr: 0, ndcg: 0, recall: 0, pop: 0, genre: 0, div: 0, nov: 0, reasons: 0 };
+  private reasonLists = 0;
+  private readonly shown = new Set<number>();
+  constructor(readonly ranker: string, private readonly numItems: number) {}
+
+  add(top: readonly number[], targets: readonly number[], liked: readonly number[], ctx: TasteContext, reasons?: readonly string[]): void {
+    const s = scoreTopK(top, targets);
+    const d = diagnose(top, liked, ctx);
+    this.n++;
+    this.sums.hr += s.hr;
+    this.sums.ndcg += s.ndcg;
+    this.sums.recall += s.recall;
+    this.sums.pop += d.popularityPercentile;
+    this.sums.genre += d.genreOverlap;
+    this.sums.div += d.diversity;
+    this.sums.nov += d.novelty;
+    for (const i of top.slice(0, K)) this.shown.add(i);
+    if (reasons) {
+      this.reasonLists++;
+      this.sums.reasons += new Set(reasons.slice(0, K)).size;
+    }
+  }
+
+  row(): RankerRow {
+    const m = (x: number) => (this.n > 0 ? x / this.n : 0);
+    return {
+      ranker: this.ranker,
+      users: this.n,
+      'HR@10': m(this.sums.hr),
+      'NDCG@10': m(this.sums.ndcg),
+      'Recall@10': m(this.sums.recall),
+      popularityPercentile: m(this.sums.pop),
+      genreOverlap: m(this.sums.genre),
+      diversity: m(this.sums.div),
+      novelty: m(this.sums.nov),
+      coverage: this.shown.size / this.numItems,
+      distinctReasons: this.reasonLists > 0 ? this.sums.reasons / this.reasonLists : null,
+    };
+  }
+}
+
+/** The replay's rows as a Markdown table. */
+export function replayTable(rows: readonly RankerRow[]): string {
+  const f = (x: number, d = 3) => x.toFixed(d);
+  const lines = [
+    '| what the user sees | users | HR@10 | NDCG@10 | Recall@10 | pop. pct | genre overlap | diversity | novelty (bits) | coverage | distinct reasons |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+  ];
+  for (const r of rows) {
+    lines.push(
+      `| ${r.ranker} | ${r.users} | ${f(r['HR@10'])} | ${f(r['NDCG@10'])} | ${f(r['Recall@10'])} | ${f(r.popularityPercentile, 1)} | ${f(r.genreOverlap, 2)} | ${f(r.diversity, 2)} | ${f(r.novelty, 2)} | ${f(r.coverage, 3)} | ${r.distinctReasons === null ? '–' : f(r.distinctReasons, 1)} |`,
+    );
+  }
+  return lines.join('\n');
+}

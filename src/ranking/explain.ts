@@ -1,0 +1,86 @@
+/**
+ * Reasons for the For you cards, from the hybrid's own decomposition: each card's score is a sum
+ * of signal contributions (hybrid.ts), and the taste part is attributed to the liked films through
+ * the model (item-embedding similarity for the personal signal, shared content for the content
+ * signal, each times the film's signal strength). The card then names what contributes most:
+ *   'like'           a liked film ("Because you liked X")
+ *   'sequence'       the most recent like, when the sequence model carries the card
+ *   'genre-popular'  the prior carries it and it shares a genre with the likes
+ *   'popular'        the prior carries it (no taste yet, or no shared genre)
+ *   'new'            a card outside every genre the user liked, carried by the model anyway
+ * Distinct: among liked films that explain at least `closeShare` of the best one's attribution, the
+ * one named least often so far is named, so ten cards rarely share one reason while each named
+ * film really is among the card's main contributors. Pure.
+ */
+import type { HybridSignal } from './hybrid';
+
+export type ReasonKind = 'like' | 'sequence' | 'genre-popular' | 'popular' | 'new';
+
+export interface CardReason {
+  kind: ReasonKind;
+  /** the liked film named (like, sequence), or null */
+  because: number | null;
+  /** the shared genre named (genre-popular), or null */
+  genre: string | null;
+}
+
+export interface ExplainContext {
+  /** positive items with their strengths, oldest first */
+  liked: readonly { item: number; strength: number }[];
+  /** each signal's contribution to a card's score (hybrid.contributions) */
+  contributions: (item: number) => Record<HybridSignal, number>;
+  /** similarity of two items in the model's item space (cosine), or null without a model */
+  modelSimilarity: ((a: number, b: number) => number) | null;
+  /** shared content of two items, normalised to [0, 1] */
+  contentSimilarity: (a: number, b: number) => number;
+  genresOf: (item: number) => readonly string[];
+  /** share of the best attribution a film needs to be named instead of it (default 0.6) */
+  closeShare?: number;
+}
+
+/** The attribution of `item`'s taste score to each liked film. */
+export function attributeToLiked(item: number, ctx: ExplainContext, weights: { personal: number; content: number }): number[] {
+  return ctx.liked.map(({ item: j, strength }) => {
+    const personal = ctx.modelSimilarity ? Math.max(0, ctx.modelSimilarity(item, j)) : 0;
+    const content = Math.max(0, ctx.contentSimilarity(item, j));
+    return strength * (weights.personal * personal + weights.content * content);
+  });
+}
+
+export function explainCards(items: readonly number[], ctx: ExplainContext): CardReason[] {
+  const used = new Map<number, number>();
+  const closeShare = ctx.closeShare ?? 0.6;
+  const likedGenres = new Map<string, number>();
+  for (const { item } of ctx.liked) for (const g of ctx.genresOf(item)) likedGenres.set(g, (likedGenres.get(g) ?? 0) + 1);
+  const genreUse = new Map<string, number>();
+  const last = ctx.liked.length > 0 ? ctx.liked[ctx.liked.length - 1]!.item : null;
+  let sequenceUsed = 0;
+  return items.map((item) => {
+    const c = ctx.contributions(item);
+    const taste = Math.max(0, c.personal) + Math.max(0, c.content);
+    const prior = Math.max(0, c.attention) + Math.max(0, c.quality);
+    const sequence = Math.max(0, c.sequence);
+    const shared = ctx.genresOf(item).filter((g) => likedGenres.has(g));
+    if (ctx.liked.length === 0) return { kind: 'popular', because: null, genre: null };
+    if (sequence > taste && sequence > prior && last !== null && sequenceUsed < 2) {
+      sequenceUsed++;
+      return { kind: 'sequence', because: last, genre: null };
+    }
+    if (prior >= taste) {
+      if (shared.length === 0) return { kind: 'popular', because: null, genre: null };
+      // the least-named of the shared genres, the user's most liked first among equals
+      const genre = [...shared].sort((a, b) => (genreUse.get(a) ?? 0) - (genreUse.get(b) ?? 0) || likedGenres.get(b)! - likedGenres.get(a)!)[0]!;
+      genreUse.set(genre, (genreUse.get(genre) ?? 0) + 1);
+      return { kind: 'genre-popular', because: null, genre };
+    }
+    const attribution = attributeToLiked(item, ctx, { personal: Math.max(0, c.personal), content: Math.max(0, c.content) });
+    const best = Math.max(0, ...attribution);
+    if (best <= 0) return { kind: shared.length === 0 ? 'new' : 'popular', because: null, genre: null };
+    const candidates = attribution.flatMap((a, k) => (a >= closeShare * best ? [k] : []));
+    candidates.sort((a, b) => (used.get(a) ?? 0) - (used.get(b) ?? 0) || attribution[b]! - attribution[a]!);
+    const pick = candidates[0]!;
+    used.set(pick, (used.get(pick) ?? 0) + 1);
+    if (shared.length === 0) return { kind: 'new', because: ctx.liked[pick]!.item, genre: null };
+    return { kind: 'like', because: ctx.liked[pick]!.item, genre: null };
+  });
+}
