@@ -19,7 +19,7 @@ function launch(userDataDir: string, baseURL: string): Promise<BrowserContext> {
 
 /** The browser's main process: the oldest process started with this profile directory. */
 function browserPid(userDataDir: string): number {
-  const out = execFileSync('pgrep', ['-o', '-f', `--user-data-dir=${userDataDir}`], { encoding: 'utf8' });
+  const out = execFileSync('pgrep', ['-o', '-f', '--', `--user-data-dir=${userDataDir}`], { encoding: 'utf8' });
   const pid = Number(out.trim());
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no browser process for ${userDataDir}`);
   return pid;
