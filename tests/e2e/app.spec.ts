@@ -25,6 +25,8 @@ test('browse and search the catalog', async ({ page }) => {
   await expect(page.getByText('Nothing matches')).toBeVisible();
   await search(page, '');
   await page.getByLabel('Genre').selectOption('Horror');
+  // the filtered list has rendered (not the empty "Nothing matches" of the previous search)
+  await expect(results.first()).toContainText('Horror');
   const titles = await results.evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
   expect(titles.length).toBeGreaterThan(5);
   for (const text of titles) expect(text).toContain('Horror');
