@@ -374,22 +374,9 @@ export class PersonalModel {
 
   /** The liked item closest to `item` in the model's item space (cosine), for "because you liked". */
   nearestLiked(item: number, liked: readonly number[]): number | null {
-    const vectors = this.itemVectors;
-    if (!vectors || liked.length === 0) return null;
-    const dim = vectors.length / this.features.numItems;
-    const cosine = (a: number, b: number) => {
-      let dot = 0;
-      let na = 0;
-      let nb = 0;
-      for (let d = 0; d < dim; d++) {
-        const x = vectors[a * dim + d]!;
-        const y = vectors[b * dim + d]!;
-        dot += x * y;
-        na += x * x;
-        nb += y * y;
-      }
-      return na && nb ? dot / Math.sqrt(na * nb) : 0;
-    };
+    if (!this.itemVectors || liked.length === 0) return null;
+    // with trained item vectors, similarity() reads exactly those
+    const cosine = this.similarity()!;
     let best: number | null = null;
     let bestSimilarity = 0.1; // below this the "reason" would be noise
     for (const candidate of liked) {
