@@ -12,6 +12,8 @@ async function likeHorror(page: Page): Promise<void> {
 }
 
 async function horrorShare(page: Page): Promise<number> {
+  // the first ranking may still be on its way after the backend is up
+  await expect(recommendations(page).getByRole('article').first()).toBeVisible({ timeout: 120_000 });
   const texts = await recommendations(page)
     .getByRole('article')
     .evaluateAll((nodes) => nodes.map((n) => n.textContent ?? ''));
