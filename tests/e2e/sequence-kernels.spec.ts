@@ -1,35 +1,15 @@
 import { expect, test } from '@playwright/test';
-import { createServer, type ViteDevServer } from 'vite';
+import { serveBenchPage } from './bench-page';
 
 /**
  * The sequence models' fused full-softmax cross-entropy kernels (src/compute/kernels/softmax-ce-webgpu.ts) against
  * the same computation in stock TF.js ops, in real Chromium on WebGPU. They run on the bench page
  * (bench/page), served from source by a Vite dev server of its own: the built app has no test hooks.
  */
-let server: ViteDevServer;
-let base: string;
-
-test.beforeAll(async () => {
-  server = await createServer({
-    root: process.cwd(),
-    logLevel: 'warn',
-    clearScreen: false,
-    server: { port: 0, host: 'localhost', hmr: false, watch: null },
-    optimizeDeps: {
-      entries: ['bench/page/index.html'],
-      include: ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-webgpu', '@tensorflow/tfjs-backend-wasm'],
-    },
-  });
-  await server.listen();
-  base = server.resolvedUrls?.local[0] ?? '';
-});
-
-test.afterAll(async () => {
-  await server?.close();
-});
+const benchPageUrl = serveBenchPage();
 
 test('the sequence models fused softmax cross-entropy kernels agree with stock TF.js ops on WebGPU', async ({ page }) => {
-  await page.goto(`${base}bench/page/index.html`);
+  await page.goto(benchPageUrl());
   await page.waitForFunction('"__burrowBench" in globalThis', undefined, { timeout: 120_000 });
   const backend = await page.evaluate('__burrowBench.init("webgpu").then((r) => r.info.backend)');
   expect(backend).toBe('webgpu');
