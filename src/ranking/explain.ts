@@ -8,13 +8,14 @@
  *   'genre-popular'  the prior carries it and it shares a genre with the likes
  *   'popular'        the prior carries it (no taste yet, or no shared genre)
  *   'new'            a card outside every genre the user liked, carried by the model anyway
+ *   'era'            the closeness of its year to the years of the likes carries it
  * Distinct: among liked films that explain at least `closeShare` of the best one's attribution, the
  * one named least often so far is named, so ten cards rarely share one reason while each named
  * film really is among the card's main contributors. Pure.
  */
 import type { HybridSignal } from './hybrid';
 
-export type ReasonKind = 'like' | 'sequence' | 'genre-popular' | 'popular' | 'new';
+export type ReasonKind = 'like' | 'sequence' | 'genre-popular' | 'popular' | 'new' | 'era';
 
 export interface CardReason {
   kind: ReasonKind;
@@ -58,14 +59,16 @@ export function explainCards(items: readonly number[], ctx: ExplainContext): Car
   return items.map((item) => {
     const c = ctx.contributions(item);
     const taste = Math.max(0, c.personal) + Math.max(0, c.content);
-    const prior = Math.max(0, c.attention) + Math.max(0, c.quality);
+    const prior = Math.max(0, c.popularity) + Math.max(0, c.quality);
     const sequence = Math.max(0, c.sequence);
+    const era = Math.max(0, c.era);
     const shared = ctx.genresOf(item).filter((g) => likedGenres.has(g));
     if (ctx.liked.length === 0) return { kind: 'popular', because: null, genre: null };
     if (sequence > taste && sequence > prior && last !== null && sequenceUsed < 2) {
       sequenceUsed++;
       return { kind: 'sequence', because: last, genre: null };
     }
+    if (era > taste && era > prior) return { kind: 'era', because: null, genre: null };
     if (prior >= taste) {
       if (shared.length === 0) return { kind: 'popular', because: null, genre: null };
       // the least-named of the shared genres, the user's most liked first among equals

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRIOR_WEIGHTS, contributions, fitHybridWeights, hybridScores, priorSignals, standardise } from './hybrid';
+import { PRIOR_WEIGHTS, contributions, eraAffinity, fitHybridWeights, hybridScores, parseHybridWeights, popularitySignal, qualitySignal, standardise } from './hybrid';
 import { explainCards, type ExplainContext } from './explain';
 
 describe('the For you blend', () => {
@@ -12,46 +12,69 @@ describe('the For you blend', () => {
   });
 
   it('with the prior weights ranks like the prior, and excludes what it is told', () => {
-    const attention = Float32Array.from([0.1, 0.9, 0.5, 0.7]);
-    const scores = hybridScores({ attention }, { ...PRIOR_WEIGHTS }, [1]);
+    const popularity = popularitySignal(Float32Array.from([0.1, 0.9, 0.5, 0.7]));
+    const scores = hybridScores({ popularity }, { ...PRIOR_WEIGHTS }, [1]);
     expect(scores[1]).toBe(-Infinity);
     expect(scores[3]! > scores[2]! && scores[2]! > scores[0]!).toBe(true);
-    expect(contributions({ attention }, PRIOR_WEIGHTS, 3).attention).toBeCloseTo(PRIOR_WEIGHTS.attention * standardise(attention)[3]!);
+    expect(contributions({ popularity }, PRIOR_WEIGHTS, 3).popularity).toBeCloseTo(PRIOR_WEIGHTS.popularity * standardise(popularity)[3]!);
   });
 
   it('learns more weight for the signal that ranks the held-out positives high', () => {
     const n = 50;
     const heldOut = [3, 17, 40];
-    // "content" puts exactly the held-out items on top; "attention" is unrelated to them
+    // "content" puts exactly the held-out items on top; "popularity" is unrelated to them
     const content = Float32Array.from({ length: n }, (_, i) => (heldOut.includes(i) ? 5 : (i * 7) % 3));
-    const attention = Float32Array.from({ length: n }, (_, i) => (i * 13) % 11);
-    const fitted = fitHybridWeights({ content, attention }, heldOut, [0, 1]);
+    const popularity = Float32Array.from({ length: n }, (_, i) => (i * 13) % 11);
+    const fitted = fitHybridWeights({ content, popularity }, heldOut, [0, 1]);
     expect(fitted.content).toBeGreaterThan(PRIOR_WEIGHTS.content);
-    expect(fitted.attention).toBeLessThan(PRIOR_WEIGHTS.attention);
+    expect(fitted.popularity).toBeLessThan(PRIOR_WEIGHTS.popularity);
     // signals not given keep their prior weight; no evidence gives the prior back
     expect(fitted.sequence).toBe(PRIOR_WEIGHTS.sequence);
-    expect(fitHybridWeights({ content, attention }, [], [])).toEqual({ ...PRIOR_WEIGHTS });
+    expect(fitHybridWeights({ content, popularity }, [], [])).toEqual({ ...PRIOR_WEIGHTS });
   });
 
-  it('builds the prior from every column it has: one miscounted vote column does not decide alone', () => {
+  it('puts popularity on the log-odds scale: its top stands out as far as it really is', () => {
+    const z = standardise(popularitySignal(Float32Array.from([0.5, 0.5, 0.5, 0.5, 0.9, 0.999])));
+    expect(z[5]! - z[4]!).toBeGreaterThan(z[4]! - z[0]!);
+    expect(Array.from(popularitySignal(Float32Array.from([NaN, -1, 2]))).every(Number.isFinite)).toBe(true);
+  });
+
+  it('scores the era of the likes: nearest years first, unknown years and no likes left out', () => {
+    const years = Float32Array.from([1975, 1980, 2010, NaN, 1978]);
+    const positive = (s: number) => s >= 0.6;
+    const era = eraAffinity(years, [{ item: 0, strength: 1 }, { item: 1, strength: 1 }, { item: 2, strength: -1 }], positive)!;
+    expect(era[4]).toBeCloseTo(-0.5); // 1978 against the likes' mean 1977.5
+    expect(era[2]! < era[0]!).toBe(true);
+    expect(era[3]).toBeNaN();
+    expect(eraAffinity(years, [{ item: 2, strength: -1 }], positive)).toBeNull();
+    expect(eraAffinity(years, [{ item: 3, strength: 1 }], positive)).toBeNull();
+  });
+
+  it('reads back stored weights only when they match the current signals', () => {
+    expect(parseHybridWeights({ ...PRIOR_WEIGHTS })).toEqual({ ...PRIOR_WEIGHTS });
+    expect(parseHybridWeights({ personal: 1, content: 1, sequence: 1, attention: 1, quality: 1 })).toBeNull(); // an older set
+    expect(parseHybridWeights({ ...PRIOR_WEIGHTS, era: 'x' })).toBeNull();
+    expect(parseHybridWeights({ ...PRIOR_WEIGHTS, era: Infinity })).toBeNull();
+    expect(parseHybridWeights(null)).toBeNull();
+  });
+
+  it('rates quality from the rating columns it has, the catalog mean when it has none', () => {
     const rows = [
-      { imdb_votes: 84, us_gross: 85e6, worldwide_gross: 180e6, imdb_rating: 8.5, rt_rating: 98 }, // "Aliens"
-      { imdb_votes: 5000, us_gross: 1e6, worldwide_gross: 2e6, imdb_rating: 5, rt_rating: null },
-      { imdb_votes: 20000, us_gross: 2e6, worldwide_gross: 3e6, imdb_rating: null, rt_rating: 50 },
-      { imdb_votes: null, us_gross: null, worldwide_gross: null, imdb_rating: null, rt_rating: null },
+      { imdb_rating: 8.5, rt_rating: 98 },
+      { imdb_rating: 5, rt_rating: null },
+      { imdb_rating: null, rt_rating: null },
     ];
-    const { attention, quality } = priorSignals(rows);
-    expect(attention[0]!).toBeGreaterThan(attention[1]!); // gross outweighs the broken vote count
+    const quality = qualitySignal(rows);
     expect(quality[0]).toBeCloseTo((0.85 + 0.98) / 2);
-    expect(quality[2]).toBeCloseTo(0.5);
-    expect(attention[3]).toBeCloseTo((attention[0]! + attention[1]! + attention[2]!) / 3); // unknown: the mean
+    expect(quality[1]).toBeCloseTo(0.5);
+    expect(quality[2]).toBeCloseTo((quality[0]! + quality[1]!) / 2);
   });
 });
 
 describe('reasons', () => {
   const base = (liked: number[], over: Partial<ExplainContext> = {}): ExplainContext => ({
     liked: liked.map((item) => ({ item, strength: 1 })),
-    contributions: () => ({ personal: 1, content: 1, sequence: 0, attention: 0.2, quality: 0 }),
+    contributions: () => ({ personal: 1, content: 1, sequence: 0, era: 0, popularity: 0.2, quality: 0 }),
     modelSimilarity: () => 0.9,
     contentSimilarity: () => 0.5,
     genresOf: (i) => (i < 100 ? ['Horror'] : ['Comedy', 'Horror']),
@@ -70,8 +93,13 @@ describe('reasons', () => {
   });
 
   it('says "popular with people who like <genre>" when the prior carries the card, and "popular" without taste', () => {
-    const ctx = base([1], { contributions: () => ({ personal: 0.1, content: 0.1, sequence: 0, attention: 2, quality: 0 }) });
+    const ctx = base([1], { contributions: () => ({ personal: 0.1, content: 0.1, sequence: 0, era: 0, popularity: 2, quality: 0 }) });
     expect(explainCards([100], ctx)).toEqual([{ kind: 'genre-popular', because: null, genre: 'Horror' }]);
     expect(explainCards([100], base([]))).toEqual([{ kind: 'popular', because: null, genre: null }]);
+  });
+
+  it('says the era carries a card when closeness in years outweighs taste and the prior', () => {
+    const ctx = base([1], { contributions: () => ({ personal: 0.1, content: 0.1, sequence: 0, era: 1.5, popularity: 1, quality: 0 }) });
+    expect(explainCards([100], ctx)).toEqual([{ kind: 'era', because: null, genre: null }]);
   });
 });

@@ -63,7 +63,8 @@ const SIGNAL_LABELS: Record<string, string> = {
   personal: 'your embedding',
   content: 'content',
   sequence: 'sequence',
-  attention: 'popularity',
+  era: 'era (years you like)',
+  popularity: 'popularity',
   quality: 'ratings',
 };
 

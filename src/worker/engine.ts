@@ -10,9 +10,12 @@ import { explainCards, type CardReason } from '../ranking/explain';
 import {
   PRIOR_WEIGHTS,
   contributions,
+  eraAffinity,
   fitHybridWeights,
   hybridScores,
-  priorSignals,
+  parseHybridWeights,
+  popularitySignal,
+  qualitySignal,
   type HybridInputs,
   type HybridWeights,
 } from '../ranking/hybrid';
@@ -63,9 +66,11 @@ interface Loaded {
   /** content features re-weighted for similarity (see idfWeighted) */
   contentRows: FeatureRows;
   popularity: Float32Array;
-  /** the prior's two signals (hybrid.priorSignals) */
-  attention: Float32Array;
+  /** the prior's two signals: popularity on the log-odds scale, ratings (hybrid.ts) */
+  popularitySignal: Float32Array;
   quality: Float32Array;
+  /** release year of each item, NaN when unknown */
+  years: Float32Array;
   genres: string[][];
   store: BurrowStore;
   personal: PersonalModel;
@@ -148,13 +153,15 @@ export class Engine {
       index: new CatalogIndex(catalog),
       contentRows: idfWeighted(features),
       popularity: Float32Array.from(catalog.items, (item) => item.popularity),
-      ...priorSignals(catalog.items.map((item) => item.numeric)),
+      popularitySignal: popularitySignal(Float32Array.from(catalog.items, (item) => item.popularity)),
+      quality: qualitySignal(catalog.items.map((item) => item.numeric)),
+      years: Float32Array.from(catalog.items, (item) => item.year ?? NaN),
       genres: catalog.items.map((item) => item.tags.filter((t) => t.startsWith('genre:')).map((t) => t.slice('genre:'.length))),
       store,
       personal: new PersonalModel(store, catalog.id, features),
     };
     this.defaultPackUrl = request.defaultPackUrl;
-    this.weights = (await store.getMeta<HybridWeights>(WEIGHTS_KEY)) ?? null;
+    this.weights = parseHybridWeights(await store.getMeta<unknown>(WEIGHTS_KEY));
     await this.loadStartingPack();
     void this.restoreModel();
     return this.compute;
@@ -330,13 +337,14 @@ export class Engine {
   }
 
   /** The hybrid's inputs: the personal model once trained, else the pack's fold-in; the prior always. */
-  private hybridInputs(scores: RankerScores): HybridInputs {
+  private hybridInputs(scores: RankerScores, signals: readonly PersonalSignal[]): HybridInputs {
     const loaded = this.requireLoaded();
     return {
       personal: scores.personal ?? scores.pack,
       content: scores.contentOnly,
       sequence: scores.sequence,
-      attention: loaded.attention,
+      era: eraAffinity(loaded.years, signals, isPositiveStrength),
+      popularity: loaded.popularitySignal,
       quality: loaded.quality,
     };
   }
@@ -355,7 +363,7 @@ export class Engine {
     const started = performance.now();
     const { states, signals, exclude } = await this.readTaste();
     const scores = await this.scoresFor(signals);
-    const inputs = this.hybridInputs(scores);
+    const inputs = this.hybridInputs(scores, signals);
     const weights = this.hybridWeights();
     const ranked = hybridScores(inputs, weights, exclude);
     const top = topIndices(ranked, k);
@@ -379,7 +387,7 @@ export class Engine {
     const items: Recommendation[] = top.map((item, r) => ({
       itemId: loaded.index.idAt(item),
       score: ranked[item]!,
-      reason: explainReason(loaded, reasons[r]!, states),
+      reason: explainReason(loaded, reasons[r]!, states, item),
     }));
     return {
       items,
@@ -434,7 +442,7 @@ export class Engine {
     }
     // For you as it ranked before this round (the weights are then refit on these very items, so
     // scoring the refit weights here would flatter them).
-    const inputs = this.hybridInputs(scores);
+    const inputs = this.hybridInputs(scores, train);
     rankers['for you'] = hybridScores(inputs, this.hybridWeights());
     this.weights = fitHybridWeights(inputs, heldOut, excluded);
     await loaded.store.setMeta(WEIGHTS_KEY, this.weights);
@@ -534,7 +542,7 @@ export function tasteFromStates(
 }
 
 /** A card's reason (ranking/explain.ts) as the sentence the card shows. */
-function explainReason(loaded: Loaded, reason: CardReason, states: Map<string, ItemState>): string {
+function explainReason(loaded: Loaded, reason: CardReason, states: Map<string, ItemState>, item: number): string {
   const title = reason.because !== null ? loaded.index.item(reason.because).title : null;
   switch (reason.kind) {
     case 'sequence':
@@ -545,6 +553,10 @@ function explainReason(loaded: Loaded, reason: CardReason, states: Map<string, I
       return 'Popular and well rated';
     case 'new':
       return title ? `New to you: a change from ${title}` : 'New to you';
+    case 'era': {
+      const year = loaded.years[item]!;
+      return `From the ${Math.floor(year / 10) * 10}s, the years you like most`;
+    }
     case 'like': {
       const state = states.get(loaded.index.idAt(reason.because!));
       if (state?.reaction === 'like') return `Because you liked ${title}`;
