@@ -12,6 +12,7 @@ import { QualityPanel } from './QualityPanel';
 import { UpNext } from './UpNext';
 import { UpdatePrompt } from './UpdatePrompt';
 import { Recommendations } from './Recommendations';
+import { Onboarding } from './Onboarding';
 import type { BurrowSession } from './session';
 import { SessionContext, useSession, useSessionState } from './useSession';
 
@@ -93,6 +94,7 @@ function Shell() {
           <>
             {view === 'for-you' && (
               <>
+                <Onboarding onOpen={open} />
                 <UpNext onOpen={open} />
                 <Recommendations onOpen={open} />
                 <ModelPanel />

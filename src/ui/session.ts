@@ -4,7 +4,7 @@
  * through `useSyncExternalStore`; every state change replaces the state object.
  */
 import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
-import { AUTO_TRAIN_AFTER, deriveItemStates, shouldAutoTrain, type ItemState } from '../models/event-signals';
+import { AUTO_TRAIN_AFTER, deriveItemStates, isJudged, shouldAutoTrain, type ItemState } from '../models/event-signals';
 import { openStore, StoreError, type BurrowStore, type NewEvent, type StoredEvent } from '../store';
 import type { EngineClient } from '../worker/client';
 import type {
@@ -71,6 +71,8 @@ export interface SessionState {
   quality: QualityRecord[];
   upNext: UpNextResult | null;
   pack: PackInfo | null;
+  /** the cold-start picker's films (catalog ids) while it is offered; null once done or skipped */
+  onboarding: string[] | null;
   /** a new deployment is waiting: calling this reloads onto it */
   applyUpdate: (() => void) | null;
 }
@@ -84,6 +86,9 @@ export interface SessionOptions {
 }
 
 const RECOMMENDATION_COUNT = 12;
+const ONBOARDING_COUNT = 12;
+/** meta key: the user finished or skipped the cold-start picker (cleared by "Delete all my data") */
+const ONBOARDING_DONE_KEY = 'onboarding-done';
 const UP_NEXT_COUNT = 8;
 export { AUTO_TRAIN_AFTER };
 /** webgpu, webgl, wasm, cpu */
@@ -118,6 +123,7 @@ export class BurrowSession {
     quality: [],
     upNext: null,
     pack: null,
+    onboarding: null,
     applyUpdate: null,
   };
   private readonly listeners = new Set<() => void>();
@@ -247,6 +253,7 @@ export class BurrowSession {
       if (restartNote) this.notify('info', `${restartNote} Now computing on ${compute.backend}.`);
       this.update({ model: await engine.call('modelStatus', null) });
       await this.refreshRecommendations();
+      await this.offerOnboarding();
     } catch (error) {
       // A crash is handled by restartEngine; anything else means no backend could start.
       if (generation !== this.engineGeneration || (error instanceof Error && error.name === 'EngineCrash')) return;
@@ -428,6 +435,25 @@ export class BurrowSession {
     void this.refreshRecommendations();
   }
 
+  /** A new user (nothing judged, picker never finished) is offered the cold-start picker. */
+  private async offerOnboarding(): Promise<void> {
+    if (!this.store || !this.engine || this.state.onboarding) return;
+    if ([...this.state.itemStates.values()].some(isJudged)) return;
+    if ((await this.store.getMeta<unknown>(ONBOARDING_DONE_KEY)) === true) return;
+    const { items } = await this.engine.call('onboarding', { k: ONBOARDING_COUNT });
+    if (items.length > 0) this.update({ onboarding: items });
+  }
+
+  /** "Done" or "Skip" on the picker: it is not offered again (until all data is deleted). */
+  async finishOnboarding(): Promise<void> {
+    this.update({ onboarding: null });
+    try {
+      await this.store?.setMeta(ONBOARDING_DONE_KEY, true);
+    } catch (error) {
+      this.notify('error', `The picker will come back next time: ${describe(error)}`);
+    }
+  }
+
   async deleteAll(): Promise<void> {
     if (!this.store) return;
     await this.engine?.call('forgetModel', null).catch(() => undefined);
@@ -438,6 +464,7 @@ export class BurrowSession {
     this.notify('info', 'All your data was deleted from this browser.');
     void this.refreshStorage();
     void this.refreshRecommendations();
+    void this.offerOnboarding().catch(() => undefined);
   }
 }
 

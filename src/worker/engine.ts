@@ -7,6 +7,7 @@ import { CatalogIndex, type Catalog } from '../catalog';
 import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
 import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../models/event-signals';
 import { explainCards, type CardReason } from '../ranking/explain';
+import { onboardingPicks } from '../ranking/onboarding';
 import {
   PRIOR_WEIGHTS,
   contributions,
@@ -397,6 +398,15 @@ export class Engine {
     };
   }
 
+  /** A dozen well-known films spread over the item space, for a new user to react to (ranking/onboarding.ts). */
+  async onboarding({ k }: { k: number }): Promise<{ items: string[] }> {
+    const loaded = this.requireLoaded();
+    const { exclude } = await this.readTaste();
+    const similarity = loaded.personal.similarity() ?? ((a: number, b: number) => contentCosine(loaded.contentRows, a, b));
+    const picks = onboardingPicks(loaded.popularity, similarity, exclude, { k, pool: Math.max(150, k * 10) });
+    return { items: picks.map((i) => loaded.index.idAt(i)) };
+  }
+
   async train(): Promise<ModelStatus> {
     const { personal } = this.requireLoaded();
     const { signals, eventCount } = await this.readTaste();
@@ -539,6 +549,11 @@ export function tasteFromStates(
     if (isJudged(state)) exclude.add(item);
   }
   return { signals, exclude };
+}
+
+function contentCosine(rows: FeatureRows, a: number, b: number): number {
+  const n = Math.sqrt(sharedContent(rows, a, a) * sharedContent(rows, b, b));
+  return n > 0 ? sharedContent(rows, a, b) / n : 0;
 }
 
 /** A card's reason (ranking/explain.ts) as the sentence the card shows. */

@@ -16,6 +16,7 @@ export function createEngineHandlers(port: Pick<Port, 'postMessage'>): Handlers<
     init: (request) => engine.init(request),
     recommend: (request) => engine.recommend(request),
     upNext: (request) => engine.upNext(request),
+    onboarding: (request) => engine.onboarding(request),
     packInfo: () => engine.packInfo(),
     loadPack: (request) => engine.loadPack(request),
     backendName: () => engine.backendName(),

@@ -55,8 +55,8 @@ export interface ModelStatus {
   backend: string | null;
   lastRunCancelled: boolean;
   /**
-   * For you's blend: the weight of each standardised signal (personal, content, sequence,
-   * attention, quality), learned on the user's held-out positives at the last training; the prior
+   * For you's blend: the weight of each standardised signal (personal, content, sequence, era,
+   * popularity, quality), learned on the user's held-out positives at the last training; the prior
    * weights before that. `learned` says which.
    */
   blend: { weights: Record<string, number>; learned: boolean };
@@ -108,6 +108,8 @@ export type EngineProtocol = {
   recommend: { request: { k: number }; response: RecommendResult };
   /** the sequence model's guess at what comes next after the user's recent items */
   upNext: { request: { k: number }; response: UpNextResult };
+  /** the cold-start picker: well-known films spread over the item space, none the user judged */
+  onboarding: { request: { k: number }; response: { items: string[] } };
   packInfo: { request: null; response: PackInfo };
   /** validate a pack file the user picked and make it the base (kept in IndexedDB) */
   loadPack: { request: { data: ArrayBuffer; fileName: string }; response: PackInfo };
