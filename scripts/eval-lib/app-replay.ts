@@ -25,7 +25,16 @@ import type { NodeApp } from './app-engine';
 const SESSION_FOR_YOU = 12;
 const SESSION_UP_NEXT = 8;
 
-export const REPLAY_RANKERS = ['popularity', 'content baseline', 'pack only', 'personal model', 'Up next', 'For you'] as const;
+export const REPLAY_RANKERS = [
+  'popularity',
+  'content baseline',
+  'pack only',
+  'personal model',
+  'Up next',
+  'For you',
+  'For you, variety 0.5',
+  'For you, long tail 0.5',
+] as const;
 
 export interface ReplayResult {
   settings: Record<ReplaySetting, RankerRow[]>;
@@ -119,6 +128,13 @@ async function scoreCutoff(
   add('personal model', top(scores.personal));
   const upNext = await app.engine.upNext({ k: 10 });
   if (upNext.source) add('Up next', upNext.items.map((x) => index.indexOf(x.itemId)!), upNext.items.map(() => upNext.reason ?? ''));
-  const forYou = await app.engine.recommend({ k: 10 });
-  add('For you', forYou.items.map((x) => index.indexOf(x.itemId)!), forYou.items.map((x) => x.reason));
+  // what For you shows with the app's default controls, then with each control half-way
+  for (const [name, controls] of [
+    ['For you', {}],
+    ['For you, variety 0.5', { variety: 0.5 }],
+    ['For you, long tail 0.5', { tail: 0.5 }],
+  ] as const) {
+    const shown = await app.engine.recommend({ k: 10, ...controls });
+    add(name, shown.items.map((x) => index.indexOf(x.itemId)!), shown.items.map((x) => x.reason));
+  }
 }

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { parseCatalog } from '../../src/catalog';
 import { loadDataset, type DatasetFormat } from '../../src/eval/readers';
+import { mapDatasetToCatalog } from '../../src/eval/catalog-match';
+import { catalogInteractions, replayUsers, sampleUsers } from '../../src/eval/app-replay';
 import type { SequenceConfig, SequenceKind } from '../../src/models/sequence';
 import type { EmbeddingConfig } from '../../src/models/embedding';
 import { appCatalogFeatures } from '../../src/packs/app-features';
@@ -33,6 +35,9 @@ export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', 
 
 export const USAGE = `usage: npx tsx scripts/pack.ts --format synthetic --catalog <catalog.json> --out <file${PACK_EXTENSION}>
        npx tsx scripts/pack.ts --format recbole|movielens --data <folder> --out <file${PACK_EXTENSION}> (outside the repo)
+       npx tsx scripts/pack.ts --format recbole|movielens --data <folder> --catalog <catalog.json> --out <file${PACK_EXTENSION}>
+           (the operator's path: the dataset's films mapped onto the catalog by title and year, a pack the app loads)
+           [--exclude-replay-users N] [--replay-seed S] (leave out the N users \`npm run eval -- --mode app --users N --seed S\` replays)
   options: [--models embedding,sasrec] [--backend ${NODE_BACKENDS.join('|')}] [--max-minutes N] [--seed N]
            [--walks N] (synthetic pseudo-users, default 1000) [--eval-users N] (held out for HR@10, default 200)
            [--config '{"sasrec":{"maxEpochs":40}}'] (per-model config overrides, JSON)`;
@@ -45,8 +50,10 @@ export interface PackCliOptions {
   format: PackSourceFormat;
   /** dataset folder (recbole/movielens) */
   data?: string;
-  /** catalog JSON (synthetic) */
+  /** catalog JSON (synthetic; for a dataset, the catalog its films are mapped onto) */
   catalog?: string;
+  /** dataset + catalog: leave out the users the app replay samples (`--users N --seed S`) */
+  excludeReplayUsers?: { users: number; seed: number };
   out: string;
   models: PackModelName[];
   backend: NodeBackend;
@@ -85,6 +92,8 @@ export function parsePackArgs(argv: string[]): PackCliOptions | 'help' {
         seed: { type: 'string', default: '42' },
         walks: { type: 'string' },
         'eval-users': { type: 'string' },
+        'exclude-replay-users': { type: 'string' },
+        'replay-seed': { type: 'string', default: '42' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -100,8 +109,8 @@ export function parsePackArgs(argv: string[]): PackCliOptions | 'help' {
   if (!(PACK_FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format must be ${PACK_FORMATS.join(', ')}, got "${format}"`);
   if (format === 'synthetic' && !values.catalog) throw new UsageError('--format synthetic needs --catalog <catalog.json> (the pack is built for that catalog)');
   if (format !== 'synthetic' && !values.data) throw new UsageError(`--format ${format} needs --data <folder>`);
-  if (format !== 'synthetic' && values.catalog) {
-    throw new UsageError(`--catalog only applies to --format synthetic (a ${format} pack is built for the dataset's own items)`);
+  if (values['exclude-replay-users'] !== undefined && (format === 'synthetic' || !values.catalog)) {
+    throw new UsageError('--exclude-replay-users needs a dataset mapped onto a catalog (--format recbole|movielens --catalog <catalog.json>)');
   }
   if (!values.out) throw new UsageError(`--out <file${PACK_EXTENSION}> is required`);
   if (!values.out.endsWith(PACK_EXTENSION)) throw new UsageError(`--out should end in ${PACK_EXTENSION}, got "${values.out}"`);
@@ -131,10 +140,14 @@ export function parsePackArgs(argv: string[]): PackCliOptions | 'help' {
   }
   const walks = positiveInt('walks', values.walks);
   const evalUsers = positiveInt('eval-users', values['eval-users']);
+  const replayUsersToSkip = positiveInt('exclude-replay-users', values['exclude-replay-users']);
+  const replaySeed = Number(values['replay-seed']);
+  if (!Number.isSafeInteger(replaySeed)) throw new UsageError(`--replay-seed must be an integer, got "${values['replay-seed']}"`);
   return {
     format: format as PackSourceFormat,
     ...(values.data ? { data: values.data } : {}),
     ...(values.catalog ? { catalog: values.catalog } : {}),
+    ...(replayUsersToSkip !== undefined ? { excludeReplayUsers: { users: replayUsersToSkip, seed: replaySeed } } : {}),
     out: values.out,
     models: [...new Set(models)] as PackModelName[],
     backend: backend as NodeBackend,
@@ -266,6 +279,40 @@ export async function createPack(options: PackCliOptions, io: PackIo = {}): Prom
           generatedEvents: interactions.user.length,
           options: { ...walkOptions },
         },
+      },
+    });
+  } else if (options.catalog) {
+    // The operator's path: a site's own logs, mapped onto the catalog it ships, become its base pack.
+    const catalog = parseCatalog(JSON.parse(await readFile(options.catalog, 'utf8')));
+    const dataset = await loadDataset(options.format as DatasetFormat, await nodeDatasetFiles(options.data!));
+    for (const w of dataset.warnings) log(`warning: ${w}`);
+    const mapping = mapDatasetToCatalog(dataset, catalog.items);
+    const m = mapping.report;
+    let users = replayUsers(dataset, mapping.toCatalog);
+    let skipped = 0;
+    if (options.excludeReplayUsers) {
+      const replayed = new Set(sampleUsers(users, options.excludeReplayUsers.users, options.excludeReplayUsers.seed).map((u) => u.user));
+      skipped = replayed.size;
+      users = users.filter((u) => !replayed.has(u.user));
+    }
+    const interactions = catalogInteractions(users, catalog.items.length);
+    log(
+      `dataset "${dataset.name}" mapped onto catalog "${catalog.id}": ${m.matchedFilms}/${m.datasetFilms} films, ` +
+        `${interactions.user.length} events of ${interactions.numUsers} users${skipped ? ` (${skipped} replay users left out)` : ''}`,
+    );
+    built = await buildPack({
+      ...common,
+      interactions,
+      itemIds: catalog.items.map((i) => i.id),
+      catalog: { id: catalog.id, items: catalog.items.length },
+      features: appCatalogFeatures(catalog),
+      training: {
+        source: `${options.format} dataset "${dataset.name}" mapped onto catalog "${catalog.id}"`,
+        description:
+          `Trained on the real interactions of ${options.format} dataset "${dataset.name}" whose films match the catalog by title and year ` +
+          `(${m.matchedFilms} of ${m.datasetFilms} films, ${interactions.user.length} ratings as implicit events)` +
+          (skipped ? `; the ${skipped} users the app replay samples (seed ${options.excludeReplayUsers!.seed}) left out.` : '.'),
+        licence: `governed by the licence of dataset "${dataset.name}"; most rating datasets (MovieLens included) forbid redistribution: for benchmarks and private use only`,
       },
     });
   } else {

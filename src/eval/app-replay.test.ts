@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RankerAccumulator, cutoffAfterLikes, replayUsers, sampleUsers, scoreTopK, type ReplayEvent, type TasteContext } from './app-replay';
+import { RankerAccumulator, catalogInteractions, cutoffAfterLikes, replayUsers, sampleUsers, scoreTopK, type ReplayEvent, type TasteContext } from './app-replay';
 import { mapDatasetToCatalog, normaliseTitle, titleKey } from './catalog-match';
 import { parseRecboleInter, parseRecboleItems, type Dataset } from './readers';
 
@@ -97,6 +97,22 @@ describe('the replay protocol', () => {
     expect(cutoffAfterLikes(users[0]!.events, 2)).toEqual({ history: 2, targets: [3, 4] });
     expect(cutoffAfterLikes(users[0]!.events, 4)).toBeNull(); // no like left to predict
     expect(cutoffAfterLikes(users[1]!.events, 1)).toBeNull();
+  });
+
+  it('turns mapped users into training interactions over the catalog, each history in order', () => {
+    const d = catalogInteractions(
+      [
+        { user: 'a', events: [{ item: 4, stars: 5 }, { item: 1, stars: 2 }] },
+        { user: 'b', events: [{ item: 2, stars: 4 }] },
+      ],
+      6,
+    );
+    expect(d.numUsers).toBe(2);
+    expect(d.numItems).toBe(6);
+    expect(Array.from(d.user)).toEqual([0, 0, 1]);
+    expect(Array.from(d.item)).toEqual([4, 1, 2]);
+    expect(Array.from(d.weight)).toEqual([1, 1, 1]);
+    expect(d.time[1]! > d.time[0]!).toBe(true);
   });
 
   it('samples users deterministically from those who reach the first-session cut-off', () => {

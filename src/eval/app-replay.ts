@@ -6,6 +6,7 @@
  */
 import { isPositiveRating } from '../models/event-signals';
 import { Rng } from '../training/rng';
+import type { Interactions } from '../models/contract';
 import type { Dataset } from './readers';
 
 export interface ReplayEvent {
@@ -40,6 +41,28 @@ export function replayUsers(dataset: Dataset, toCatalog: Int32Array): ReplayUser
     perUser[u]!.push({ item: c, stars: Math.min(5, Math.max(1, Math.round(rating))) });
   }
   return perUser.map((events, u) => ({ user: dataset.userIds[u]!, events }));
+}
+
+/**
+ * The mapped users as training interactions over the catalog's items (the operator's path: a pack
+ * from a site's own logs). Every rating is an implicit event of weight 1, as in the dataset packs;
+ * time is each event's place in its user's history, which is all the trainers read from it.
+ */
+export function catalogInteractions(users: readonly ReplayUser[], numItems: number): Interactions {
+  const total = users.reduce((s, u) => s + u.events.length, 0);
+  const user = new Int32Array(total);
+  const item = new Int32Array(total);
+  const time = new Float64Array(total);
+  let e = 0;
+  users.forEach((u, index) => {
+    u.events.forEach((event, t) => {
+      user[e] = index;
+      item[e] = event.item;
+      time[e] = t;
+      e++;
+    });
+  });
+  return { numUsers: users.length, numItems, user, item, weight: new Float32Array(total).fill(1), time };
 }
 
 export interface Cutoff {

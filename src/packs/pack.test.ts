@@ -204,6 +204,13 @@ describe('CLI arguments and output paths', () => {
     expect(() => parsePackArgs(['--format', 'csv', '--out', 'x.burrowpack'])).toThrow(UsageError);
     expect(() => parsePackArgs(['--format', 'synthetic', '--catalog', 'c', '--out', 'x.burrowpack', '--models', 'bert'])).toThrow(/unknown model "bert"/);
     expect(() => parsePackArgs(['--format', 'synthetic', '--catalog', 'c', '--out', 'x.bin'])).toThrow(/\.burrowpack/);
+    // the operator's path: a dataset mapped onto a catalog, optionally without the replay's users
+    expect(parsePackArgs(['--format', 'movielens', '--data', 'd', '--catalog', 'c.json', '--out', '/tmp/x.burrowpack', '--exclude-replay-users', '100'])).toMatchObject({
+      format: 'movielens',
+      catalog: 'c.json',
+      excludeReplayUsers: { users: 100, seed: 42 },
+    });
+    expect(() => parsePackArgs(['--format', 'movielens', '--data', 'd', '--out', 'x.burrowpack', '--exclude-replay-users', '5'])).toThrow(/mapped onto a catalog/);
   });
 });
 

@@ -1,6 +1,39 @@
+import { useEffect, useState } from 'react';
 import type { CatalogItem } from '../catalog';
-import { useSessionState } from './useSession';
+import { useSession, useSessionState } from './useSession';
 import { ItemCard } from './ItemCard';
+import type { RankingControls } from './session';
+
+/** One 0..1 control; it re-ranks once the slider rests (a re-rank costs a pass over the catalog). */
+function RankingSlider({ name, label, low, high }: { name: keyof RankingControls; label: string; low: string; high: string }) {
+  const session = useSession();
+  const committed = useSessionState().rankingControls[name];
+  const [value, setValue] = useState(committed);
+  useEffect(() => setValue(committed), [committed]);
+  useEffect(() => {
+    if (value === committed) return;
+    const timer = setTimeout(() => void session.setRankingControls({ [name]: value }), 350);
+    return () => clearTimeout(timer);
+  }, [value, committed, name, session]);
+  const id = `control-${name}`;
+  return (
+    <div className="ranking-control">
+      <label htmlFor={id}>{label}</label>
+      <span className="muted small" aria-hidden="true">{low}</span>
+      <input
+        id={id}
+        type="range"
+        min={0}
+        max={1}
+        step={0.1}
+        value={value}
+        aria-valuetext={`${Math.round(value * 100)}% towards ${high.toLowerCase()}`}
+        onChange={(e) => setValue(Number(e.target.value))}
+      />
+      <span className="muted small" aria-hidden="true">{high}</span>
+    </div>
+  );
+}
 
 /** "Recommended for you": the engine's ranking of the whole catalog, computed on this device. */
 export function Recommendations({ onOpen }: { onOpen: (item: CatalogItem) => void }) {
@@ -18,6 +51,11 @@ export function Recommendations({ onOpen }: { onOpen: (item: CatalogItem) => voi
           </p>
         )}
       </div>
+      <fieldset className="ranking-controls">
+        <legend className="sr-only">Tune this list</legend>
+        <RankingSlider name="variety" label="Variety" low="More like this" high="More variety" />
+        <RankingSlider name="tail" label="Popularity" low="Popular" high="Less known" />
+      </fieldset>
       {isNewUser && (
         <p className="empty">
           New here? Like, dislike or rate a few titles (here or under <strong>Browse</strong>) and this list learns your

@@ -71,10 +71,28 @@ export interface SessionState {
   quality: QualityRecord[];
   upNext: UpNextResult | null;
   pack: PackInfo | null;
+  /** For you's controls: variety 0 ("more like this") … 1 ("more variety"); tail 0 (popular) … 1 (less known) */
+  rankingControls: RankingControls;
   /** the cold-start picker's films (catalog ids) while it is offered; null once done or skipped */
   onboarding: string[] | null;
   /** a new deployment is waiting: calling this reloads onto it */
   applyUpdate: (() => void) | null;
+}
+
+export interface RankingControls {
+  variety: number;
+  tail: number;
+}
+
+export const DEFAULT_RANKING_CONTROLS: Readonly<RankingControls> = Object.freeze({ variety: 0, tail: 0 });
+/** meta key: the user's For you controls */
+const RANKING_CONTROLS_KEY = 'ranking-controls';
+
+/** Stored controls, or the defaults when absent or damaged. */
+export function parseRankingControls(value: unknown): RankingControls {
+  const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
+  const unit = (x: unknown, fallback: number) => (typeof x === 'number' && Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : fallback);
+  return { variety: unit(v.variety, DEFAULT_RANKING_CONTROLS.variety), tail: unit(v.tail, DEFAULT_RANKING_CONTROLS.tail) };
 }
 
 export interface SessionOptions {
@@ -123,6 +141,7 @@ export class BurrowSession {
     quality: [],
     upNext: null,
     pack: null,
+    rankingControls: { ...DEFAULT_RANKING_CONTROLS },
     onboarding: null,
     applyUpdate: null,
   };
@@ -198,6 +217,11 @@ export class BurrowSession {
       if (change.origin === 'other') void this.reloadEvents();
     });
     await this.reloadEvents();
+    try {
+      this.update({ rankingControls: parseRankingControls(await this.store.getMeta<unknown>(RANKING_CONTROLS_KEY)) });
+    } catch {
+      // unreadable settings: the defaults
+    }
     this.update({ phase: 'ready' });
     void this.refreshStorage();
     void this.startEngine(catalog);
@@ -313,7 +337,7 @@ export class BurrowSession {
     this.update({ recommending: true });
     try {
       const [recommendations, upNext] = await Promise.all([
-        this.engine.call('recommend', { k: RECOMMENDATION_COUNT }),
+        this.engine.call('recommend', { k: RECOMMENDATION_COUNT, ...this.state.rankingControls }),
         this.engine.call('upNext', { k: UP_NEXT_COUNT }),
       ]);
       if (request === this.recommendRequest) this.update({ recommendations, upNext });
@@ -435,6 +459,18 @@ export class BurrowSession {
     void this.refreshRecommendations();
   }
 
+  /** Moves For you's variety / long-tail controls, re-ranks, and keeps the setting. */
+  async setRankingControls(change: Partial<RankingControls>): Promise<void> {
+    const rankingControls = parseRankingControls({ ...this.state.rankingControls, ...change });
+    this.update({ rankingControls });
+    void this.refreshRecommendations();
+    try {
+      await this.store?.setMeta(RANKING_CONTROLS_KEY, rankingControls);
+    } catch (error) {
+      this.notify('error', `The setting applies now but was not saved: ${describe(error)}`);
+    }
+  }
+
   /** A new user (nothing judged, picker never finished) is offered the cold-start picker. */
   private async offerOnboarding(): Promise<void> {
     if (!this.store || !this.engine || this.state.onboarding) return;
@@ -459,7 +495,7 @@ export class BurrowSession {
     await this.engine?.call('forgetModel', null).catch(() => undefined);
     await this.store.clearAll();
     this.storageFull = false;
-    this.update({ quality: [], pack: await this.engine?.call('packInfo', null).catch(() => null) ?? null });
+    this.update({ rankingControls: { ...DEFAULT_RANKING_CONTROLS }, quality: [], pack: await this.engine?.call('packInfo', null).catch(() => null) ?? null });
     await this.reloadEvents();
     this.notify('info', 'All your data was deleted from this browser.');
     void this.refreshStorage();

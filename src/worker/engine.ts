@@ -8,6 +8,7 @@ import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type 
 import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../models/event-signals';
 import { explainCards, type CardReason } from '../ranking/explain';
 import { onboardingPicks } from '../ranking/onboarding';
+import { diversify } from '../ranking/diversify';
 import {
   PRIOR_WEIGHTS,
   contributions,
@@ -359,16 +360,22 @@ export class Engine {
     return this.weights ?? { ...PRIOR_WEIGHTS };
   }
 
-  async recommend({ k }: { k: number }): Promise<RecommendResult> {
+  /**
+   * For you: the hybrid's top k. `variety` (0..1) re-ranks the top for spread (ranking/diversify.ts);
+   * `tail` (0..1) takes that share of the popularity pull away, leaving taste and ratings to decide.
+   */
+  async recommend({ k, variety = 0, tail = 0 }: { k: number; variety?: number; tail?: number }): Promise<RecommendResult> {
     const loaded = this.requireLoaded();
     const started = performance.now();
     const { states, signals, exclude } = await this.readTaste();
     const scores = await this.scoresFor(signals);
     const inputs = this.hybridInputs(scores, signals);
-    const weights = this.hybridWeights();
+    const learned = this.hybridWeights();
+    const weights = { ...learned, popularity: learned.popularity * (1 - unitInterval(tail)) };
     const ranked = hybridScores(inputs, weights, exclude);
-    const top = topIndices(ranked, k);
     const similarity = loaded.personal.similarity();
+    const spreadBy = similarity ?? ((a: number, b: number) => contentCosine(loaded.contentRows, a, b));
+    const top = unitInterval(variety) > 0 ? diversify(ranked, topIndices(ranked, 5 * k), spreadBy, { k, variety: unitInterval(variety) }) : topIndices(ranked, k);
     const contentNorms = new Map<number, number>();
     const selfContent = (i: number) => {
       let v = contentNorms.get(i);
@@ -549,6 +556,10 @@ export function tasteFromStates(
     if (isJudged(state)) exclude.add(item);
   }
   return { signals, exclude };
+}
+
+function unitInterval(x: number): number {
+  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
 }
 
 function contentCosine(rows: FeatureRows, a: number, b: number): number {

@@ -105,7 +105,8 @@ export type EngineProtocol = {
     };
     response: ComputeStatus;
   };
-  recommend: { request: { k: number }; response: RecommendResult };
+  /** `variety` 0..1: "more like this" to "more variety"; `tail` 0..1: how much of popularity's pull to take away */
+  recommend: { request: { k: number; variety?: number; tail?: number }; response: RecommendResult };
   /** the sequence model's guess at what comes next after the user's recent items */
   upNext: { request: { k: number }; response: UpNextResult };
   /** the cold-start picker: well-known films spread over the item space, none the user judged */

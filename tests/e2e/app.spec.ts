@@ -141,3 +141,25 @@ test('a malformed import shows an error and leaves the history intact', async ({
   await openApp(page, 'data');
   await expect(page.getByTestId('event-count')).toHaveText('1');
 });
+
+test('the variety and popularity controls re-rank For you, by keyboard too, and are kept', async ({ page }) => {
+  await openApp(page);
+  const first = await recommendedTitles(page);
+  const variety = page.getByRole('slider', { name: 'Variety' });
+  await variety.focus();
+  await page.keyboard.press('End');
+  await expect(variety).toHaveValue('1');
+  await expect.poll(() => recommendedTitles(page), { timeout: 60_000 }).not.toEqual(first);
+  const varied = await recommendedTitles(page);
+  // the best card stays first; the rest is spread out
+  expect(varied[0]).toBe(first[0]);
+
+  const popularity = page.getByRole('slider', { name: 'Popularity' });
+  await popularity.focus();
+  await page.keyboard.press('End');
+  await expect.poll(() => recommendedTitles(page), { timeout: 60_000 }).not.toEqual(varied);
+
+  await page.reload();
+  await expect(page.getByRole('slider', { name: 'Variety' })).toHaveValue('1', { timeout: 60_000 });
+  await expect(page.getByRole('slider', { name: 'Popularity' })).toHaveValue('1');
+});
