@@ -7,6 +7,7 @@
  *   'sequence'       the most recent like, when the sequence model carries the card
  *   'genre-popular'  the prior carries it and it shares a genre with the likes
  *   'popular'        the prior carries it (no taste yet, or no shared genre)
+ *   'acclaimed'      as 'popular', but its ratings carry more of it than its audience size
  *   'new'            a card outside every genre the user liked, carried by the model anyway
  *   'era'            the closeness of its year to the years of the likes carries it
  * Distinct: among liked films that explain at least `closeShare` of the best one's attribution, the
@@ -15,7 +16,10 @@
  */
 import type { HybridSignal } from './hybrid';
 
-export type ReasonKind = 'like' | 'sequence' | 'genre-popular' | 'popular' | 'new' | 'era';
+export type ReasonKind = 'like' | 'sequence' | 'genre-popular' | 'popular' | 'acclaimed' | 'new' | 'era';
+
+/** the taste part (personal + content) must reach this share of the prior part for a liked film to be named */
+export const TASTE_SHARE = 0.5;
 
 export interface CardReason {
   kind: ReasonKind;
@@ -69,8 +73,10 @@ export function explainCards(items: readonly number[], ctx: ExplainContext): Car
       return { kind: 'sequence', because: last, genre: null };
     }
     if (era > taste && era > prior) return { kind: 'era', because: null, genre: null };
-    if (prior >= taste) {
-      if (shared.length === 0) return { kind: 'popular', because: null, genre: null };
+    // a liked film is named when the taste part is a real share of the card's score (at least
+    // half the prior's), not only when it outweighs a prior that leads almost every card
+    if (taste < TASTE_SHARE * prior) {
+      if (shared.length === 0) return { kind: Math.max(0, c.quality) > Math.max(0, c.popularity) ? 'acclaimed' : 'popular', because: null, genre: null };
       // the least-named of the shared genres, the user's most liked first among equals
       const genre = [...shared].sort((a, b) => (genreUse.get(a) ?? 0) - (genreUse.get(b) ?? 0) || likedGenres.get(b)! - likedGenres.get(a)!)[0]!;
       genreUse.set(genre, (genreUse.get(genre) ?? 0) + 1);

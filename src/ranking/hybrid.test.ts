@@ -102,4 +102,13 @@ describe('reasons', () => {
     const ctx = base([1], { contributions: () => ({ personal: 0.1, content: 0.1, sequence: 0, era: 1.5, popularity: 1, quality: 0 }) });
     expect(explainCards([100], ctx)).toEqual([{ kind: 'era', because: null, genre: null }]);
   });
+
+  it('names a liked film once taste is half the prior or more, and tells acclaim from audience size', () => {
+    const card = (taste: number, popularity: number, quality: number) => () => ({ personal: 0, content: taste, sequence: 0, era: 0, popularity, quality });
+    expect(explainCards([100], base([1], { contributions: card(1.1, 2, 0) }))[0]!.kind).toBe('like');
+    expect(explainCards([100], base([1], { contributions: card(0.9, 2, 0) }))[0]!.kind).toBe('genre-popular');
+    const noSharedGenre = { genresOf: (i: number) => (i < 100 ? ['Horror'] : ['Comedy']) };
+    expect(explainCards([100], base([1], { ...noSharedGenre, contributions: card(0.1, 0.5, 1) }))[0]!.kind).toBe('acclaimed');
+    expect(explainCards([100], base([1], { ...noSharedGenre, contributions: card(0.1, 1, 0.5) }))[0]!.kind).toBe('popular');
+  });
 });

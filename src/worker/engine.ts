@@ -577,6 +577,8 @@ function explainReason(loaded: Loaded, reason: CardReason, states: Map<string, I
       return `Popular with people who like ${reason.genre}`;
     case 'popular':
       return 'Popular and well rated';
+    case 'acclaimed':
+      return 'Highly rated by critics and audiences';
     case 'new':
       return title ? `New to you: a change from ${title}` : 'New to you';
     case 'era': {
