@@ -24,7 +24,7 @@ import { PERSONAL_CONFIG } from '../../src/worker/personal-model';
 import { startNodeApp } from './app-engine';
 import type { NodeBackend } from './backend';
 import { nodeDatasetFiles } from './node-files';
-import { replayUsersThroughApp } from './app-replay';
+import { replayUsersThroughApp, type FirstHitRow } from './app-replay';
 
 export interface AppModeOptions {
   data: string;
@@ -54,6 +54,7 @@ export interface AppModeReport {
   events: number;
   seconds: number;
   settings: Record<ReplaySetting, RankerRow[]>;
+  firstHit: FirstHitRow[];
 }
 
 async function referenceEmbeddings(catalog: Catalog, packData: ArrayBuffer): Promise<{ embeddings: Float32Array; dim: number }> {
@@ -117,6 +118,7 @@ export async function runAppMode(options: AppModeOptions, log: (line: string) =>
       events: result.events,
       seconds: result.seconds,
       settings: result.settings,
+      firstHit: result.firstHit,
     };
     if (options.out) await writeFile(resolve(options.out), `${JSON.stringify(report, null, 2)}\n`);
     if (options.report) await writeReportSection(resolve(options.report), appModeMarkdown(report));
@@ -136,6 +138,16 @@ export function appModeMarkdown(r: AppModeReport): string {
   ];
   for (const [setting, rows] of Object.entries(r.settings)) {
     lines.push(`**${setting}** (history up to the ${setting === 'regular' ? '20th' : '5th'} like)`, '', replayTable(rows), '');
+  }
+  if (r.firstHit?.length) {
+    lines.push(
+      '**How soon a list first shows a film the user goes on to like** (the list after each event, against the next 10 likes after it)',
+      '',
+      '| list | users | median events to the first hit | hit within the first 5 events |',
+      '|---|---|---|---|',
+      ...r.firstHit.map((f) => `| ${f.ranker} | ${f.users} | ${f.medianEventsToFirstHit} | ${f.hitWithinFiveEvents.toFixed(3)} |`),
+      '',
+    );
   }
   lines.push(
     'pop. pct: mean catalog-popularity percentile of the top 10; genre overlap: share of the top 10 sharing a genre with the user\'s likes; diversity: mean pairwise cosine distance of the pack\'s item embeddings; novelty: mean self-information (bits) under the dataset\'s matched ratings; coverage: distinct items shown over all users / catalog; distinct reasons: distinct reason texts per 10 cards.',

@@ -9,6 +9,7 @@ import { appendFileSync } from 'node:fs';
 import type { Catalog } from '../../src/catalog';
 import { CatalogIndex } from '../../src/catalog';
 import {
+  FirstHitAccumulator,
   REPLAY_SETTINGS,
   RankerAccumulator,
   cutoffAfterLikes,
@@ -34,10 +35,22 @@ export const REPLAY_RANKERS = [
   'For you',
   'For you, variety 0.5',
   'For you, long tail 0.5',
+  'For you + exploration',
 ] as const;
+
+/** Rankers whose list after every event is followed for the first-hit measure. */
+export const FIRST_HIT_RANKERS = ['For you', 'For you + exploration'] as const;
+
+export interface FirstHitRow {
+  ranker: string;
+  users: number;
+  medianEventsToFirstHit: number;
+  hitWithinFiveEvents: number;
+}
 
 export interface ReplayResult {
   settings: Record<ReplaySetting, RankerRow[]>;
+  firstHit: FirstHitRow[];
   trainings: number;
   events: number;
   seconds: number;
@@ -55,6 +68,7 @@ export async function replayUsersThroughApp(
   const acc = Object.fromEntries(
     Object.keys(REPLAY_SETTINGS).map((s) => [s, Object.fromEntries(REPLAY_RANKERS.map((r) => [r, new RankerAccumulator(r, ctx.numItems)]))]),
   ) as Record<ReplaySetting, Record<string, RankerAccumulator>>;
+  const firstHit = Object.fromEntries(FIRST_HIT_RANKERS.map((r) => [r, new FirstHitAccumulator(r)]));
   let trainings = 0;
   let eventsReplayed = 0;
   for (const [u, user] of users.entries()) {
@@ -66,12 +80,20 @@ export async function replayUsersThroughApp(
     // "Delete all my data": a fresh user on the shipped pack
     await app.engine.forgetModel();
     await app.store.clearAll();
+    const shownForYou: number[][] = [];
+    const shownExplored: number[][] = [];
     for (let e = 0; e < last; e++) {
       const event = user.events[e]!;
       await app.store.append({ itemId: index.idAt(event.item), kind: 'rating', value: event.stars, session: 'replay', catalogId: catalog.id });
       eventsReplayed++;
       // BurrowSession.record: re-rank, then maybe start the automatic fine-tune
-      await Promise.all([app.engine.recommend({ k: SESSION_FOR_YOU }), app.engine.upNext({ k: SESSION_UP_NEXT })]);
+      const [forYou, , explored] = await Promise.all([
+        app.engine.recommend({ k: SESSION_FOR_YOU }),
+        app.engine.upNext({ k: SESSION_UP_NEXT }),
+        app.engine.recommend({ k: SESSION_FOR_YOU, explore: true }),
+      ]);
+      shownForYou.push(forYou.items.slice(0, 10).map((x) => index.indexOf(x.itemId)!));
+      shownExplored.push(explored.items.slice(0, 10).map((x) => index.indexOf(x.itemId)!));
       const { events } = await app.store.readEvents();
       if (shouldAutoTrain(deriveItemStates(events).values(), events.length, app.engine.modelStatus().trainedOnEvents)) {
         await app.engine.train();
@@ -82,12 +104,15 @@ export async function replayUsersThroughApp(
         await scoreCutoff(app, index, acc[cut.setting], cut.targets, liked, ctx);
       }
     }
+    firstHit['For you']!.add(shownForYou, user.events);
+    firstHit['For you + exploration']!.add(shownExplored, user.events);
     onProgress(u + 1, users.length, `${trainings} fine-tunes (every ${AUTO_TRAIN_AFTER} events), ${eventsReplayed} events`);
   }
   return {
     settings: Object.fromEntries(
       Object.entries(acc).map(([setting, rankers]) => [setting, REPLAY_RANKERS.map((r) => rankers[r]!.row()).filter((r) => r.users > 0)]),
     ) as Record<ReplaySetting, RankerRow[]>,
+    firstHit: FIRST_HIT_RANKERS.map((r) => firstHit[r]!.row()),
     trainings,
     events: eventsReplayed,
     seconds: (Date.now() - started) / 1000,
@@ -133,6 +158,7 @@ async function scoreCutoff(
     ['For you', {}],
     ['For you, variety 0.5', { variety: 0.5 }],
     ['For you, long tail 0.5', { tail: 0.5 }],
+    ['For you + exploration', { explore: true }],
   ] as const) {
     const shown = await app.engine.recommend({ k: 10, ...controls });
     add(name, shown.items.map((x) => index.indexOf(x.itemId)!), shown.items.map((x) => x.reason));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RankerAccumulator, catalogInteractions, cutoffAfterLikes, replayUsers, sampleUsers, scoreTopK, type ReplayEvent, type TasteContext } from './app-replay';
+import { FirstHitAccumulator, RankerAccumulator, catalogInteractions, cutoffAfterLikes, replayUsers, sampleUsers, scoreTopK, type ReplayEvent, type TasteContext } from './app-replay';
 import { mapDatasetToCatalog, normaliseTitle, titleKey } from './catalog-match';
 import { parseRecboleInter, parseRecboleItems, type Dataset } from './readers';
 
@@ -113,6 +113,22 @@ describe('the replay protocol', () => {
     expect(Array.from(d.item)).toEqual([4, 1, 2]);
     expect(Array.from(d.weight)).toEqual([1, 1, 1]);
     expect(d.time[1]! > d.time[0]!).toBe(true);
+  });
+
+  it('counts the events until a list first shows a film the user goes on to like', () => {
+    const events: ReplayEvent[] = [
+      { item: 1, stars: 5 },
+      { item: 2, stars: 2 },
+      { item: 3, stars: 4 },
+      { item: 4, stars: 5 },
+    ];
+    const acc = new FirstHitAccumulator('x');
+    // after event 1 the list misses; after event 2 it shows item 4, liked later
+    acc.add([[9], [4, 8], [7]], events);
+    // never hit: one past the last replayed event
+    acc.add([[9], [9], [9]], events);
+    acc.add([[3]], events);
+    expect(acc.row()).toEqual({ ranker: 'x', users: 3, medianEventsToFirstHit: 2, hitWithinFiveEvents: 2 / 3 });
   });
 
   it('samples users deterministically from those who reach the first-session cut-off', () => {

@@ -254,6 +254,45 @@ export class RankerAccumulator {
   }
 }
 
+/**
+ * How soon a list first shows a film the user goes on to like: after each replayed event, a hit
+ * when the top 10 holds one of the next `TARGETS` likes after that event. Summed per ranker as
+ * the median number of events until the first hit (users never hit count as one past their last
+ * replayed event) and the share of users hit within their first five events.
+ */
+export class FirstHitAccumulator {
+  private readonly firsts: number[] = [];
+  private hitWithinFive = 0;
+  constructor(readonly ranker: string) {}
+
+  /** `shown[e]`: the list shown after event e (0-based); `events`: the user's whole replay */
+  add(shown: readonly (readonly number[])[], events: readonly ReplayEvent[]): void {
+    let first = shown.length + 1;
+    let hit = false;
+    for (let e = 0; e < shown.length; e++) {
+      const targets = events
+        .slice(e + 1)
+        .filter((x) => isPositiveRating(x.stars))
+        .slice(0, TARGETS)
+        .map((x) => x.item);
+      if (scoreTopK(shown[e]!, targets).hr > 0) {
+        first = e + 1;
+        hit = true;
+        break;
+      }
+    }
+    this.firsts.push(first);
+    if (hit && first <= 5) this.hitWithinFive++;
+  }
+
+  row(): { ranker: string; users: number; medianEventsToFirstHit: number; hitWithinFiveEvents: number } {
+    const sorted = [...this.firsts].sort((a, b) => a - b);
+    const n = sorted.length;
+    const median = n === 0 ? 0 : n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
+    return { ranker: this.ranker, users: n, medianEventsToFirstHit: median, hitWithinFiveEvents: n > 0 ? this.hitWithinFive / n : 0 };
+  }
+}
+
 /** The replay's rows as a Markdown table. */
 export function replayTable(rows: readonly RankerRow[]): string {
   const f = (x: number, d = 3) => x.toFixed(d);

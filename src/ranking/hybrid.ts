@@ -168,6 +168,95 @@ export function fitHybridWeights(
   return weights;
 }
 
+/** A Gaussian over the blend weights of the signals present: the fit's Laplace approximation. */
+export interface WeightPosterior {
+  signals: HybridSignal[];
+  mean: number[];
+  /** [K][K] precision: the negative log-posterior's Hessian at the mean */
+  precision: number[][];
+}
+
+/**
+ * The Laplace posterior around fitted weights: precision = |held-out| · Cov_p(z) + l2 · I, where
+ * Cov_p is the covariance of the standardised signals under the blend's softmax over the items
+ * not excluded (the softmax likelihood's Hessian is the same for every held-out item). Few
+ * held-out likes leave it close to the prior's l2 · I: wide, so sampling from it explores.
+ */
+export function weightPosterior(
+  inputs: HybridInputs,
+  weights: HybridWeights,
+  heldOutCount: number,
+  exclude: Iterable<number>,
+  l2: number = DEFAULT_FIT.l2,
+): WeightPosterior {
+  const present = presentSignals(inputs);
+  const K = present.length;
+  const n = present[0]?.[1].length ?? 0;
+  const excluded = new Uint8Array(n);
+  for (const i of exclude) excluded[i] = 1;
+  const z = present.map(([, v]) => v.map((x) => (Number.isFinite(x) ? x : 0)));
+  const w = present.map(([k]) => weights[k]);
+  const s = new Float64Array(n);
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (excluded[i]) continue;
+    for (let k = 0; k < K; k++) s[i]! += w[k]! * z[k]![i]!;
+    if (s[i]! > max) max = s[i]!;
+  }
+  let total = 0;
+  const first = new Float64Array(K);
+  const second = Array.from({ length: K }, () => new Float64Array(K));
+  for (let i = 0; i < n; i++) {
+    if (excluded[i]) continue;
+    const p = Math.exp(s[i]! - max);
+    total += p;
+    for (let a = 0; a < K; a++) {
+      first[a]! += p * z[a]![i]!;
+      for (let b = 0; b <= a; b++) second[a]![b]! += p * z[a]![i]! * z[b]![i]!;
+    }
+  }
+  const precision = Array.from({ length: K }, (_, a) =>
+    Array.from({ length: K }, (_, b) => {
+      const [hi, lo] = a >= b ? [a, b] : [b, a];
+      const cov = total > 0 ? second[hi]![lo]! / total - (first[a]! / total) * (first[b]! / total) : 0;
+      return heldOutCount * cov + (a === b ? l2 : 0);
+    }),
+  );
+  return { signals: present.map(([k]) => k), mean: w, precision };
+}
+
+/** One draw from the posterior (Thompson sampling): mean + L⁻ᵀ ε with precision = L Lᵀ, ε ~ N(0, I). */
+export function sampleWeights(posterior: WeightPosterior, base: HybridWeights, normal: () => number): HybridWeights {
+  const K = posterior.signals.length;
+  const L = choleskyLower(posterior.precision);
+  const eps = Array.from({ length: K }, () => normal());
+  // solve Lᵀ x = ε by back substitution: x ~ N(0, precision⁻¹)
+  const x = new Array<number>(K).fill(0);
+  for (let i = K - 1; i >= 0; i--) {
+    let v = eps[i]!;
+    for (let j = i + 1; j < K; j++) v -= L[j]![i]! * x[j]!;
+    x[i] = v / L[i]![i]!;
+  }
+  const out = { ...base };
+  posterior.signals.forEach((k, i) => {
+    out[k] = posterior.mean[i]! + x[i]!;
+  });
+  return out;
+}
+
+function choleskyLower(m: number[][]): number[][] {
+  const K = m.length;
+  const L = Array.from({ length: K }, () => new Array<number>(K).fill(0));
+  for (let i = 0; i < K; i++) {
+    for (let j = 0; j <= i; j++) {
+      let sum = m[i]![j]!;
+      for (let k = 0; k < j; k++) sum -= L[i]![k]! * L[j]![k]!;
+      L[i]![j] = i === j ? Math.sqrt(Math.max(sum, 1e-9)) : sum / L[j]![j]!;
+    }
+  }
+  return L;
+}
+
 /**
  * The popularity signal: the catalog prior (in [0, 1]) on the log-odds scale, where a softmax over
  * it gives back the prior's own ranking and its top is as far above the middle as it really is (a

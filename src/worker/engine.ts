@@ -9,6 +9,8 @@ import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type It
 import { explainCards, type CardReason } from '../ranking/explain';
 import { onboardingPicks } from '../ranking/onboarding';
 import { diversify } from '../ranking/diversify';
+import { withExploration } from '../ranking/explore';
+import { Rng } from '../training/rng';
 import {
   PRIOR_WEIGHTS,
   contributions,
@@ -16,6 +18,8 @@ import {
   fitHybridWeights,
   hybridScores,
   parseHybridWeights,
+  sampleWeights,
+  weightPosterior,
   popularitySignal,
   qualitySignal,
   type HybridInputs,
@@ -364,10 +368,10 @@ export class Engine {
    * For you: the hybrid's top k. `variety` (0..1) re-ranks the top for spread (ranking/diversify.ts);
    * `tail` (0..1) takes that share of the popularity pull away, leaving taste and ratings to decide.
    */
-  async recommend({ k, variety = 0, tail = 0 }: { k: number; variety?: number; tail?: number }): Promise<RecommendResult> {
+  async recommend({ k, variety = 0, tail = 0, explore = false }: { k: number; variety?: number; tail?: number; explore?: boolean }): Promise<RecommendResult> {
     const loaded = this.requireLoaded();
     const started = performance.now();
-    const { states, signals, exclude } = await this.readTaste();
+    const { states, signals, exclude, eventCount } = await this.readTaste();
     const scores = await this.scoresFor(signals);
     const inputs = this.hybridInputs(scores, signals);
     const learned = this.hybridWeights();
@@ -375,7 +379,18 @@ export class Engine {
     const ranked = hybridScores(inputs, weights, exclude);
     const similarity = loaded.personal.similarity();
     const spreadBy = similarity ?? ((a: number, b: number) => contentCosine(loaded.contentRows, a, b));
-    const top = unitInterval(variety) > 0 ? diversify(ranked, topIndices(ranked, 5 * k), spreadBy, { k, variety: unitInterval(variety) }) : topIndices(ranked, k);
+    const plain = unitInterval(variety) > 0 ? diversify(ranked, topIndices(ranked, 5 * k), spreadBy, { k, variety: unitInterval(variety) }) : topIndices(ranked, k);
+    let top = plain;
+    let explored = new Set<number>();
+    if (explore) {
+      // Thompson sampling: one draw of the weights from their posterior, seeded by the history's
+      // length so the list stays put between events and moves with each new one
+      const evidence = this.weights !== null ? holdOutRecentPositives(signals).heldOut.length : 0;
+      const posterior = weightPosterior(inputs, weights, evidence, exclude);
+      const rng = new Rng(0x9e3779b1 ^ eventCount);
+      const sampled = hybridScores(inputs, sampleWeights(posterior, weights, () => rng.normal()), exclude);
+      ({ items: top, explored } = withExploration(plain, topIndices(sampled, 2 * k), k));
+    }
     const contentNorms = new Map<number, number>();
     const selfContent = (i: number) => {
       let v = contentNorms.get(i);
@@ -395,7 +410,7 @@ export class Engine {
     const items: Recommendation[] = top.map((item, r) => ({
       itemId: loaded.index.idAt(item),
       score: ranked[item]!,
-      reason: explainReason(loaded, reasons[r]!, states, item),
+      reason: explored.has(item) ? 'Something different to try' : explainReason(loaded, reasons[r]!, states, item),
     }));
     return {
       items,

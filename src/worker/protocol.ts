@@ -105,8 +105,11 @@ export type EngineProtocol = {
     };
     response: ComputeStatus;
   };
-  /** `variety` 0..1: "more like this" to "more variety"; `tail` 0..1: how much of popularity's pull to take away */
-  recommend: { request: { k: number; variety?: number; tail?: number }; response: RecommendResult };
+  /**
+   * `variety` 0..1: "more like this" to "more variety"; `tail` 0..1: how much of popularity's pull
+   * to take away; `explore`: one card in six from a Thompson-sampled blend (ranking/explore.ts)
+   */
+  recommend: { request: { k: number; variety?: number; tail?: number; explore?: boolean }; response: RecommendResult };
   /** the sequence model's guess at what comes next after the user's recent items */
   upNext: { request: { k: number }; response: UpNextResult };
   /** the cold-start picker: well-known films spread over the item space, none the user judged */
