@@ -5,7 +5,7 @@ import { ItemCard } from './ItemCard';
 import type { RankingControls } from './session';
 
 /** One 0..1 control; it re-ranks once the slider rests (a re-rank costs a pass over the catalog). */
-function RankingSlider({ name, label, low, high }: { name: keyof RankingControls; label: string; low: string; high: string }) {
+function RankingSlider({ name, label, low, high }: { name: Exclude<keyof RankingControls, 'explore'>; label: string; low: string; high: string }) {
   const session = useSession();
   const committed = useSessionState().rankingControls[name];
   const [value, setValue] = useState(committed);
@@ -35,6 +35,17 @@ function RankingSlider({ name, label, low, high }: { name: keyof RankingControls
   );
 }
 
+function ExploreToggle() {
+  const session = useSession();
+  const { explore } = useSessionState().rankingControls;
+  return (
+    <label className="ranking-control">
+      <input type="checkbox" checked={explore} onChange={(e) => void session.setRankingControls({ explore: e.target.checked })} />
+      Explore: one card in six is something different
+    </label>
+  );
+}
+
 /** "Recommended for you": the engine's ranking of the whole catalog, computed on this device. */
 export function Recommendations({ onOpen }: { onOpen: (item: CatalogItem) => void }) {
   const { recommendations, index, itemStates, compute, computeError, recommending, events } = useSessionState();
@@ -55,6 +66,7 @@ export function Recommendations({ onOpen }: { onOpen: (item: CatalogItem) => voi
         <legend className="sr-only">Tune this list</legend>
         <RankingSlider name="variety" label="Variety" low="More like this" high="More variety" />
         <RankingSlider name="tail" label="Popularity" low="Popular" high="Less known" />
+        <ExploreToggle />
       </fieldset>
       {isNewUser && (
         <p className="empty">

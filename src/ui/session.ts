@@ -82,9 +82,11 @@ export interface SessionState {
 export interface RankingControls {
   variety: number;
   tail: number;
+  /** one card in six from a Thompson-sampled blend (ranking/explore.ts) */
+  explore: boolean;
 }
 
-export const DEFAULT_RANKING_CONTROLS: Readonly<RankingControls> = Object.freeze({ variety: 0, tail: 0 });
+export const DEFAULT_RANKING_CONTROLS: Readonly<RankingControls> = Object.freeze({ variety: 0, tail: 0, explore: false });
 /** meta key: the user's For you controls */
 const RANKING_CONTROLS_KEY = 'ranking-controls';
 
@@ -92,7 +94,11 @@ const RANKING_CONTROLS_KEY = 'ranking-controls';
 export function parseRankingControls(value: unknown): RankingControls {
   const v = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;
   const unit = (x: unknown, fallback: number) => (typeof x === 'number' && Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : fallback);
-  return { variety: unit(v.variety, DEFAULT_RANKING_CONTROLS.variety), tail: unit(v.tail, DEFAULT_RANKING_CONTROLS.tail) };
+  return {
+    variety: unit(v.variety, DEFAULT_RANKING_CONTROLS.variety),
+    tail: unit(v.tail, DEFAULT_RANKING_CONTROLS.tail),
+    explore: typeof v.explore === 'boolean' ? v.explore : DEFAULT_RANKING_CONTROLS.explore,
+  };
 }
 
 export interface SessionOptions {

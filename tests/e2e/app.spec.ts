@@ -163,3 +163,22 @@ test('the variety and popularity controls re-rank For you, by keyboard too, and 
   await expect(page.getByRole('slider', { name: 'Variety' })).toHaveValue('1', { timeout: 60_000 });
   await expect(page.getByRole('slider', { name: 'Popularity' })).toHaveValue('1');
 });
+
+test('Explore puts something different on one card in six, and says so', async ({ page }) => {
+  await openApp(page, 'browse');
+  await page.getByLabel('Genre').selectOption('Horror');
+  for (const title of ['Alien', 'The Shining', 'Jaws']) await card(page, title).getByRole('button', { name: 'Like', exact: true }).click();
+  await expect.poll(() => eventCount(page)).toBe(3);
+  await goTo(page, 'For you');
+  const plain = await recommendedTitles(page);
+  await page.getByRole('checkbox', { name: /Explore/ }).check();
+  const tried = recommendations(page).getByRole('article').filter({ hasText: 'Something different to try' });
+  await expect(tried).toHaveCount(2, { timeout: 60_000 });
+  const explored = await tried.evaluateAll((nodes) => nodes.map((n) => n.getAttribute('aria-label')));
+  // films the plain list did not show, on the 6th and 12th cards
+  expect(explored.every((t) => !plain.includes(t ?? ''))).toBe(true);
+  const titles = await recommendedTitles(page);
+  expect([titles[5], titles[11]]).toEqual(explored);
+  await page.getByRole('checkbox', { name: /Explore/ }).uncheck();
+  await expect(tried).toHaveCount(0, { timeout: 60_000 });
+});
