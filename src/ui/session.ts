@@ -4,7 +4,7 @@
  * through `useSyncExternalStore`; every state change replaces the state object.
  */
 import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
-import { AUTO_TRAIN_AFTER, deriveItemStates, shouldAutoTrain, type ItemState } from '../models/event-signals';
+import { AUTO_TRAIN_AFTER, deriveItemStates, shouldAutoTrain, type ItemState } from '../events';
 import { openStore, StoreError, type BurrowStore, type NewEvent, type StoredEvent } from '../store';
 import type { EngineClient } from '../worker/client';
 import type {

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
 import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
-import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../models/event-signals';
+import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../events';
 import { explainCards, type CardReason } from '../ranking/explain';
 import {
   PRIOR_WEIGHTS,

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
 import type { Interactions, TrainingProgress } from '../models/contract';
 import { createEmbeddingModel, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models/embedding';
-import { isPositiveStrength } from '../models/event-signals';
+import { isPositiveStrength, type TimedSignal as PersonalSignal } from '../events';
 import type { BurrowStore, CheckpointRecord } from '../store';
 import { Turns } from './turns';
 
@@ -61,11 +61,8 @@ export interface ModelInfo {
   cancelled: boolean;
 }
 
-export interface PersonalSignal {
-  item: number;
-  strength: number;
-  ts: number;
-}
+/** The user's signals, one per judged item (the events room's TimedSignal). */
+export type { PersonalSignal };
 
 /** The user's signals as the model contract's columnar log (one user, time order). */
 export function toInteractions(signals: readonly PersonalSignal[], numItems: number): Interactions {
