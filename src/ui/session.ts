@@ -5,7 +5,7 @@
  */
 import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
 import { AUTO_TRAIN_AFTER, deriveItemStates, shouldAutoTrain, type ItemState } from '../events';
-import { openStore, StoreError, type BurrowStore, type NewEvent, type StoredEvent } from '../store';
+import { openStore, StoreError, type BurrowStore, type NewEvent, type StorageInfo, type StoredEvent } from '../store';
 import type { EngineClient } from '../worker/client';
 import type {
   BackendName,
@@ -40,12 +40,6 @@ export function addNotice(notices: readonly Notice[], tone: Notice['tone'], text
   const same = notices.find((n) => n.tone === tone && n.text === text);
   const others = notices.filter((n) => n !== same);
   return [...others, { id, tone, text, count: (same?.count ?? 0) + 1 }].slice(-MAX_NOTICES);
-}
-
-export interface StorageInfo {
-  usage?: number;
-  quota?: number;
-  persisted?: boolean;
 }
 
 export interface SessionState {
