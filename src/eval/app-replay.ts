@@ -5,7 +5,7 @@
  * to the app's own engine lives in scripts/eval-lib/app-replay.ts; nothing here ranks anything.
  */
 import { isPositiveRating } from '../events';
-import { Rng } from '../training/rng';
+import { Rng } from '../training';
 import type { Dataset } from './readers';
 
 export interface ReplayEvent {

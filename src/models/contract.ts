@@ -4,11 +4,11 @@
  *
  * Items and users are dense indices (0..numItems-1, 0..numUsers-1); `src/catalog` maps ids to indices.
  */
-import type { FitOptions, FitSummary } from '../training/loop';
+import type { FitOptions, FitSummary } from '../training';
 
 // How a fit is driven and what it reports belong to the training loop (src/training), which runs
 // every model's fit; they are re-exported here as part of the model contract.
-export type { FitOptions, FitSummary, TrainingProgress } from '../training/loop';
+export type { FitOptions, FitSummary, TrainingProgress } from '../training';
 
 /** Interaction log in columnar form (one entry per event), sorted by time within each user. */
 export interface Interactions {

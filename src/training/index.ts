@@ -18,3 +18,4 @@ export type { MfProblem, MfProblemArgs } from './mf-benchmark';
 export { AliasSampler, Rng, randomNormalArray } from './rng';
 export { Deduper, uniqueInverse } from './unique';
 export type { UniqueInverse } from './unique';
+export { WeightSnapshot } from './weight-snapshot';

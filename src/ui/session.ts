@@ -6,7 +6,7 @@
 import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
 import { AUTO_TRAIN_AFTER, deriveItemStates, shouldAutoTrain, type ItemState } from '../events';
 import { openStore, StoreError, type BurrowStore, type NewEvent, type StorageInfo, type StoredEvent } from '../store';
-import type { EngineClient } from '../worker/client';
+import type { EngineClient } from '../worker';
 import type {
   BackendName,
   BackendPreference,
@@ -17,7 +17,7 @@ import type {
   RecommendResult,
   TrainingProgressNotice,
   UpNextResult,
-} from '../worker/protocol';
+} from '../worker';
 
 export type Phase = 'loading' | 'ready' | 'failed';
 

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
 import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
 import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../events';
-import { explainCards, type CardReason } from '../ranking/explain';
+import { explainCards, type CardReason } from '../ranking';
 import {
   PRIOR_WEIGHTS,
   contributions,
@@ -18,7 +18,7 @@ import {
   qualitySignal,
   type HybridInputs,
   type HybridWeights,
-} from '../ranking/hybrid';
+} from '../ranking';
 import {
   baselineScores,
   idfWeighted,
@@ -26,9 +26,9 @@ import {
   topIndices,
   type FeatureRows,
   type TasteSignal,
-} from '../ranking/content-baseline';
-import { heldOutMetrics, holdOutRecentPositives, type QualityRecord } from '../eval/personal';
-import { reciprocalRankFusion } from '../ranking/fusion';
+} from '../ranking';
+import { heldOutMetrics, holdOutRecentPositives, type QualityRecord } from '../eval';
+import { reciprocalRankFusion } from '../ranking';
 import { openStore, type BurrowStore } from '../store';
 import {
   appCatalogFeatures,

@@ -4,8 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
-import type { Interactions, TrainingProgress } from '../models/contract';
-import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models/embedding';
+import type { Interactions, TrainingProgress } from '../models';
+import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models';
 import { isPositiveStrength, type TimedSignal as PersonalSignal } from '../events';
 import type { BurrowStore, CheckpointRecord } from '../store';
 import { Turns } from './turns';

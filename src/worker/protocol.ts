@@ -4,7 +4,7 @@
  */
 import type { Catalog } from '../catalog';
 import type { BackendName, BackendPreference } from '../compute';
-import type { QualityRecord } from '../eval/personal';
+import type { QualityRecord } from '../eval';
 
 export type { BackendName, BackendPreference, QualityRecord };
 
