@@ -1,10 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { App } from './ui/App';
-import { BurrowSession } from './ui/session';
-import { registerOffline } from './ui/offline';
-import { startEngineWorker } from './worker/client';
-import type { BackendPreference } from './worker/protocol';
+import { App, BurrowSession, registerOffline } from './ui';
+import { startEngineWorker, type BackendPreference } from './worker';
 import './ui/styles.css';
 
 const BACKENDS: readonly BackendPreference[] = ['auto', 'webgpu', 'webgl', 'wasm', 'cpu'];

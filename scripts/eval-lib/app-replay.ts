@@ -18,7 +18,7 @@ import {
   type ReplayUser,
   type TasteContext,
 } from '../../src/eval/app-replay';
-import { AUTO_TRAIN_AFTER, deriveItemStates, isPositiveRating, shouldAutoTrain } from '../../src/models/event-signals';
+import { AUTO_TRAIN_AFTER, deriveItemStates, isPositiveRating, shouldAutoTrain } from '../../src/events';
 import { topIndices } from '../../src/ranking/content-baseline';
 import type { NodeApp } from './app-engine';
 

@@ -10,7 +10,8 @@ import {
   type FacetSpec,
   type NumericFieldSpec,
 } from './schema';
-import { collapseWhitespace, fnv1a32, repairMacRomanMojibake, slugify, uninvertArticle } from './text-fixes';
+import { fnv1a32 } from '../common';
+import { collapseWhitespace, repairMacRomanMojibake, slugify, uninvertArticle } from './text-fixes';
 
 export const FIX_KINDS = {
   'dropped-row': 'Row is not an object or has no title: dropped',

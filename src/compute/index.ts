@@ -21,4 +21,3 @@ export {
   type BackendProbe,
 } from './backend-plan';
 export { sparseAdamRowsWebGPU, canUseSparseAdamWebGPU, type SparseAdamHyper } from './kernels/sparse-adam-webgpu';
-export { isBackendFault, asBackendFault, BACKEND_FAULT } from './faults';

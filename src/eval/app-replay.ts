@@ -4,9 +4,9 @@
  * the targets, and the metrics and taste diagnostics of a top 10. The driver that feeds the events
  * to the app's own engine lives in scripts/eval-lib/app-replay.ts; nothing here ranks anything.
  */
-import { isPositiveRating } from '../models/event-signals';
-import { Rng } from '../training/rng';
-import type { Interactions } from '../models/contract';
+import { isPositiveRating } from '../events';
+import { Rng } from '../training';
+import type { Interactions } from '../models';
 import type { Dataset } from './readers';
 
 export interface ReplayEvent {

@@ -42,3 +42,11 @@ export {
   type EvalStage,
 } from './run';
 export { formatTable } from './report';
+export {
+  heldOutMetrics,
+  holdOutRecentPositives,
+  type PersonalHoldout,
+  type PersonalMetrics,
+  type QualityRecord,
+  type TimedSignal,
+} from './personal';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Interactions } from '../models/contract';
+import type { Interactions } from '../models';
 import { onDeviceSplit, restrictUsers } from './run';
 
 /** 10 users with 4 time-ordered events each: user u saw items u, u+1, u+2, u+3. */

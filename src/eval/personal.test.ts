@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { heldOutMetrics, holdOutRecentPositives } from './personal';
-import { reciprocalRankFusion } from '../ranking/fusion';
+import { reciprocalRankFusion } from '../ranking';
 
 const signal = (item: number, strength: number, ts: number) => ({ item, strength, ts });
 

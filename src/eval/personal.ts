@@ -3,14 +3,10 @@
  * training round, and every model ranks the whole catalog to find them. Pure functions; the worker
  * supplies the scores. Nothing here leaves the device.
  */
-import { isPositiveStrength } from '../models/event-signals';
+import { isPositiveStrength, type TimedSignal } from '../events';
 import { hitRate, ndcg, rankOfTarget } from './metrics';
 
-export interface TimedSignal {
-  item: number;
-  strength: number;
-  ts: number;
-}
+export type { TimedSignal };
 
 export interface PersonalHoldout<S extends TimedSignal> {
   /** signals the model may train on (everything but the held-out positives) */

@@ -8,7 +8,7 @@
  * Malformed input throws a `DatasetError` naming the file and the 1-based line (the header is line 1).
  */
 import Papa from 'papaparse';
-import type { Interactions } from '../models/contract';
+import type { Interactions } from '../models';
 
 export const DATASET_FORMATS = ['recbole', 'movielens'] as const;
 export type DatasetFormat = (typeof DATASET_FORMATS)[number];

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { FitOptions, Interactions, Recommender, ScoreQuery } from '../models/contract';
-import { createModel, modelNames, type ModelContext } from '../models/registry';
+import type { FitOptions, Interactions, Recommender, ScoreQuery } from '../models';
+import { createModel, modelNames, type ModelContext } from '../models';
 import { nodeDatasetFiles } from '../../scripts/eval-lib/node-files';
 import { formatTable } from './report';
 import type { DatasetFiles } from './readers';

@@ -5,9 +5,9 @@
  * DOM-free and Node-free: files, backend set-up, progress and logging come in through `EvalIO`,
  * so the same function backs `npm run eval` (scripts/eval.ts) and a browser page.
  */
-import type { Interactions, Recommender } from '../models/contract';
-import { Rng } from '../training/rng';
-import { MODEL_REGISTRY, TYPED_ARRAY_MODELS, type ModelFactory } from '../models/registry';
+import type { Interactions, Recommender } from '../models';
+import { Rng } from '../training';
+import { MODEL_REGISTRY, TYPED_ARRAY_MODELS, type ModelFactory } from '../models';
 import { METRIC_NAMES, MetricAccumulator, type EvalMetrics } from './metrics';
 import { loadDataset, type Dataset, type DatasetFiles, type DatasetFormat } from './readers';
 import { leaveOneOutSplit, type EvalCase, type LeaveOneOutSplit } from './split';

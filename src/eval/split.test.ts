@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Interactions } from '../models/contract';
+import type { Interactions } from '../models';
 import { leaveOneOutSplit } from './split';
 
 /** Builds Interactions from [user, item, time] triples in "file order". */

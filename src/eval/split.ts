@@ -4,7 +4,7 @@
  * test target, the second to last the validation target, the rest is training. Users with fewer
  * than 3 events are training-only (in `train` and `trainWithValidation`, never evaluated).
  */
-import type { Interactions } from '../models/contract';
+import type { Interactions } from '../models';
 
 /** One user to evaluate: the model sees `history` (oldest first) and must rank `target`. */
 export interface EvalCase {

@@ -4,6 +4,11 @@
  *
  * Items and users are dense indices (0..numItems-1, 0..numUsers-1); `src/catalog` maps ids to indices.
  */
+import type { FitOptions, FitSummary } from '../training';
+
+// How a fit is driven and what it reports belong to the training loop (src/training), which runs
+// every model's fit; they are re-exported here as part of the model contract.
+export type { FitOptions, FitSummary, TrainingProgress } from '../training';
 
 /** Interaction log in columnar form (one entry per event), sorted by time within each user. */
 export interface Interactions {
@@ -27,35 +32,6 @@ export interface ScoreQuery {
   user: number;
   /** item indices the user interacted with, oldest first */
   history: Int32Array;
-}
-
-export interface TrainingProgress {
-  epoch: number;
-  step: number;
-  totalSteps: number;
-  /** training loss of the last step, when the model reports one (read back sparingly) */
-  loss?: number;
-  /** validation metric of the last epoch, when early stopping runs */
-  validation?: number;
-}
-
-export interface FitOptions {
-  signal?: AbortSignal;
-  onProgress?: (progress: TrainingProgress) => void;
-  /** seed for every random choice (sampling, init), so runs are reproducible */
-  seed?: number;
-}
-
-export interface FitSummary {
-  epochs: number;
-  steps: number;
-  examples: number;
-  seconds: number;
-  finalLoss?: number;
-  stoppedEarly?: boolean;
-  cancelled?: boolean;
-  /** stopped by a wall-time budget (LoopOptions.maxSeconds) */
-  timedOut?: boolean;
 }
 
 export interface Recommender {

@@ -5,7 +5,7 @@
  * builder and the synthetic walks take it from here rather than re-deriving it.
  */
 import { encodeFeatures, type Catalog, type EncodedFeatures } from '../catalog';
-import { similarityGroupWeights } from '../ranking/content-baseline';
+import { similarityGroupWeights } from '../ranking';
 
 export function appCatalogFeatures(catalog: Catalog): EncodedFeatures {
   return encodeFeatures(catalog, {

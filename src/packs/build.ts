@@ -13,12 +13,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
-import type { FitSummary, Interactions, Recommender } from '../models/contract';
-import { createEmbeddingModel, type EmbeddingConfig, type EmbeddingModel } from '../models/embedding';
-import { createSequenceModel, type SequenceConfig, type SequenceKind, type SequenceModel } from '../models/sequence';
-import { hitRate, ndcg, rankOfTarget } from '../eval/metrics';
-import { Rng } from '../training/rng';
-import { PERSONAL_CONFIG } from '../worker/personal-model';
+import type { FitSummary, Interactions, Recommender } from '../models';
+import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel } from '../models';
+import { createSequenceModel, type SequenceConfig, type SequenceKind, type SequenceModel } from '../models';
+import { hitRate, ndcg, rankOfTarget } from '../eval';
+import { Rng } from '../training';
 import { decodePack, encodeSealedPack, WEIGHTS_FORMAT_OF, type PackManifest, type PackModelEntry, type PackModelName, type WeightsLike } from './format';
 
 export const EVAL_K = 10;

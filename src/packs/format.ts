@@ -19,8 +19,8 @@
  */
 import { z } from 'zod';
 import { capMessage, quote } from '../common';
-import type { SerializedWeights } from '../models/embedding';
-import type { SequenceSerializedWeights } from '../models/sequence';
+import type { SerializedWeights } from '../models';
+import type { SequenceSerializedWeights } from '../models';
 
 export const PACK_MAGIC = 'BURROWPK';
 export const PACK_FORMAT = 'burrow-pack';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { idfWeighted, type FeatureRows } from '../ranking/content-baseline';
+import { idfWeighted, type FeatureRows } from '../ranking';
 import { contentNeighbours, syntheticWalks } from './synthetic';
 
 /** 30 items in 3 genres (10 each), 2 features per item: genre (shared) + a per-pair feature. */

@@ -14,9 +14,9 @@
  * behaviour. That is the point: a new user starts from sensible, catalog-grounded item vectors and
  * their own events do the personalising.
  */
-import type { Interactions } from '../models/contract';
-import { idfWeighted, type FeatureRows } from '../ranking/content-baseline';
-import { Rng } from '../training/rng';
+import type { Interactions } from '../models';
+import { idfWeighted, type FeatureRows } from '../ranking';
+import { Rng } from '../training';
 
 export interface SyntheticWalkOptions {
   /** number of pseudo-users (walks); default 3000 */

@@ -3,7 +3,7 @@
  * liked, minus what they disliked. It is what a brand-new user sees before any model is trained,
  * and the floor every learned model must beat.
  */
-import { isPositiveStrength } from '../models/event-signals';
+import { isPositiveStrength } from '../events';
 
 /** The padded feature rows of every item, as produced by `encodeFeatures` in src/catalog. */
 export interface FeatureRows {

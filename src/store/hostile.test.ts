@@ -5,7 +5,7 @@
 import 'fake-indexeddb/auto';
 import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { deriveItemStates } from '../models/event-signals';
+import { deriveItemStates } from '../events';
 import { MESSAGE_LIMIT } from '../common';
 import { openStore, SCHEMA_VERSION, StoreError, type BurrowStore, type ExportFile, type StoredEvent } from './index.ts';
 import { MAX_CLOCK_SKEW_MS, parseExportFile } from './schema.ts';

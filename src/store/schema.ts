@@ -5,10 +5,10 @@
  */
 import { z } from 'zod';
 import { quote } from '../common/index.ts';
+import { EVENT_KINDS, type EventKind } from '../events/index.ts';
 import { StoreError } from './errors.ts';
 
-export const EVENT_KINDS = ['view', 'open', 'like', 'dislike', 'rating', 'skip', 'remove'] as const;
-export type EventKind = (typeof EVENT_KINDS)[number];
+export { EVENT_KINDS, type EventKind };
 
 export interface StoredEvent {
   /** crypto.randomUUID(); the de-duplication key across imports */

@@ -1,5 +1,5 @@
 export { runTraining, yieldToEventLoop } from './loop';
-export type { LoopOptions, TrainTask } from './loop';
+export type { FitOptions, FitSummary, LoopOptions, TrainingProgress, TrainTask } from './loop';
 export {
   createDenseAdamState,
   createSparseAdamState,
@@ -18,4 +18,4 @@ export type { MfProblem, MfProblemArgs } from './mf-benchmark';
 export { AliasSampler, Rng, randomNormalArray } from './rng';
 export { Deduper, uniqueInverse } from './unique';
 export type { UniqueInverse } from './unique';
-export { gatherRows } from '../models/layers/gather-rows';
+export { WeightSnapshot } from './weight-snapshot';

@@ -1,5 +1,35 @@
 import type * as tf from '@tensorflow/tfjs';
-import type { FitOptions, FitSummary } from '../models/contract';
+
+// What a fit is told and what it reports: the loop's, and part of the model contract
+// (src/models/contract.ts re-exports them).
+export interface TrainingProgress {
+  epoch: number;
+  step: number;
+  totalSteps: number;
+  /** training loss of the last step, when the model reports one (read back sparingly) */
+  loss?: number;
+  /** validation metric of the last epoch, when early stopping runs */
+  validation?: number;
+}
+
+export interface FitOptions {
+  signal?: AbortSignal;
+  onProgress?: (progress: TrainingProgress) => void;
+  /** seed for every random choice (sampling, init), so runs are reproducible */
+  seed?: number;
+}
+
+export interface FitSummary {
+  epochs: number;
+  steps: number;
+  examples: number;
+  seconds: number;
+  finalLoss?: number;
+  stoppedEarly?: boolean;
+  cancelled?: boolean;
+  /** stopped by a wall-time budget (LoopOptions.maxSeconds) */
+  timedOut?: boolean;
+}
 
 /**
  * The one training loop (app worker, benchmark, offline eval CLI all run this).

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { Interactions } from '../models/contract';
-import { createEmbeddingModel, type EmbeddingModel } from '../models/embedding/model';
-import type { EmbeddingTrainTask } from '../models/embedding/train-task';
+import type { Interactions } from '../models';
+import { createEmbeddingModel, type EmbeddingModel } from '../models';
+import type { EmbeddingTrainTask } from '../models';
 import { Rng } from './rng';
 import type { BprBatch } from './stock-baseline';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gatherRows } from '../models/layers/gather-rows';
+import { gatherRows } from '../models';
 import { createSparseAdamState, disposeSparseAdamState, sparseAdamApply } from './sparse-optimizer';
 import { Rng } from './rng';
 import { uniqueInverse } from './unique';

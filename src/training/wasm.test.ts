@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddingModel } from '../models/embedding';
+import { createEmbeddingModel } from '../models';
 import { mfBenchmarkProblem } from './mf-benchmark';
 
 // The wasm backend has no UnsortedSegmentSum (tf.gather's gradient): the whole fast path

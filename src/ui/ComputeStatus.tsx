@@ -1,4 +1,4 @@
-import type { ComputeStatus as ComputeStatusInfo } from '../worker/protocol';
+import type { ComputeStatus as ComputeStatusInfo } from '../worker';
 import { useSessionState } from './useSession';
 
 /** Which TF.js backend and GPU adapter run the models, and why. */

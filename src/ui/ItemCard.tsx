@@ -1,5 +1,5 @@
 import type { CatalogItem } from '../catalog';
-import type { ItemState } from '../models/event-signals';
+import type { ItemState } from '../events';
 import { subtitle } from './format';
 import { useSession } from './useSession';
 

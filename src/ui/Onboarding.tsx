@@ -1,5 +1,5 @@
 import type { CatalogItem } from '../catalog';
-import { isJudged } from '../models/event-signals';
+import { isJudged } from '../events';
 import { ItemCard } from './ItemCard';
 import { useSession, useSessionState } from './useSession';
 

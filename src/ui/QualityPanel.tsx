@@ -1,4 +1,4 @@
-import type { QualityRecord } from '../worker/protocol';
+import type { QualityRecord } from '../worker';
 import { useSessionState } from './useSession';
 
 const LABELS: Record<string, string> = {

@@ -4,9 +4,9 @@
  * through `useSyncExternalStore`; every state change replaces the state object.
  */
 import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
-import { AUTO_TRAIN_AFTER, deriveItemStates, isJudged, shouldAutoTrain, type ItemState } from '../models/event-signals';
-import { openStore, StoreError, type BurrowStore, type NewEvent, type StoredEvent } from '../store';
-import type { EngineClient } from '../worker/client';
+import { AUTO_TRAIN_AFTER, deriveItemStates, isJudged, shouldAutoTrain, type ItemState } from '../events';
+import { openStore, StoreError, type BurrowStore, type NewEvent, type StorageInfo, type StoredEvent } from '../store';
+import type { EngineClient } from '../worker';
 import type {
   BackendName,
   BackendPreference,
@@ -17,7 +17,7 @@ import type {
   RecommendResult,
   TrainingProgressNotice,
   UpNextResult,
-} from '../worker/protocol';
+} from '../worker';
 
 export type Phase = 'loading' | 'ready' | 'failed';
 
@@ -40,12 +40,6 @@ export function addNotice(notices: readonly Notice[], tone: Notice['tone'], text
   const same = notices.find((n) => n.tone === tone && n.text === text);
   const others = notices.filter((n) => n !== same);
   return [...others, { id, tone, text, count: (same?.count ?? 0) + 1 }].slice(-MAX_NOTICES);
-}
-
-export interface StorageInfo {
-  usage?: number;
-  quota?: number;
-  persisted?: boolean;
 }
 
 export interface SessionState {

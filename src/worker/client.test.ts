@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BACKEND_FAULT } from '../compute/faults';
+import { BACKEND_FAULT } from './faults';
 import { startEngineWorker } from './client';
 import { serveRpc, type Handlers, type Port } from './rpc';
 import type { EngineProtocol } from './protocol';

@@ -1,5 +1,5 @@
 /** The UI's handle on the engine worker: typed calls, notices, and word when the worker dies. */
-import { BACKEND_FAULT } from '../compute/faults';
+import { BACKEND_FAULT } from './faults';
 import { RpcClient, type Port } from './rpc';
 import type { EngineNotice, EngineProtocol } from './protocol';
 

@@ -5,12 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
 import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
-import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../models/event-signals';
-import { explainCards, type CardReason } from '../ranking/explain';
-import { onboardingPicks } from '../ranking/onboarding';
-import { diversify } from '../ranking/diversify';
-import { withExploration } from '../ranking/explore';
-import { Rng } from '../training/rng';
+import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../events';
+import { diversify, explainCards, onboardingPicks, withExploration, type CardReason } from '../ranking';
+import { Rng } from '../training';
 import {
   PRIOR_WEIGHTS,
   contributions,
@@ -24,7 +21,7 @@ import {
   qualitySignal,
   type HybridInputs,
   type HybridWeights,
-} from '../ranking/hybrid';
+} from '../ranking';
 import {
   baselineScores,
   idfWeighted,
@@ -32,9 +29,9 @@ import {
   topIndices,
   type FeatureRows,
   type TasteSignal,
-} from '../ranking/content-baseline';
-import { heldOutMetrics, holdOutRecentPositives, type QualityRecord } from '../eval/personal';
-import { reciprocalRankFusion } from '../ranking/fusion';
+} from '../ranking';
+import { heldOutMetrics, holdOutRecentPositives, type QualityRecord } from '../eval';
+import { reciprocalRankFusion } from '../ranking';
 import { openStore, type BurrowStore } from '../store';
 import {
   appCatalogFeatures,

@@ -1,7 +1,8 @@
 /** Binds the engine to the protocol: one handler per message kind. */
 import * as tf from '@tensorflow/tfjs';
-import { asBackendFault, initBackend, isBackendFault } from '../compute';
+import { initBackend } from '../compute';
 import { WASM_URLS } from '../compute/wasm-urls';
+import { asBackendFault, isBackendFault } from './faults';
 import { DEFAULT_ENGINE_DEPS, Engine } from './engine';
 import { postNotice, type Handlers, type Port } from './rpc';
 import type { EngineNotice, EngineProtocol } from './protocol';

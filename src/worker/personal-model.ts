@@ -4,9 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
-import type { Interactions, TrainingProgress } from '../models/contract';
-import { createEmbeddingModel, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models/embedding';
-import { isPositiveStrength } from '../models/event-signals';
+import type { Interactions, TrainingProgress } from '../models';
+import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models';
+import { isPositiveStrength, type TimedSignal as PersonalSignal } from '../events';
 import type { BurrowStore, CheckpointRecord } from '../store';
 import { Turns } from './turns';
 
@@ -15,24 +15,8 @@ const USER = 0;
 const CHECKPOINT_KEY = 'embedding/personal';
 const TRAINER_LOCK = 'burrow-trainer';
 
-/**
- * The personal model trains on a handful to a few thousand events of one user, so epochs are tiny
- * (often one step): more epochs and a patient early stop replace the large batches of offline MF.
- */
-export const PERSONAL_CONFIG: Partial<EmbeddingConfig> = {
-  dim: 32,
-  batchSize: 64,
-  minStepsPerEpoch: 5,
-  maxEpochs: 12,
-  patience: 4,
-  negatives: 32,
-  // One set of negatives per batch: the content tower then runs on ~96 distinct items per step
-  // instead of ~2,100 (bench §2: catalog vs catalog-per-example), at the same held-out quality on
-  // the base pack's walks (public/packs/README.md).
-  sharedNegatives: true,
-  lossEvery: 5,
-  foldInSteps: 15,
-};
+/** The personal model's architecture (the base pack is built with it): a preset of src/models. */
+export { PERSONAL_CONFIG };
 
 /**
  * How one person's model trains, on top of PERSONAL_CONFIG (the architecture the base pack is
@@ -61,11 +45,8 @@ export interface ModelInfo {
   cancelled: boolean;
 }
 
-export interface PersonalSignal {
-  item: number;
-  strength: number;
-  ts: number;
-}
+/** The user's signals, one per judged item (the events room's TimedSignal). */
+export type { PersonalSignal };
 
 /** The user's signals as the model contract's columnar log (one user, time order). */
 export function toInteractions(signals: readonly PersonalSignal[], numItems: number): Interactions {

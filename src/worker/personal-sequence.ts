@@ -2,7 +2,7 @@
  * The user's "what next" model inside the worker: a SASRec network that starts from the base
  * pack and is fine-tuned on the user's own sequence, persisted in IndexedDB like the embedding model.
  */
-import { createSequenceModel, type SequenceModel, type SequenceSerializedWeights } from '../models/sequence';
+import { createSequenceModel, type SequenceModel, type SequenceSerializedWeights } from '../models';
 import { packModel, sequenceWeightsFromPack, type DecodedPack } from '../packs';
 import type { BurrowStore, CheckpointRecord } from '../store';
 

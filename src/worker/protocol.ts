@@ -3,12 +3,10 @@
  * types, and every notice the worker pushes. Both sides are checked against this one map.
  */
 import type { Catalog } from '../catalog';
-import type { QualityRecord } from '../eval/personal';
+import type { BackendName, BackendPreference } from '../compute';
+import type { QualityRecord } from '../eval';
 
-export type { QualityRecord };
-
-export type BackendName = 'webgpu' | 'webgl' | 'wasm' | 'cpu';
-export type BackendPreference = 'auto' | BackendName;
+export type { BackendName, BackendPreference, QualityRecord };
 
 export interface AdapterSummary {
   vendor: string;

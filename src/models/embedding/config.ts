@@ -2,6 +2,8 @@
  * Hyper-parameters of the personal embedding model, with their defaults.
  * Every field is part of `configHash`, so a saved model records exactly how it was built.
  */
+import { fnv1a32 } from '../../common';
+
 export interface EmbeddingConfig {
   /** size of user and item embeddings (the dot-product space) */
   dim: number;
@@ -151,16 +153,6 @@ export function resolveEmbeddingConfig(partial: Partial<EmbeddingConfig> = {}): 
   return c;
 }
 
-/** FNV-1a 32-bit over a string, with a seed so two passes give a 64-bit id. */
-function fnv1a(s: string, seed: number): string {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 /** Stable JSON: keys sorted, so the hash does not depend on property order. */
 export function stableStringify(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
@@ -180,11 +172,11 @@ export function configHash(config: Partial<EmbeddingConfig>): string {
   // so every model and pack saved before it keeps its hash.
   const { trainItemSide, ...rest } = resolved;
   const s = stableStringify(trainItemSide ? rest : resolved);
-  return `emb-${fnv1a(s, 0)}${fnv1a(s, 0x5bd1e995)}`;
+  return `emb-${fnv1a32(s, 0)}${fnv1a32(s, 0x5bd1e995)}`;
 }
 
 /** Stable id of any string list (used for the feature vocabulary of a content tower). */
 export function hashStrings(items: readonly string[]): string {
   const s = items.join('\u0000');
-  return `${fnv1a(s, 0)}${fnv1a(s, 0x5bd1e995)}`;
+  return `${fnv1a32(s, 0)}${fnv1a32(s, 0x5bd1e995)}`;
 }

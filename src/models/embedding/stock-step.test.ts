@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../../training/rng';
+import { Rng } from '../../training';
 import { createEmbeddingModel, createStockEmbeddingStep } from './index';
 
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainTask } from '../../training/loop';
-import { AliasSampler, Rng } from '../../training/rng';
-import { Deduper } from '../../training/unique';
-import { WeightSnapshot } from '../../training/weight-snapshot';
+import type { TrainTask } from '../../training';
+import { AliasSampler, Rng } from '../../training';
+import { Deduper } from '../../training';
+import { WeightSnapshot } from '../../training';
 import {
   createDenseAdamState,
   createSparseAdamState,
@@ -12,8 +12,8 @@ import {
   sparseAdamApply,
   type DenseAdamState,
   type SparseAdamState,
-} from '../../training/sparse-optimizer';
-import { validateScoreLossKernels } from '../../compute/kernels/score-loss-webgpu';
+} from '../../training';
+import { validateScoreLossKernels } from '../../compute/kernels';
 import { prepareFeatureBag } from '../layers/embedding-bag';
 import { prepareScoreLoss, scoreLoss } from '../layers/score-loss';
 import { csrHas, type PreparedData } from './data';

@@ -3,7 +3,7 @@ import {
   canUseEmbeddingBagWebGPU,
   embeddingBagBackwardWebGPU,
   embeddingBagForwardWebGPU,
-} from '../../compute/kernels/embedding-bag-webgpu';
+} from '../../compute/kernels';
 import { gatherRows } from './gather-rows';
 import { occurrences } from './occurrences';
 import { sumLastAxis } from './sum-last-axis';

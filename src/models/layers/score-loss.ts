@@ -6,12 +6,12 @@ import {
   scoreLossForwardWebGPU,
   type SampledLoss,
   type ScoreLossDeviceBatch,
-} from '../../compute/kernels/score-loss-webgpu';
+} from '../../compute/kernels';
 import { gatherRows } from './gather-rows';
 import { occurrences } from './occurrences';
 import { sumLastAxis } from './sum-last-axis';
 
-export type { SampledLoss } from '../../compute/kernels/score-loss-webgpu';
+export type { SampledLoss } from '../../compute/kernels';
 
 /**
  * One batch of sampled examples, as CPU index arrays into the batch's DISTINCT rows: example b has

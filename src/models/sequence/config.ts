@@ -2,6 +2,7 @@
  * Hyper-parameters of the sequence models (GRU4Rec- and SASRec-style next-item prediction), with
  * their defaults. Every field is part of `configHash`, so a saved model records how it was built.
  */
+import { fnv1a32 } from '../../common';
 import { stableStringify } from '../embedding/config';
 
 export type SequenceKind = 'gru4rec' | 'sasrec';
@@ -156,15 +157,6 @@ export function usesFullSoftmax(config: SequenceConfig, numItems: number): boole
   return config.loss === 'full' || (config.loss === 'auto' && numItems <= config.fullSoftmaxMaxItems);
 }
 
-function fnv1a(s: string, seed: number): string {
-  let h = (0x811c9dc5 ^ seed) >>> 0;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h.toString(16).padStart(8, '0');
-}
-
 /**
  * Fields added after models were shipped: left out of the hash while at their default, so the
  * hash of every config that does not use them (the shipped pack's, saved fine-tunes) is unchanged.
@@ -176,5 +168,5 @@ export function sequenceConfigHash(kind: SequenceKind, config: Partial<SequenceC
   const resolved: Partial<SequenceConfig> = resolveSequenceConfig(kind, config);
   for (const k of HASHED_ONLY_WHEN_SET) if (resolved[k] === COMMON[k]) delete resolved[k];
   const s = stableStringify(resolved);
-  return `${kind}-${fnv1a(s, 0)}${fnv1a(s, 0x5bd1e995)}`;
+  return `${kind}-${fnv1a32(s, 0)}${fnv1a32(s, 0x5bd1e995)}`;
 }

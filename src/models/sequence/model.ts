@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
-import { runTraining } from '../../training/loop';
-import { Rng } from '../../training/rng';
-import { Deduper } from '../../training/unique';
+import { runTraining } from '../../training';
+import { Rng } from '../../training';
+import { Deduper } from '../../training';
 import { resolveSequenceConfig, sequenceConfigHash, usesFullSoftmax, type SequenceConfig, type SequenceKind } from './config';
 import { buildWindows, leftPad, prepareSequenceData, validateInteractions, type UserSequences } from './data';
 import { denseParamShapes, encode, initialValues, ITEM_EMBEDDING, type EncodeOptions } from './network';

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, randomNormalArray } from '../../training/rng';
+import { Rng, randomNormalArray } from '../../training';
 import type { SequenceConfig, SequenceKind } from './config';
 import { mm, mmT } from './ops';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedSoftmaxCrossEntropyWebGPU, softmaxCEKernelReady } from '../../compute/kernels/softmax-ce-webgpu';
+import { fusedSoftmaxCrossEntropyWebGPU, softmaxCEKernelReady } from '../../compute/kernels';
 
 /**
  * Differentiable building blocks whose backward passes avoid slow kernels.

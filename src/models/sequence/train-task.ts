@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainTask } from '../../training/loop';
-import { AliasSampler, Rng } from '../../training/rng';
+import type { TrainTask } from '../../training';
+import { AliasSampler, Rng } from '../../training';
 import {
   createDenseAdamState,
   createSparseAdamState,
@@ -10,9 +10,9 @@ import {
   sparseAdamApply,
   type DenseAdamState,
   type SparseAdamState,
-} from '../../training/sparse-optimizer';
-import { Deduper } from '../../training/unique';
-import { WeightSnapshot } from '../../training/weight-snapshot';
+} from '../../training';
+import { Deduper } from '../../training';
+import { WeightSnapshot } from '../../training';
 import { sumLastAxis } from '../layers/sum-last-axis';
 import { gatherRows } from '../layers/gather-rows';
 import { usesFullSoftmax } from './config';
@@ -20,7 +20,7 @@ import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSeque
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
 import { fullSoftmaxCrossEntropy, mmT } from './ops';
-import { canUseSoftmaxCEWebGPU, validateSoftmaxCEKernels } from '../../compute/kernels/softmax-ce-webgpu';
+import { canUseSoftmaxCEWebGPU, validateSoftmaxCEKernels } from '../../compute/kernels';
 
 /** One training batch, built on the CPU. */
 export interface SequenceBatch {

@@ -2,6 +2,9 @@
  * Which errors mean "this compute backend is broken", as opposed to bad input or a domain rule.
  * A broken backend is worth a restart further down the chain (webgpu → webgl → wasm → cpu); a bad
  * pack or a full disk is not, and restarting would only hide it.
+ *
+ * The worker owns this rule: its handler marks faults, and its main-thread client restarts the
+ * engine on them (the client must stay TF.js-free, so it cannot import src/compute's index).
  */
 
 /** The name a backend failure carries across the worker boundary. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveItemStates, isJudged, signalStrength, type EventLike } from './event-signals';
+import { deriveItemStates, isJudged, signalStrength, type EventLike } from './signals';
 
 const ev = (itemId: string, kind: EventLike['kind'], ts: number, value: number | null = null): EventLike => ({
   itemId,

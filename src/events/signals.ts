@@ -4,13 +4,25 @@
  * the trainers and the UI, so "what a like means" is decided in one place.
  */
 
-export type EventKind = 'view' | 'open' | 'like' | 'dislike' | 'rating' | 'skip' | 'remove';
+/** Every kind of event the log holds (the store validates against this list). */
+export const EVENT_KINDS = ['view', 'open', 'like', 'dislike', 'rating', 'skip', 'remove'] as const;
+export type EventKind = (typeof EVENT_KINDS)[number];
 
 /** The fields of a stored event this module needs (structural, so it does not depend on the store). */
 export interface EventLike {
   itemId: string;
   kind: EventKind;
   value: number | null;
+  ts: number;
+}
+
+/**
+ * One item's signal for a model, in catalog indices: its signed strength and when it was last
+ * touched (the personal model's log, the on-device holdout, the eval replay).
+ */
+export interface TimedSignal {
+  item: number;
+  strength: number;
   ts: number;
 }
 
