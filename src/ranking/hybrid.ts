@@ -136,28 +136,15 @@ export function fitHybridWeights(
   const K = signals.length;
   const w = signals.map(([k]) => weights[k]);
   const z = signals.map(([, v]) => v.map((x) => (Number.isFinite(x) ? x : 0)));
-  const s = new Float64Array(n);
   // plain gradient ascent diverges once lr · l2 / |held-out| passes 2; cap the step below that
   const lr = Math.min(options.lr, 1 / (1 + options.l2 / heldOut.length));
   for (let step = 0; step < options.steps; step++) {
-    s.fill(0);
-    let max = -Infinity;
-    for (let i = 0; i < n; i++) {
-      if (excluded[i]) continue;
-      for (let k = 0; k < K; k++) s[i]! += w[k]! * z[k]![i]!;
-      if (s[i]! > max) max = s[i]!;
-    }
-    let total = 0;
+    const p = blendSoftmax(z, w, excluded);
     const expected = new Float64Array(K);
-    for (let i = 0; i < n; i++) {
-      if (excluded[i]) continue;
-      const p = Math.exp(s[i]! - max);
-      total += p;
-      for (let k = 0; k < K; k++) expected[k]! += p * z[k]![i]!;
-    }
+    for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) expected[k]! += p[i]! * z[k]![i]!;
     for (let k = 0; k < K; k++) {
       let grad = 0;
-      for (const h of heldOut) grad += z[k]![h]! - expected[k]! / total;
+      for (const h of heldOut) grad += z[k]![h]! - expected[k]!;
       grad = grad / heldOut.length - (options.l2 / heldOut.length) * (w[k]! - prior[signals[k]![0]]);
       w[k] = w[k]! + lr * grad;
     }
@@ -166,6 +153,25 @@ export function fitHybridWeights(
     weights[k] = w[i]!;
   });
   return weights;
+}
+
+/** The blend's softmax over the items not excluded (0 on excluded ones): what the fit and its posterior both read. */
+function blendSoftmax(z: readonly Float32Array[], w: readonly number[], excluded: Uint8Array): Float64Array {
+  const n = excluded.length;
+  const s = new Float64Array(n);
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) {
+    if (excluded[i]) continue;
+    for (let k = 0; k < w.length; k++) s[i]! += w[k]! * z[k]![i]!;
+    if (s[i]! > max) max = s[i]!;
+  }
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    s[i] = excluded[i] ? 0 : Math.exp(s[i]! - max);
+    total += s[i]!;
+  }
+  if (total > 0) for (let i = 0; i < n; i++) s[i]! /= total;
+  return s;
 }
 
 /** A Gaussian over the blend weights of the signals present: the fit's Laplace approximation. */
@@ -196,23 +202,15 @@ export function weightPosterior(
   for (const i of exclude) excluded[i] = 1;
   const z = present.map(([, v]) => v.map((x) => (Number.isFinite(x) ? x : 0)));
   const w = present.map(([k]) => weights[k]);
-  const s = new Float64Array(n);
-  let max = -Infinity;
-  for (let i = 0; i < n; i++) {
-    if (excluded[i]) continue;
-    for (let k = 0; k < K; k++) s[i]! += w[k]! * z[k]![i]!;
-    if (s[i]! > max) max = s[i]!;
-  }
-  let total = 0;
+  const p = blendSoftmax(z, w, excluded);
+  const total = p.some((x) => x > 0) ? 1 : 0;
   const first = new Float64Array(K);
   const second = Array.from({ length: K }, () => new Float64Array(K));
   for (let i = 0; i < n; i++) {
-    if (excluded[i]) continue;
-    const p = Math.exp(s[i]! - max);
-    total += p;
+    if (p[i] === 0) continue;
     for (let a = 0; a < K; a++) {
-      first[a]! += p * z[a]![i]!;
-      for (let b = 0; b <= a; b++) second[a]![b]! += p * z[a]![i]! * z[b]![i]!;
+      first[a]! += p[i]! * z[a]![i]!;
+      for (let b = 0; b <= a; b++) second[a]![b]! += p[i]! * z[a]![i]! * z[b]![i]!;
     }
   }
   const precision = Array.from({ length: K }, (_, a) =>
