@@ -7,23 +7,11 @@
  *   npx tsx scripts/seal-pack.ts public/packs/default.burrowpack [--out other.burrowpack]
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import {
-  decodePack,
-  encodeSealedPack,
-  manifestInputOf,
-  openPack,
-  packTensors,
-  type PackModelName,
-  type WeightsLike,
-} from '../src/packs/format';
+import { decodePack, manifestInputOf, openPack, packTensors, withManifest } from '../src/packs/format';
 
 export async function sealPack(file: ArrayBuffer): Promise<ArrayBuffer> {
   const pack = decodePack(file);
-  const weights: Partial<Record<PackModelName, WeightsLike>> = {};
-  for (const model of pack.manifest.models) {
-    weights[model.name] = { format: model.weightsFormat, configHash: model.configHash, tensors: packTensors(pack, model.name) };
-  }
-  const sealed = await encodeSealedPack(manifestInputOf(pack.manifest), weights);
+  const sealed = await withManifest(pack, manifestInputOf(pack.manifest));
   const check = await openPack(sealed);
   // the weights themselves must come through byte for byte
   for (const model of pack.manifest.models) {

@@ -19,7 +19,7 @@ import {
   type TasteContext,
 } from '../../src/eval/app-replay';
 import { AUTO_TRAIN_AFTER, deriveItemStates, isPositiveRating, shouldAutoTrain } from '../../src/events';
-import { topIndices } from '../../src/ranking/content-baseline';
+import { topIndices, type BlendExample } from '../../src/ranking';
 import type { NodeApp } from './app-engine';
 
 /** What the session asks for after each event (RECOMMENDATION_COUNT, UP_NEXT_COUNT in src/ui/session.ts). */
@@ -77,14 +77,11 @@ export async function replayUsersThroughApp(
       return c ? [{ setting, ...c }] : [];
     });
     const last = Math.max(...cutoffs.map((c) => c.history));
-    // "Delete all my data": a fresh user on the shipped pack
-    await app.engine.forgetModel();
-    await app.store.clearAll();
+    await startFreshUser(app);
     const shownForYou: number[][] = [];
     const shownExplored: number[][] = [];
     for (let e = 0; e < last; e++) {
-      const event = user.events[e]!;
-      await app.store.append({ itemId: index.idAt(event.item), kind: 'rating', value: event.stars, session: 'replay', catalogId: catalog.id });
+      await appendRating(app, index, catalog, user.events[e]!);
       eventsReplayed++;
       // BurrowSession.record: re-rank, then maybe start the automatic fine-tune
       const [forYou, , explored] = await Promise.all([
@@ -94,11 +91,7 @@ export async function replayUsersThroughApp(
       ]);
       shownForYou.push(forYou.items.slice(0, 10).map((x) => index.indexOf(x.itemId)!));
       shownExplored.push(explored.items.slice(0, 10).map((x) => index.indexOf(x.itemId)!));
-      const { events } = await app.store.readEvents();
-      if (shouldAutoTrain(deriveItemStates(events).values(), events.length, app.engine.modelStatus().trainedOnEvents)) {
-        await app.engine.train();
-        trainings++;
-      }
+      if (await autoTrainIfDue(app)) trainings++;
       for (const cut of cutoffs.filter((c) => c.history === e + 1)) {
         const liked = user.events.slice(0, cut.history).filter((x) => isPositiveRating(x.stars)).map((x) => x.item);
         await scoreCutoff(app, index, acc[cut.setting], cut.targets, liked, ctx);
@@ -119,6 +112,55 @@ export async function replayUsersThroughApp(
   };
 }
 
+/** "Delete all my data": a fresh user on the loaded pack. */
+async function startFreshUser(app: NodeApp): Promise<void> {
+  await app.engine.forgetModel();
+  await app.store.clearAll();
+}
+
+/** One rating, written as the session writes it. */
+async function appendRating(app: NodeApp, index: CatalogIndex, catalog: Catalog, event: ReplayUser['events'][number]): Promise<void> {
+  await app.store.append({ itemId: index.idAt(event.item), kind: 'rating', value: event.stars, session: 'replay', catalogId: catalog.id });
+}
+
+/** The session's automatic fine-tune, when `shouldAutoTrain` says the app would start one. */
+async function autoTrainIfDue(app: NodeApp): Promise<boolean> {
+  const { events } = await app.store.readEvents();
+  if (!shouldAutoTrain(deriveItemStates(events).values(), events.length, app.engine.modelStatus().trainedOnEvents)) return false;
+  await app.engine.train();
+  return true;
+}
+
+/**
+ * Each user's For you inputs at a cut-off, with the likes that followed: the examples a pack's
+ * starting blend is learned on (scripts/pack-lib). The users are replayed as the app sees them,
+ * automatic fine-tunes included; nothing is ranked.
+ */
+export async function collectBlendExamples(
+  app: NodeApp,
+  catalog: Catalog,
+  users: readonly ReplayUser[],
+  setting: ReplaySetting,
+  onProgress: (done: number, total: number) => void = () => undefined,
+): Promise<BlendExample[]> {
+  const index = new CatalogIndex(catalog);
+  const examples: BlendExample[] = [];
+  for (const [u, user] of users.entries()) {
+    const cut = cutoffAfterLikes(user.events, REPLAY_SETTINGS[setting]);
+    if (cut) {
+      await startFreshUser(app);
+      for (let e = 0; e < cut.history; e++) {
+        await appendRating(app, index, catalog, user.events[e]!);
+        await autoTrainIfDue(app);
+      }
+      const { inputs, exclude } = await app.engine.blendInputs();
+      examples.push({ inputs, targets: cut.targets, exclude });
+    }
+    onProgress(u + 1, users.length);
+  }
+  return examples;
+}
+
 /**
  * Developer aid: BURROW_REPLAY_DUMP=<file> appends each cut-off's raw signals as JSON lines, to
  * study the blend offline. Written outside the repository only; it is derived from the dataset.
@@ -137,7 +179,6 @@ async function scoreCutoff(
   ctx: TasteContext,
 ): Promise<void> {
   const { scores, exclude } = await app.engine.rankers();
-  dump?.({ targets, liked, exclude, personal: Array.from(scores.personal ?? scores.pack ?? []), content: Array.from(scores.contentOnly ?? []), sequence: Array.from(scores.sequence ?? []) });
   const top = (s: Float32Array | null): number[] | null => {
     if (!s) return null;
     const copy = s.slice();
@@ -153,6 +194,7 @@ async function scoreCutoff(
   add('personal model', top(scores.personal));
   const upNext = await app.engine.upNext({ k: 10 });
   if (upNext.source) add('Up next', upNext.items.map((x) => index.indexOf(x.itemId)!), upNext.items.map(() => upNext.reason ?? ''));
+  let forYouReasons: string[] = [];
   // what For you shows with the app's default controls, then with each control half-way
   for (const [name, controls] of [
     ['For you', {}],
@@ -162,5 +204,7 @@ async function scoreCutoff(
   ] as const) {
     const shown = await app.engine.recommend({ k: 10, ...controls });
     add(name, shown.items.map((x) => index.indexOf(x.itemId)!), shown.items.map((x) => x.reason));
+    if (name === 'For you') forYouReasons = shown.items.map((x) => x.reason);
   }
+  dump?.({ targets, liked, exclude, personal: Array.from(scores.personal ?? scores.pack ?? []), content: Array.from(scores.contentOnly ?? []), sequence: Array.from(scores.sequence ?? []), forYouReasons });
 }

@@ -2,22 +2,34 @@
  * The base-pack CLI as a library: parse the command line, read the inputs, train, write the file.
  * scripts/pack.ts only adds the progress line and exit codes; tests call `createPack` directly.
  */
-import { mkdir, readFile, realpath, rename, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { mkdir, mkdtemp, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { parseCatalog } from '../../src/catalog';
+import { parseCatalog, type Catalog } from '../../src/catalog';
 import { loadDataset, type DatasetFormat } from '../../src/eval/readers';
 import { mapDatasetToCatalog } from '../../src/eval/catalog-match';
-import { catalogInteractions, replayUsers, sampleUsers } from '../../src/eval/app-replay';
+import { K, catalogInteractions, replayUsers, sampleUsers, scoreTopK, type ReplayUser } from '../../src/eval/app-replay';
+import {
+  HYBRID_SIGNALS,
+  PRIOR_WEIGHTS,
+  fitPooledHybridWeights,
+  hybridScores,
+  topIndices,
+  type BlendExample,
+  type FitOptions,
+} from '../../src/ranking';
 import type { SequenceConfig, SequenceKind } from '../../src/models/sequence';
 import type { EmbeddingConfig } from '../../src/models/embedding';
 import { appCatalogFeatures } from '../../src/packs/app-features';
 import { buildPack, type BuildProgress, type BuiltPack } from '../../src/packs/build';
-import { PACK_EXTENSION, PACK_MODEL_NAMES, type PackManifest, type PackModelName } from '../../src/packs/format';
+import { PACK_EXTENSION, PACK_MODEL_NAMES, decodePack, manifestInputOf, withManifest, type PackManifest, type PackModelName } from '../../src/packs/format';
 import { syntheticWalks, type SyntheticWalkOptions } from '../../src/packs/synthetic';
 import { NODE_BACKENDS, prepareNodeBackend, type NodeBackend } from '../eval-lib/backend';
 import { nodeDatasetFiles } from '../eval-lib/node-files';
+import { startNodeApp } from '../eval-lib/app-engine';
+import { collectBlendExamples } from '../eval-lib/app-replay';
 
 /**
  * Synthetic pseudo-users by default. The embedding model must train with the app's PERSONAL_CONFIG
@@ -26,6 +38,14 @@ import { nodeDatasetFiles } from '../eval-lib/node-files';
  */
 export const DEFAULT_WALKS = 1000;
 export const DEFAULT_EVAL_USERS = 200;
+/**
+ * Users of the operator's logs held out of training to learn the pack's starting blend. Each is
+ * replayed to the first-session cut-off through the app's engine (fine-tunes included): about five
+ * seconds a user on two cores; their ~10 next likes each give the fit about a thousand targets.
+ */
+export const DEFAULT_CALIBRATION_USERS = 100;
+/** A pooled fit has hundreds of targets: more steps, a longer step, the same pull to the prior. */
+const CALIBRATION_FIT: FitOptions = { l2: 10, steps: 300, lr: 0.3 };
 
 export const PACK_FORMATS = ['synthetic', 'recbole', 'movielens'] as const;
 export type PackSourceFormat = (typeof PACK_FORMATS)[number];
@@ -38,6 +58,8 @@ export const USAGE = `usage: npx tsx scripts/pack.ts --format synthetic --catalo
        npx tsx scripts/pack.ts --format recbole|movielens --data <folder> --catalog <catalog.json> --out <file${PACK_EXTENSION}>
            (the operator's path: the dataset's films mapped onto the catalog by title and year, a pack the app loads)
            [--exclude-replay-users N] [--replay-seed S] (leave out the N users \`npm run eval -- --mode app --users N --seed S\` replays)
+           [--calibration-users N] (default ${DEFAULT_CALIBRATION_USERS}: held out of training, replayed through the app to learn
+           the pack's starting For you blend; 0: none, the app's own prior)
   options: [--models embedding,sasrec] [--backend ${NODE_BACKENDS.join('|')}] [--max-minutes N] [--seed N]
            [--walks N] (synthetic pseudo-users, default 1000) [--eval-users N] (held out for HR@10, default 200)
            [--config '{"sasrec":{"maxEpochs":40}}'] (per-model config overrides, JSON)`;
@@ -54,6 +76,8 @@ export interface PackCliOptions {
   catalog?: string;
   /** dataset + catalog: leave out the users the app replay samples (`--users N --seed S`) */
   excludeReplayUsers?: { users: number; seed: number };
+  /** dataset + catalog: users held out to learn the pack's starting blend (default DEFAULT_CALIBRATION_USERS) */
+  calibrationUsers?: number;
   out: string;
   models: PackModelName[];
   backend: NodeBackend;
@@ -94,6 +118,7 @@ export function parsePackArgs(argv: string[]): PackCliOptions | 'help' {
         'eval-users': { type: 'string' },
         'exclude-replay-users': { type: 'string' },
         'replay-seed': { type: 'string', default: '42' },
+        'calibration-users': { type: 'string' },
         config: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
@@ -141,6 +166,10 @@ export function parsePackArgs(argv: string[]): PackCliOptions | 'help' {
   const walks = positiveInt('walks', values.walks);
   const evalUsers = positiveInt('eval-users', values['eval-users']);
   const replayUsersToSkip = positiveInt('exclude-replay-users', values['exclude-replay-users']);
+  const calibrationUsers = positiveInt('calibration-users', values['calibration-users']);
+  if (calibrationUsers !== undefined && (format === 'synthetic' || !values.catalog)) {
+    throw new UsageError('--calibration-users needs a dataset mapped onto a catalog (--format recbole|movielens --catalog <catalog.json>)');
+  }
   const replaySeed = Number(values['replay-seed']);
   if (!Number.isSafeInteger(replaySeed)) throw new UsageError(`--replay-seed must be an integer, got "${values['replay-seed']}"`);
   return {
@@ -148,6 +177,7 @@ export function parsePackArgs(argv: string[]): PackCliOptions | 'help' {
     ...(values.data ? { data: values.data } : {}),
     ...(values.catalog ? { catalog: values.catalog } : {}),
     ...(replayUsersToSkip !== undefined ? { excludeReplayUsers: { users: replayUsersToSkip, seed: replaySeed } } : {}),
+    ...(calibrationUsers !== undefined ? { calibrationUsers } : {}),
     out: values.out,
     models: [...new Set(models)] as PackModelName[],
     backend: backend as NodeBackend,
@@ -237,7 +267,9 @@ export async function createPack(options: PackCliOptions, io: PackIo = {}): Prom
     log('warning: --config embedding overrides the app\'s PERSONAL_CONFIG; the app will not import this pack\'s embedding model');
   }
 
-  let built;
+  let built: BuiltPack;
+  let calibration: ReplayUser[] = [];
+  let calibrationCatalog: Catalog | null = null;
   if (options.format === 'synthetic') {
     const path = options.catalog!;
     let json: unknown;
@@ -295,10 +327,16 @@ export async function createPack(options: PackCliOptions, io: PackIo = {}): Prom
       skipped = replayed.size;
       users = users.filter((u) => !replayed.has(u.user));
     }
+    // a seed of its own, so the calibration users never overlap the replay's sample of the same seed
+    calibration = sampleUsers(users, options.calibrationUsers ?? DEFAULT_CALIBRATION_USERS, options.seed ^ 0x5eed);
+    const calibrationIds = new Set(calibration.map((u) => u.user));
+    users = users.filter((u) => !calibrationIds.has(u.user));
+    calibrationCatalog = catalog;
     const interactions = catalogInteractions(users, catalog.items.length);
     log(
       `dataset "${dataset.name}" mapped onto catalog "${catalog.id}": ${m.matchedFilms}/${m.datasetFilms} films, ` +
-        `${interactions.user.length} events of ${interactions.numUsers} users${skipped ? ` (${skipped} replay users left out)` : ''}`,
+        `${interactions.user.length} events of ${interactions.numUsers} users${skipped ? ` (${skipped} replay users left out)` : ''}` +
+        `, ${calibration.length} more held out to learn the starting blend`,
     );
     built = await buildPack({
       ...common,
@@ -311,7 +349,8 @@ export async function createPack(options: PackCliOptions, io: PackIo = {}): Prom
         description:
           `Trained on the real interactions of ${options.format} dataset "${dataset.name}" whose films match the catalog by title and year ` +
           `(${m.matchedFilms} of ${m.datasetFilms} films, ${interactions.user.length} ratings as implicit events)` +
-          (skipped ? `; the ${skipped} users the app replay samples (seed ${options.excludeReplayUsers!.seed}) left out.` : '.'),
+          (skipped ? `; the ${skipped} users the app replay samples (seed ${options.excludeReplayUsers!.seed}) left out` : '') +
+          (calibration.length ? `; ${calibration.length} users held out to learn the starting blend.` : '.'),
         licence: `governed by the licence of dataset "${dataset.name}"; most rating datasets (MovieLens included) forbid redistribution: for benchmarks and private use only`,
       },
     });
@@ -335,6 +374,14 @@ export async function createPack(options: PackCliOptions, io: PackIo = {}): Prom
       },
     });
   }
+  if (calibrationCatalog && calibration.length > 0) {
+    try {
+      built = await withLearnedBlendPrior(built, calibrationCatalog, calibration, options.backend, log);
+    } catch (e) {
+      for (const m of Object.values(built.models ?? {})) m.dispose();
+      throw e;
+    }
+  }
   try {
     await mkdir(dirname(resolve(options.out)), { recursive: true });
     // write then rename: an interrupted run never leaves a half-written pack where the app looks
@@ -352,6 +399,58 @@ export async function createPack(options: PackCliOptions, io: PackIo = {}): Prom
     ...(built.models ? { models: built.models } : {}),
   };
 }
+
+/**
+ * The pack's starting For you blend, learned the way the app will use it: the held-out users are
+ * replayed through the app's engine on this very pack up to their first-session cut-off, and the
+ * blend weights are fitted (pooled, from the app's PRIOR_WEIGHTS) on the likes that followed. The
+ * in-sample HR@10 of the app's prior, the learned prior and popularity goes into the manifest.
+ */
+async function withLearnedBlendPrior(
+  built: BuiltPack,
+  catalog: Catalog,
+  users: readonly ReplayUser[],
+  backend: NodeBackend,
+  log: (line: string) => void,
+): Promise<BuiltPack> {
+  const dir = await mkdtemp(join(tmpdir(), 'burrow-calibration-'));
+  const packPath = join(dir, `calibration${PACK_EXTENSION}`);
+  await writeFile(packPath, new Uint8Array(built.buffer));
+  const app = await startNodeApp({ catalog, packPath, backend, storeName: `burrow-calibration-${process.pid}` });
+  const started = Date.now();
+  let examples: BlendExample[];
+  try {
+    examples = await collectBlendExamples(app, catalog, users, 'first session', (done, total) => {
+      if (done % 10 === 0 || done === total) log(`starting blend: replayed ${done}/${total} held-out users`);
+    });
+  } finally {
+    app.close();
+    await rm(dir, { recursive: true, force: true });
+  }
+  const weights = fitPooledHybridWeights(examples, PRIOR_WEIGHTS, CALIBRATION_FIT);
+  const hitRate = (score: (e: BlendExample) => Float32Array) =>
+    examples.reduce((sum, e) => {
+      const s = score(e).slice();
+      for (const i of e.exclude) s[i] = -Infinity;
+      return sum + scoreTopK(topIndices(s, K), e.targets).hr;
+    }, 0) / Math.max(1, examples.length);
+  const metrics = {
+    note: 'HR@10 at the first-session cut-off on the users the weights were fitted on (in-sample)',
+    'HR@10': {
+      popularity: round(hitRate((e) => hybridScores({ popularity: e.inputs.popularity ?? null }, { ...PRIOR_WEIGHTS, popularity: 1 }))),
+      'app prior': round(hitRate((e) => hybridScores(e.inputs, PRIOR_WEIGHTS))),
+      'learned prior': round(hitRate((e) => hybridScores(e.inputs, weights))),
+    },
+    seconds: Math.round((Date.now() - started) / 1000),
+  };
+  log(`starting blend from ${examples.length} users: ${HYBRID_SIGNALS.map((k) => `${k} ${weights[k].toFixed(2)}`).join(', ')}; ${JSON.stringify(metrics['HR@10'])}`);
+  const targets = examples.reduce((sum, e) => sum + e.targets.length, 0);
+  const manifest = { ...manifestInputOf(built.manifest), blendPrior: { weights, setting: 'first session', users: examples.length, targets, metrics } };
+  const buffer = await withManifest(decodePack(built.buffer), manifest);
+  return { ...built, buffer, manifest: decodePack(buffer).manifest };
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000;
 
 /** A short human summary of a written pack (stdout of the CLI). */
 export function summarize(pack: CreatedPack): string {

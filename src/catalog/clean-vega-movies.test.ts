@@ -185,6 +185,34 @@ describe('cleanVegaMovies on small inline rows', () => {
     expect(only(report)).toEqual({ 'ambiguous-imdb': 2 });
   });
 
+  it("drops IMDB figures far too few for the film's box office, keeps a small film's", () => {
+    const { items, report } = cleanVegaMovies([
+      row({ Title: 'Aliens', 'Release Date': 'Jul 18 1986', 'Worldwide Gross': 183316455, 'IMDB Rating': 7.5, 'IMDB Votes': 84 }),
+      row({ Title: 'Small', 'IMDB Votes': 84 }),
+      row({ Title: 'Big', 'Worldwide Gross': 183316455, 'IMDB Votes': 150000 }),
+    ]);
+    expect(items.map((i) => [i.numeric.imdb_votes, i.numeric.imdb_rating])).toEqual([[null, null], [84, 6.1], [150000, 6.1]]);
+    expect(only(report)).toEqual({ 'imdb-mismatch': 1 });
+  });
+
+  it('applies the errata to the film they name only, and keeps the id of a corrected year', () => {
+    const { items, report } = cleanVegaMovies([
+      row({ Title: 'Good Will Hunting', 'Release Date': 'Feb 20 1987' }),
+      row({ Title: 'Good Will Hunting', 'Release Date': 'Feb 20 1995' }),
+      row({ Title: 'The Godfather', 'Release Date': 'Mar 15 1972' }),
+      row({ Title: 'The Godfather', 'Release Date': 'Mar 15 1972', 'Major Genre': 'Thriller/Suspense', Director: 'x' }),
+    ]);
+    expect(items.map((i) => [i.id, i.year])).toEqual([
+      ['good-will-hunting-1987', 1997],
+      ['good-will-hunting-1995', 1995],
+      ['the-godfather-1972', 1972],
+    ]);
+    expect(items[2]?.tags).toContain('genre:Thriller/Suspense');
+    const godfather = cleanVegaMovies([row({ Title: 'The Godfather', 'Release Date': 'Mar 15 1972' })]).items[0]!;
+    expect(godfather.tags).toContain('genre:Drama');
+    expect(only(report)).toMatchObject({ 'errata-year': 1 });
+  });
+
   it('suffixes colliding ids', () => {
     const { items, report } = cleanVegaMovies([row({ Title: 'Léon' }), row({ Title: 'Leon' })]);
     expect(items.map((i) => i.id)).toEqual(['leon-1998', 'leon-1998-2']);
@@ -258,6 +286,9 @@ describe('the real vega-datasets movies file', () => {
     expect(count('title-mojibake')).toBeGreaterThanOrEqual(15);
     expect(count('ambiguous-imdb')).toBeGreaterThanOrEqual(40);
     expect(count('duplicate-merged')).toBe(1);
+    expect(count('errata-genre')).toBe(33);
+    expect(count('errata-year')).toBe(1);
+    expect(count('imdb-mismatch')).toBeGreaterThanOrEqual(40);
   });
 
   it('keeps remakes as separate films', () => {

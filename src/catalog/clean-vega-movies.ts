@@ -11,6 +11,7 @@ import {
   type NumericFieldSpec,
 } from './schema';
 import { fnv1a32 } from '../common';
+import { GENRE_ERRATA, YEAR_ERRATA } from './errata';
 import { collapseWhitespace, repairMacRomanMojibake, slugify, uninvertArticle } from './text-fixes';
 
 export const FIX_KINDS = {
@@ -34,6 +35,10 @@ export const FIX_KINDS = {
   'duplicate-merged': 'Same title and year more than once: kept the most complete row, filled its gaps from the others',
   'ambiguous-imdb':
     'Different films with the same title share identical IMDB rating and votes (joined on title): IMDB fields set to null',
+  'imdb-mismatch':
+    'IMDB votes far too few for the box office (under 1,000 votes for a film grossing $50M+, e.g. Aliens with 84): the table joined another film\'s IMDB entry, so its IMDB fields are set to null',
+  'errata-year': 'Release year wrong in the table (Good Will Hunting as 1987): corrected from src/catalog/errata.ts; the id keeps the table\'s year so stored histories still match',
+  'errata-genre': 'Well-known film with no major genre (The Godfather): filled from src/catalog/errata.ts',
   'id-collision': 'Two items would get the same id: numbered suffix added',
 } as const;
 
@@ -317,6 +322,38 @@ function clearAmbiguousImdb(drafts: Draft[], log: FixLog): Draft[] {
   });
 }
 
+/** Below this many IMDB votes a film that grossed `MISMATCH_MIN_GROSS` or more was never that film's IMDB entry. */
+const MISMATCH_MAX_VOTES = 1000;
+const MISMATCH_MIN_GROSS = 50_000_000;
+
+function clearMismatchedImdb(drafts: Draft[], log: FixLog): Draft[] {
+  return drafts.map((draft) => {
+    const votes = draft.numeric.imdb_votes ?? null;
+    const gross = Math.max(draft.numeric.worldwide_gross ?? 0, draft.numeric.us_gross ?? 0);
+    if (votes === null || votes >= MISMATCH_MAX_VOTES || gross < MISMATCH_MIN_GROSS) return draft;
+    log.add('imdb-mismatch', `${draft.title} (${draft.year ?? 'no year'}): ${votes} votes, $${Math.round(gross / 1e6)}M gross`);
+    return { ...draft, numeric: { ...draft.numeric, imdb_rating: null, imdb_votes: null } };
+  });
+}
+
+/** Errata apply after the ids are fixed, so a corrected year does not rename a film users have rated. */
+function applyErrata(drafts: Draft[], log: FixLog): Draft[] {
+  return drafts.map((draft) => {
+    let fixed = draft;
+    const year = YEAR_ERRATA.find((e) => e.title === draft.title && e.tableYear === draft.year);
+    if (year) {
+      log.add('errata-year', `${draft.title}: ${draft.year} -> ${year.year}`);
+      fixed = { ...fixed, year: year.year };
+    }
+    const genre = GENRE_ERRATA.find((e) => e.title === draft.title && e.year === draft.year);
+    if (genre && fixed.labels.genre === null) {
+      log.add('errata-genre', `${draft.title} (${draft.year}): ${genre.genre}`);
+      fixed = { ...fixed, labels: { ...fixed.labels, genre: genre.genre } };
+    }
+    return fixed;
+  });
+}
+
 function assignIds(drafts: Draft[], log: FixLog): string[] {
   const used = new Set<string>();
   return drafts.map((draft) => {
@@ -395,8 +432,9 @@ function countMissing(items: readonly CatalogItem[]): Record<string, number> {
 export function cleanVegaMovies(rows: unknown[]): { items: CatalogItem[]; report: CleaningReport } {
   const log = new FixLog();
   const drafts = rows.map((row, i) => cleanRow(row, i, log)).filter((d): d is Draft => d !== null);
-  const unique = clearAmbiguousImdb(mergeDuplicates(drafts, log), log);
-  const ids = assignIds(unique, log);
+  const merged = clearMismatchedImdb(clearAmbiguousImdb(mergeDuplicates(drafts, log), log), log);
+  const ids = assignIds(merged, log);
+  const unique = applyErrata(merged, log);
   const popularity = popularityPriors(unique.map((d) => d.numeric));
   const items = unique.map((draft, i) => toItem(draft, ids[i]!, popularity[i]!));
   return {

@@ -101,6 +101,22 @@ const manifestSchema = z.object({
     licence: z.string().min(1),
   }),
   metrics: z.record(z.string(), z.unknown()),
+  /**
+   * Where a new user's For you blend starts (ranking/hybrid.ts), learned on users of the pack's own
+   * logs held out of its training. Absent (synthetic packs): the app's PRIOR_WEIGHTS. The weights
+   * are checked again where they are used (parseHybridWeights), so a pack from a newer signal set
+   * falls back to the app's prior instead of failing.
+   */
+  blendPrior: z
+    .object({
+      weights: z.record(z.string(), z.number()),
+      /** the cut-off the examples were taken at, e.g. "first session" */
+      setting: z.string(),
+      users: nonNegativeInt,
+      targets: nonNegativeInt,
+      metrics: z.record(z.string(), z.unknown()).optional(),
+    })
+    .optional(),
 });
 
 export type PackTensorEntry = z.output<typeof tensorEntrySchema>;
@@ -341,6 +357,15 @@ export async function encodeSealedPack(
   const unsealed = encodePack(rest, weightsByModel);
   const { dataStart } = decodePack(unsealed);
   return encodePack({ ...rest, weightsDigest: await weightsDigestOf(unsealed, dataStart) }, weightsByModel);
+}
+
+/** The same pack with another manifest (same models and tensors, byte for byte), sealed anew. */
+export async function withManifest(pack: DecodedPack, manifest: PackManifestInput): Promise<ArrayBuffer> {
+  const weights: Partial<Record<PackModelName, WeightsLike>> = {};
+  for (const model of pack.manifest.models) {
+    weights[model.name] = { format: model.weightsFormat, configHash: model.configHash, tensors: packTensors(pack, model.name) };
+  }
+  return encodeSealedPack(manifest, weights);
 }
 
 /** A decoded pack's manifest as encodePack takes it (no layout, no digest): for re-encoding a pack. */

@@ -9,6 +9,7 @@ export {
   embeddingWeightsFromPack,
   encodePack,
   encodeSealedPack,
+  withManifest,
   manifestInputOf,
   openPack,
   verifyPackDigest,

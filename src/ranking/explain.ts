@@ -5,7 +5,9 @@
  * signal, each times the film's signal strength). The card then names what contributes most:
  *   'like'           a liked film ("Because you liked X")
  *   'sequence'       the most recent like, when the sequence model carries the card
- *   'genre-popular'  the prior carries it and it shares a genre with the likes
+ *   'genre-popular'  the prior carries it and it shares a genre with the likes; with `facetsOf`, the
+ *                    most specific facet it shares with a liked film (director, then creative type,
+ *                    then genre) and that film are named ("Popular Science Fiction, like Alien")
  *   'popular'        the prior carries it (no taste yet, or no shared genre)
  *   'acclaimed'      as 'popular', but its ratings carry more of it than its audience size
  *   'new'            a card outside every genre the user liked, carried by the model anyway
@@ -27,6 +29,8 @@ export interface CardReason {
   because: number | null;
   /** the shared genre named (genre-popular), or null */
   genre: string | null;
+  /** which facet `genre` is a value of, when it is not the genre (genre-popular with facetsOf) */
+  facet?: string;
 }
 
 export interface ExplainContext {
@@ -39,6 +43,11 @@ export interface ExplainContext {
   /** shared content of two items, normalised to [0, 1] */
   contentSimilarity: (a: number, b: number) => number;
   genresOf: (item: number) => readonly string[];
+  /**
+   * An item's facet tags ("director:James Cameron"), to name the most specific facet a
+   * prior-carried card shares with a liked film; without it such a card names a genre only.
+   */
+  facetsOf?: (item: number) => readonly string[];
   /** share of the best attribution a film needs to be named instead of it (default 0.6) */
   closeShare?: number;
 }
@@ -50,6 +59,30 @@ export function attributeToLiked(item: number, ctx: ExplainContext, weights: { p
     const content = Math.max(0, ctx.contentSimilarity(item, j));
     return strength * (weights.personal * personal + weights.content * content);
   });
+}
+
+/** Facets from most to least specific: sharing a director says more about taste than sharing a genre. */
+export const FACET_SPECIFICITY = ['director', 'type', 'genre'] as const;
+
+interface SharedFacet {
+  facet: string;
+  value: string;
+  liked: number;
+}
+
+/** The liked films' facet tags each card can share, the most specific first. */
+function sharedFacets(item: number, liked: ExplainContext['liked'], facetsOf: (item: number) => readonly string[]): SharedFacet[] {
+  const own = new Set(facetsOf(item));
+  const found: SharedFacet[] = [];
+  for (const facet of FACET_SPECIFICITY) {
+    liked.forEach(({ item: j }, k) => {
+      for (const tag of facetsOf(j)) {
+        if (tag.startsWith(`${facet}:`) && own.has(tag)) found.push({ facet, value: tag.slice(facet.length + 1), liked: k });
+      }
+    });
+    if (found.length > 0) return found;
+  }
+  return found;
 }
 
 export function explainCards(items: readonly number[], ctx: ExplainContext): CardReason[] {
@@ -77,6 +110,14 @@ export function explainCards(items: readonly number[], ctx: ExplainContext): Car
     // half the prior's), not only when it outweighs a prior that leads almost every card
     if (taste < TASTE_SHARE * prior) {
       if (shared.length === 0) return { kind: Math.max(0, c.quality) > Math.max(0, c.popularity) ? 'acclaimed' : 'popular', because: null, genre: null };
+      const facets = ctx.facetsOf ? sharedFacets(item, ctx.liked, ctx.facetsOf) : [];
+      if (facets.length > 0) {
+        // the least-named liked film among those sharing the most specific facet, the newest among equals
+        const pick = [...facets].sort((a, b) => (used.get(a.liked) ?? 0) - (used.get(b.liked) ?? 0) || b.liked - a.liked)[0]!;
+        used.set(pick.liked, (used.get(pick.liked) ?? 0) + 1);
+        const reason: CardReason = { kind: 'genre-popular', because: ctx.liked[pick.liked]!.item, genre: pick.value };
+        return pick.facet === 'genre' ? reason : { ...reason, facet: pick.facet };
+      }
       // the least-named of the shared genres, the user's most liked first among equals
       const genre = [...shared].sort((a, b) => (genreUse.get(a) ?? 0) - (genreUse.get(b) ?? 0) || likedGenres.get(b)! - likedGenres.get(a)!)[0]!;
       genreUse.set(genre, (genreUse.get(genre) ?? 0) + 1);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PRIOR_WEIGHTS, contributions, eraAffinity, fitHybridWeights, hybridScores, parseHybridWeights, popularitySignal, qualitySignal, standardise } from './hybrid';
+import { PRIOR_WEIGHTS, contributions, eraAffinity, fitHybridWeights, fitPooledHybridWeights, hybridScores, parseHybridWeights, popularitySignal, qualitySignal, standardise } from './hybrid';
 import { explainCards, type ExplainContext } from './explain';
 
 describe('the For you blend', () => {
@@ -31,6 +31,27 @@ describe('the For you blend', () => {
     // signals not given keep their prior weight; no evidence gives the prior back
     expect(fitted.sequence).toBe(PRIOR_WEIGHTS.sequence);
     expect(fitHybridWeights({ content, popularity }, [], [])).toEqual({ ...PRIOR_WEIGHTS });
+  });
+
+  it('learns one starting blend from many users: the signal that finds their next likes gains, the one that does not loses', () => {
+    const n = 40;
+    // every user's next likes are the top of their own "personal" signal, while popularity points elsewhere
+    const examples = [0, 1, 2, 3, 4].map((u) => {
+      const personal = Float32Array.from({ length: n }, (_, i) => ((i * 7 + u * 11) % n === 0 ? 5 : (i * 13 + u) % 5));
+      const popularity = Float32Array.from({ length: n }, (_, i) => n - i);
+      const targets = [...personal.keys()].filter((i) => personal[i]! >= 4).slice(0, 3);
+      return { inputs: { personal, popularity }, targets, exclude: [] as number[] };
+    });
+    const pooled = fitPooledHybridWeights(examples, PRIOR_WEIGHTS, { l2: 1, steps: 200, lr: 0.3 });
+    expect(pooled.personal).toBeGreaterThan(PRIOR_WEIGHTS.personal + 0.5);
+    expect(pooled.popularity).toBeLessThan(PRIOR_WEIGHTS.popularity);
+    expect(pooled.content).toBe(PRIOR_WEIGHTS.content);
+    // one user's pooled fit is that user's own fit
+    const one = examples[0]!;
+    expect(fitPooledHybridWeights([one])).toEqual(fitHybridWeights(one.inputs, one.targets, one.exclude));
+    // a signal missing for some users keeps its prior weight
+    const mixed = fitPooledHybridWeights([one, { ...examples[1]!, inputs: { popularity: examples[1]!.inputs.popularity } }]);
+    expect(mixed.personal).toBe(PRIOR_WEIGHTS.personal);
   });
 
   it('puts popularity on the log-odds scale: its top stands out as far as it really is', () => {
@@ -96,6 +117,28 @@ describe('reasons', () => {
     const ctx = base([1], { contributions: () => ({ personal: 0.1, content: 0.1, sequence: 0, era: 0, popularity: 2, quality: 0 }) });
     expect(explainCards([100], ctx)).toEqual([{ kind: 'genre-popular', because: null, genre: 'Horror' }]);
     expect(explainCards([100], base([]))).toEqual([{ kind: 'popular', because: null, genre: null }]);
+  });
+
+  it('names the most specific facet a prior-carried card shares with a liked film, spreading the films named', () => {
+    const tags: Record<number, string[]> = {
+      1: ['genre:Horror', 'type:Science Fiction', 'director:Ridley Scott'],
+      2: ['genre:Horror', 'type:Science Fiction'],
+      3: ['genre:Horror'],
+      100: ['genre:Horror', 'type:Science Fiction', 'director:Ridley Scott'],
+      101: ['genre:Horror', 'type:Science Fiction'],
+      102: ['genre:Horror', 'type:Science Fiction'],
+      103: ['genre:Horror'],
+    };
+    const ctx = base([1, 2, 3], {
+      contributions: () => ({ personal: 0.1, content: 0.1, sequence: 0, era: 0, popularity: 2, quality: 0 }),
+      facetsOf: (i) => tags[i] ?? [],
+    });
+    expect(explainCards([100, 101, 102, 103], ctx)).toEqual([
+      { kind: 'genre-popular', because: 1, genre: 'Ridley Scott', facet: 'director' },
+      { kind: 'genre-popular', because: 2, genre: 'Science Fiction', facet: 'type' },
+      { kind: 'genre-popular', because: 2, genre: 'Science Fiction', facet: 'type' },
+      { kind: 'genre-popular', because: 3, genre: 'Horror' },
+    ]);
   });
 
   it('says the era carries a card when closeness in years outweighs taste and the prior', () => {

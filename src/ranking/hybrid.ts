@@ -126,30 +126,56 @@ export function fitHybridWeights(
   prior: HybridWeights = PRIOR_WEIGHTS,
   options: FitOptions = DEFAULT_FIT,
 ): HybridWeights {
+  return fitPooledHybridWeights([{ inputs, targets: heldOut, exclude }], prior, options);
+}
+
+/** One user's state at a cut-off: the blend's inputs, the likes that followed, what was excluded. */
+export interface BlendExample {
+  inputs: HybridInputs;
+  targets: readonly number[];
+  exclude: Iterable<number>;
+}
+
+/**
+ * The same objective summed over many users' examples (every target of every user counts once),
+ * for a prior learned on a pack's own held-out users. Only signals present in every example are
+ * fitted; the others keep their prior weight.
+ */
+export function fitPooledHybridWeights(
+  examples: readonly BlendExample[],
+  prior: HybridWeights = PRIOR_WEIGHTS,
+  options: FitOptions = DEFAULT_FIT,
+): HybridWeights {
   const weights = { ...prior };
-  const signals = presentSignals(inputs);
-  if (heldOut.length === 0 || signals.length === 0) return weights;
-  const n = signals[0]![1].length;
-  const excluded = new Uint8Array(n);
-  for (const i of exclude) excluded[i] = 1;
-  for (const h of heldOut) excluded[h] = 0;
-  const K = signals.length;
-  const w = signals.map(([k]) => weights[k]);
-  const z = signals.map(([, v]) => v.map((x) => (Number.isFinite(x) ? x : 0)));
-  // plain gradient ascent diverges once lr · l2 / |held-out| passes 2; cap the step below that
-  const lr = Math.min(options.lr, 1 / (1 + options.l2 / heldOut.length));
+  const usable = examples.filter((e) => e.targets.length > 0);
+  const fitted = HYBRID_SIGNALS.filter((k) => usable.length > 0 && usable.every((e) => e.inputs[k]));
+  const targets = usable.reduce((sum, e) => sum + e.targets.length, 0);
+  if (targets === 0 || fitted.length === 0) return weights;
+  const prepared = usable.map((e) => {
+    const z = fitted.map((k) => standardise(e.inputs[k]!).map((x) => (Number.isFinite(x) ? x : 0)));
+    const excluded = new Uint8Array(z[0]!.length);
+    for (const i of e.exclude) excluded[i] = 1;
+    for (const h of e.targets) excluded[h] = 0;
+    return { z, excluded, targets: e.targets };
+  });
+  const K = fitted.length;
+  const w = fitted.map((k) => weights[k]);
+  // plain gradient ascent diverges once lr · l2 / |targets| passes 2; cap the step below that
+  const lr = Math.min(options.lr, 1 / (1 + options.l2 / targets));
   for (let step = 0; step < options.steps; step++) {
-    const p = blendSoftmax(z, w, excluded);
-    const expected = new Float64Array(K);
-    for (let i = 0; i < n; i++) for (let k = 0; k < K; k++) expected[k]! += p[i]! * z[k]![i]!;
+    const grad = new Float64Array(K);
+    for (const { z, excluded, targets: hs } of prepared) {
+      const p = blendSoftmax(z, w, excluded);
+      const expected = new Float64Array(K);
+      for (let i = 0; i < p.length; i++) for (let k = 0; k < K; k++) expected[k]! += p[i]! * z[k]![i]!;
+      for (let k = 0; k < K; k++) for (const h of hs) grad[k]! += z[k]![h]! - expected[k]!;
+    }
     for (let k = 0; k < K; k++) {
-      let grad = 0;
-      for (const h of heldOut) grad += z[k]![h]! - expected[k]!;
-      grad = grad / heldOut.length - (options.l2 / heldOut.length) * (w[k]! - prior[signals[k]![0]]);
-      w[k] = w[k]! + lr * grad;
+      const g = grad[k]! / targets - (options.l2 / targets) * (w[k]! - prior[fitted[k]!]);
+      w[k] = w[k]! + lr * g;
     }
   }
-  signals.forEach(([k], i) => {
+  fitted.forEach((k, i) => {
     weights[k] = w[i]!;
   });
   return weights;

@@ -1,3 +1,4 @@
+import type { ModelStatus } from '../worker';
 import { LossChart } from './LossChart';
 import { AUTO_TRAIN_AFTER } from './session';
 import { useSession, useSessionState } from './useSession';
@@ -69,12 +70,16 @@ const SIGNAL_LABELS: Record<string, string> = {
 };
 
 /** For you's blend weights, as the engine uses them now. */
-function BlendWeights({ blend }: { blend: { weights: Record<string, number>; learned: boolean } }) {
+function BlendWeights({ blend }: { blend: ModelStatus['blend'] }) {
   const entries = Object.entries(blend.weights);
   return (
     <div className="small" data-testid="blend-weights">
       <p className="muted">
-        {blend.learned ? 'For you blends, with weights learned on your own recent likes:' : 'For you blends, with starting weights (learned after the first training):'}
+        {blend.learned
+          ? 'For you blends, with weights learned on your own recent likes:'
+          : blend.prior === 'pack'
+            ? "For you blends, with the base pack's starting weights (learned on its own users; yours after the first training):"
+            : 'For you blends, with starting weights (learned after the first training):'}
       </p>
       <ul className="blend-weights">
         {entries.map(([signal, weight]) => (

@@ -9,7 +9,8 @@ import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'v
 import { parseCatalog, type Catalog } from '../catalog';
 import { createEmbeddingModel, type SerializedWeights } from '../models';
 import { appCatalogFeatures } from '../packs';
-import { encodePack, encodeSealedPack, type PackManifestInput, type PackTensor } from '../packs';
+import { decodePack, encodePack, encodeSealedPack, manifestInputOf, withManifest, type PackManifestInput, type PackTensor } from '../packs';
+import { PRIOR_WEIGHTS } from '../ranking';
 import { openStore } from '../store';
 import { Engine } from './engine';
 import { PERSONAL_CONFIG, PersonalModel } from './personal-model';
@@ -172,5 +173,22 @@ describe('fold-in and training take turns (item 4)', () => {
     expect(result.source).toBe('embedding');
     expect(result.items).toHaveLength(5);
     store.close();
+  });
+});
+
+describe("a pack's learned starting blend", () => {
+  const learned = { personal: 1.5, content: 0.5, sequence: 0.2, era: 0.5, popularity: 1, quality: 0.1 };
+
+  it('is where For you starts, and what the model panel reports; a damaged one falls back to the app prior', async () => {
+    const withPrior = async (weights: Record<string, number>) =>
+      withManifest(decodePack(await packWith()), { ...manifestInputOf(decodePack(await packWith()).manifest), blendPrior: { weights, setting: 'first session', users: 10, targets: 90 } });
+    const { engine, store } = await startEngine(`engine-prior-${Math.random()}`, await withPrior(learned));
+    expect(engine.hybridWeights()).toEqual(learned);
+    expect(engine.modelStatus().blend).toMatchObject({ learned: false, prior: 'pack', weights: learned });
+    store.close();
+    const damaged = await startEngine(`engine-prior-bad-${Math.random()}`, await withPrior({ personal: 1, extra: 3 }));
+    expect(damaged.engine.hybridWeights()).toEqual({ ...PRIOR_WEIGHTS });
+    expect(damaged.engine.modelStatus().blend.prior).toBe('app');
+    damaged.store.close();
   });
 });

@@ -75,6 +75,7 @@ interface Loaded {
   /** release year of each item, NaN when unknown */
   years: Float32Array;
   genres: string[][];
+  facetTags: readonly (readonly string[])[];
   store: BurrowStore;
   personal: PersonalModel;
 }
@@ -160,6 +161,7 @@ export class Engine {
       quality: qualitySignal(catalog.items.map((item) => item.numeric)),
       years: Float32Array.from(catalog.items, (item) => item.year ?? NaN),
       genres: catalog.items.map((item) => item.tags.filter((t) => t.startsWith('genre:')).map((t) => t.slice('genre:'.length))),
+      facetTags: catalog.items.map((item) => item.tags),
       store,
       personal: new PersonalModel(store, catalog.id, features),
     };
@@ -324,6 +326,12 @@ export class Engine {
     return { scores: await this.scoresFor(signals), exclude: [...exclude] };
   }
 
+  /** For you's inputs for the current history (what recommend blends), for learning a pack's starting blend. */
+  async blendInputs(): Promise<{ inputs: HybridInputs; exclude: number[] }> {
+    const { signals, exclude } = await this.readTaste();
+    return { inputs: this.hybridInputs(await this.scoresFor(signals), signals), exclude: [...exclude] };
+  }
+
   private async scoresFor(signals: readonly PersonalSignal[]): Promise<RankerScores> {
     const loaded = this.requireLoaded();
     const none = new Set<number>();
@@ -353,12 +361,22 @@ export class Engine {
   }
 
   private blendStatus(): ModelStatus['blend'] {
-    return { weights: { ...this.hybridWeights() }, learned: this.weights !== null };
+    return { weights: { ...this.hybridWeights() }, learned: this.weights !== null, prior: this.packBlendPrior() ? 'pack' : 'app' };
+  }
+
+  /** The active pack's learned starting blend (packs built from real logs carry one), if it is usable. */
+  private packBlendPrior(): HybridWeights | null {
+    return parseHybridWeights(this.activePack?.pack.manifest.blendPrior?.weights);
+  }
+
+  /** Where every user's blend starts and what the per-user fit is pulled back to. */
+  blendPrior(): HybridWeights {
+    return this.packBlendPrior() ?? { ...PRIOR_WEIGHTS };
   }
 
   /** The weights For you uses now: learned at the last training, else the prior. */
   hybridWeights(): HybridWeights {
-    return this.weights ?? { ...PRIOR_WEIGHTS };
+    return this.weights ?? this.blendPrior();
   }
 
   /**
@@ -403,6 +421,7 @@ export class Engine {
         return n > 0 ? sharedContent(loaded.contentRows, a, b) / n : 0;
       },
       genresOf: (item) => loaded.genres[item] ?? [],
+      facetsOf: (item) => loaded.facetTags[item] ?? [],
     });
     const items: Recommendation[] = top.map((item, r) => ({
       itemId: loaded.index.idAt(item),
@@ -473,7 +492,7 @@ export class Engine {
     // scoring the refit weights here would flatter them).
     const inputs = this.hybridInputs(scores, train);
     rankers['for you'] = hybridScores(inputs, this.hybridWeights());
-    this.weights = fitHybridWeights(inputs, heldOut, excluded);
+    this.weights = fitHybridWeights(inputs, heldOut, excluded, this.blendPrior());
     await loaded.store.setMeta(WEIGHTS_KEY, this.weights);
     const record: QualityRecord = {
       at: Date.now(),
@@ -586,7 +605,9 @@ function explainReason(loaded: Loaded, reason: CardReason, states: Map<string, I
     case 'sequence':
       return `Because you just watched ${title}`;
     case 'genre-popular':
-      return `Popular with people who like ${reason.genre}`;
+      if (title === null) return `Popular with people who like ${reason.genre}`;
+      if (reason.facet === 'director') return `Directed by ${reason.genre}, like ${title}`;
+      return `Popular ${reason.genre}, like ${title}`;
     case 'popular':
       return 'Popular and well rated';
     case 'acclaimed':

@@ -55,9 +55,10 @@ export interface ModelStatus {
   /**
    * For you's blend: the weight of each standardised signal (personal, content, sequence, era,
    * popularity, quality), learned on the user's held-out positives at the last training; the prior
-   * weights before that. `learned` says which.
+   * weights before that. `learned` says which; `prior` says whether the starting weights came with
+   * the pack (learned on its own held-out users) or are the app's.
    */
-  blend: { weights: Record<string, number>; learned: boolean };
+  blend: { weights: Record<string, number>; learned: boolean; prior: 'pack' | 'app' };
 }
 
 export interface TrainingProgressNotice {

@@ -63,7 +63,7 @@ const event = (over: object) => ({
   value: null,
   ts: Date.now(),
   session: 'other-device',
-  catalogId: 'vega-movies@1-de51372d',
+  catalogId: 'vega-movies@1-83f1c4f6',
   ...over,
 });
 
