@@ -12,6 +12,7 @@ import { parseCatalog, type Catalog } from '../catalog';
 import { createEmbeddingModel, PERSONAL_CONFIG } from '../models';
 import { createSequenceModel, type SequenceConfig } from '../models';
 import { checkOutPath, createPack, parsePackArgs, REPO_ROOT, UsageError, type CreatedPack } from '../../scripts/pack-lib/run';
+import { parseHybridWeights } from '../ranking';
 import { appCatalogFeatures } from './app-features';
 import { checkPackMatchesCatalog, decodePack, embeddingWeightsFromPack, PackError, sequenceWeightsFromPack, verifyPackDigest } from './format';
 
@@ -183,6 +184,41 @@ describe('createPack (recbole)', () => {
   });
 });
 
+describe("createPack (the operator's path: logs mapped onto a catalog)", () => {
+  it('learns a starting blend on held-out users replayed through the app engine, and writes it into the manifest', async () => {
+    const folder = join(dir, 'site-logs');
+    await mkdir(folder);
+    const movies = ['movieId,title,genres', ...catalog.items.map((item, i) => `${i + 1},"${item.title} (${item.year})",Drama`)];
+    await writeFile(join(folder, 'movies.csv'), `${movies.join('\n')}\n`);
+    // 40 users, each liking 8 films in a run of the catalog: enough for a first-session cut-off and its next likes
+    const ratings = ['userId,movieId,rating,timestamp'];
+    for (let u = 0; u < 40; u++) for (let k = 0; k < 8; k++) ratings.push(`${u + 1},${((u * 3 + k) % 24) + 1},${k % 3 === 0 ? 4 : 5},${1_000_000 + u * 100 + k}`);
+    await writeFile(join(folder, 'ratings.csv'), `${ratings.join('\n')}\n`);
+    const catalogPath = join(dir, 'catalog.json');
+    const made = await createPack({
+      format: 'movielens',
+      data: folder,
+      catalog: catalogPath,
+      out: join(dir, 'site.burrowpack'),
+      models: ['embedding'],
+      backend: 'cpu',
+      seed: 3,
+      evalUsers: 5,
+      calibrationUsers: 6,
+    });
+    const pack = await readPack(made.out);
+    await expect(verifyPackDigest(pack)).resolves.toBeUndefined();
+    const prior = pack.manifest.blendPrior!;
+    expect(prior).toMatchObject({ setting: 'first session', users: 6 });
+    expect(prior.targets).toBeGreaterThanOrEqual(6);
+    expect(parseHybridWeights(prior.weights)).not.toBeNull();
+    expect(Object.keys((prior.metrics as { 'HR@10': object })['HR@10'])).toEqual(['popularity', 'app prior', 'learned prior']);
+    // the calibration users are not trained on (nor are the 5 of the quality check)
+    expect(pack.manifest.training.users).toBe(40 - 6 - 5);
+    expect(pack.manifest.training.description).toMatch(/6 users held out to learn the starting blend/);
+  }, 120_000);
+});
+
 describe('CLI arguments and output paths', () => {
   it('refuses to write dataset-derived packs into the repository, saying why', async () => {
     await expect(checkOutPath('movielens', join(REPO_ROOT, 'public', 'packs', 'ml.burrowpack'))).rejects.toThrow(/inside public\/.*licence/);
@@ -210,6 +246,8 @@ describe('CLI arguments and output paths', () => {
       excludeReplayUsers: { users: 100, seed: 42 },
     });
     expect(() => parsePackArgs(['--format', 'movielens', '--data', 'd', '--out', 'x.burrowpack', '--exclude-replay-users', '5'])).toThrow(/mapped onto a catalog/);
+    expect(parsePackArgs(['--format', 'movielens', '--data', 'd', '--catalog', 'c.json', '--out', '/tmp/x.burrowpack', '--calibration-users', '0'])).toMatchObject({ calibrationUsers: 0 });
+    expect(() => parsePackArgs(['--format', 'synthetic', '--catalog', 'c.json', '--out', 'x.burrowpack', '--calibration-users', '5'])).toThrow(/mapped onto a catalog/);
   });
 });
 
