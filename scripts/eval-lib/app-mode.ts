@@ -46,7 +46,7 @@ export interface AppModeReport {
   dataset: string;
   backend: string;
   catalog: { id: string; items: number };
-  pack: { file: string; createdAt: string; training: unknown };
+  pack: { file: string; createdAt: string; training: unknown; startingBlend: { source: 'pack' | 'app'; weights: Record<string, number> } };
   mapping: MappingReport;
   sampledUsers: number;
   seed: number;
@@ -110,7 +110,12 @@ export async function runAppMode(options: AppModeOptions, log: (line: string) =>
       dataset: dataset.name,
       backend: app.backend,
       catalog: { id: catalog.id, items: catalog.items.length },
-      pack: { file: options.pack, createdAt: packInfo.createdAt ?? '', training: packInfo.training },
+      pack: {
+        file: options.pack,
+        createdAt: packInfo.createdAt ?? '',
+        training: packInfo.training,
+        startingBlend: { source: app.engine.modelStatus().blend.prior, weights: app.engine.blendPrior() },
+      },
       mapping: m,
       sampledUsers: users.length,
       seed: options.seed,
