@@ -18,7 +18,7 @@ import {
   hybridScores,
   topIndices,
   type BlendExample,
-  type FitOptions,
+  DEFAULT_FIT,
 } from '../../src/ranking';
 import type { SequenceConfig, SequenceKind } from '../../src/models/sequence';
 import type { EmbeddingConfig } from '../../src/models/embedding';
@@ -44,8 +44,6 @@ export const DEFAULT_EVAL_USERS = 200;
  * seconds a user on two cores; their ~10 next likes each give the fit about a thousand targets.
  */
 export const DEFAULT_CALIBRATION_USERS = 100;
-/** A pooled fit has hundreds of targets: more steps, a longer step, the same pull to the prior. */
-const CALIBRATION_FIT: FitOptions = { l2: 10, steps: 300, lr: 0.3 };
 
 export const PACK_FORMATS = ['synthetic', 'recbole', 'movielens'] as const;
 export type PackSourceFormat = (typeof PACK_FORMATS)[number];
@@ -427,7 +425,7 @@ async function withLearnedBlendPrior(
     app.close();
     await rm(dir, { recursive: true, force: true });
   }
-  const weights = fitPooledHybridWeights(examples, PRIOR_WEIGHTS, CALIBRATION_FIT);
+  const weights = fitPooledHybridWeights(examples, PRIOR_WEIGHTS, DEFAULT_FIT);
   const hitRate = (score: (e: BlendExample) => Float32Array) =>
     examples.reduce((sum, e) => {
       const s = score(e).slice();

@@ -14,10 +14,12 @@ export {
   isPositive,
   isPositiveRating,
   isPositiveStrength,
+  likeMoments,
   shouldAutoTrain,
   signalStrength,
   type EventKind,
   type EventLike,
   type ItemState,
+  type LikeMoment,
   type TimedSignal,
 } from './signals';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveItemStates, isJudged, signalStrength, type EventLike } from './signals';
+import { deriveItemStates, isJudged, likeMoments, signalStrength, type EventLike } from './signals';
 
 const ev = (itemId: string, kind: EventLike['kind'], ts: number, value: number | null = null): EventLike => ({
   itemId,
@@ -33,5 +33,25 @@ describe('event signals', () => {
     const skipped = deriveItemStates([ev('b', 'skip', 1)]).get('b')!;
     expect(signalStrength(skipped)).toBeCloseTo(-0.3);
     expect(isJudged(skipped)).toBe(true);
+  });
+
+  it('finds each moment an item became a like, with the states just before it', () => {
+    const log = [
+      ev('a', 'rating', 1, 5), // a like
+      ev('b', 'rating', 2, 3), // neutral: not a like
+      ev('c', 'like', 3),
+      ev('c', 'open', 4), // c was a like already: no new moment
+      ev('b', 'rating', 5, 4), // b becomes a like
+      ev('d', 'dislike', 6),
+    ];
+    const moments = likeMoments(log, 10);
+    expect(moments.map((m) => m.itemId)).toEqual(['a', 'c', 'b']);
+    expect([...moments[0]!.before.keys()]).toEqual([]);
+    expect([...moments[1]!.before.keys()]).toEqual(['a', 'b']);
+    expect(moments[2]!.before.get('b')?.rating).toBe(3); // the state before the change, not after
+    expect(moments[2]!.before.get('c')?.opens).toBe(1);
+    // only the most recent are kept, and the snapshots are copies, not the live states
+    expect(likeMoments(log, 2).map((m) => m.itemId)).toEqual(['c', 'b']);
+    expect(likeMoments(log, 0)).toEqual([]);
   });
 });

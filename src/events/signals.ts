@@ -68,37 +68,77 @@ function emptyState(ts: number): ItemState {
  */
 export function deriveItemStates(events: readonly EventLike[]): Map<string, ItemState> {
   const states = new Map<string, ItemState>();
-  for (const e of events) {
-    const s = states.get(e.itemId) ?? emptyState(e.ts);
-    s.lastTs = e.ts;
-    switch (e.kind) {
-      case 'like':
-      case 'dislike':
-        s.reaction = e.kind;
-        s.skipped = false;
-        break;
-      case 'rating':
-        s.rating = e.value;
-        s.skipped = false;
-        break;
-      case 'skip':
-        s.skipped = true;
-        break;
-      case 'open':
-        s.opens += 1;
-        break;
-      case 'view':
-        s.views += 1;
-        break;
-      case 'remove':
-        s.reaction = null;
-        s.rating = null;
-        s.skipped = false;
-        break;
-    }
-    states.set(e.itemId, s);
-  }
+  for (const e of events) applyEvent(states, e);
   return states;
+}
+
+function applyEvent(states: Map<string, ItemState>, e: EventLike): void {
+  const s = states.get(e.itemId) ?? emptyState(e.ts);
+  s.lastTs = e.ts;
+  switch (e.kind) {
+    case 'like':
+    case 'dislike':
+      s.reaction = e.kind;
+      s.skipped = false;
+      break;
+    case 'rating':
+      s.rating = e.value;
+      s.skipped = false;
+      break;
+    case 'skip':
+      s.skipped = true;
+      break;
+    case 'open':
+      s.opens += 1;
+      break;
+    case 'view':
+      s.views += 1;
+      break;
+    case 'remove':
+      s.reaction = null;
+      s.rating = null;
+      s.skipped = false;
+      break;
+  }
+  states.set(e.itemId, s);
+}
+
+/** One moment an item became a like, with every item's state just before it. */
+export interface LikeMoment {
+  itemId: string;
+  /** the event's place in the log and its time: together they name the moment */
+  at: number;
+  ts: number;
+  before: Map<string, ItemState>;
+}
+
+/**
+ * The `max` most recent moments at which an item became a positive (a like, 4+ stars), each with
+ * the item states just before that event, oldest first: what the user's taste looked like when
+ * they reached for that item. For you learns from them how this user's likes follow from what came
+ * before (ranking's fitPooledHybridWeights). Two walks of the log: one finds the moments, the
+ * second copies the states only at the kept ones.
+ */
+export function likeMoments(events: readonly EventLike[], max: number): LikeMoment[] {
+  const becamePositive = (states: Map<string, ItemState>, e: EventLike): boolean => {
+    const before = states.get(e.itemId);
+    const was = before !== undefined && isPositive(before);
+    applyEvent(states, e);
+    return !was && isPositive(states.get(e.itemId)!);
+  };
+  const at: number[] = [];
+  const scan = new Map<string, ItemState>();
+  events.forEach((e, i) => {
+    if (becamePositive(scan, e)) at.push(i);
+  });
+  const kept = new Set(at.slice(Math.max(0, at.length - Math.max(0, max))));
+  const moments: LikeMoment[] = [];
+  const states = new Map<string, ItemState>();
+  events.forEach((e, i) => {
+    if (kept.has(i)) moments.push({ itemId: e.itemId, at: i, ts: e.ts, before: new Map([...states].map(([id, s]) => [id, { ...s }])) });
+    applyEvent(states, e);
+  });
+  return moments;
 }
 
 /** Signed strength in [-1, 1] with which an item counts toward the user's taste. */

@@ -18,28 +18,26 @@ export type HybridWeights = Record<HybridSignal, number>;
 export type HybridInputs = Partial<Record<HybridSignal, Float32Array | null>>;
 
 /**
- * Where every user starts (and what a fit with little evidence stays near), in units of one
- * standard deviation of each signal over the catalog. Popularity leads, on the log-odds scale of
- * the catalog prior, so a new user's first session starts from what people pick; content and era
- * re-rank within it, and a card of the user's genres and years beats a merely famous one. The
- * learned signals (personal, sequence) start small: on the shipped synthetic pack they carry
- * little (alone, HR@10 0.03 on the replay; at 0.3 each they cost the blend 0.01-0.03), and the
- * per-user fit raises them where they rank the user's own held-out likes well.
- * Chosen on the ml-100k app replay with a blend-only simulation (users 0-299 of seed 42, checked
- * on users 300-599): regular HR@10 0.50 against popularity's 0.32-0.38, first session level with
- * popularity. A heavier popularity weight (3) scored the same there but gave a user who liked four
- * horror films two horror cards in twelve; 2 gives seven. The percentile-mean "attention" prior it
- * replaces ranked far below popularity alone (HR@10 0.08 against 0.35): averaging the gross
- * columns' percentiles lifts films few people watched.
- * A development choice, not a per-user fit: the fit is fitHybridWeights.
+ * Where every user starts, and what their own fit (HISTORY_FIT) is pulled back to, in units of one
+ * standard deviation of each signal over the catalog: the catalog's popularity, its ratings and
+ * the era of the likes in equal parts, content similarity at half of that. Ratings carry as much
+ * as popularity because the replay scores *likes* (4-5 stars), not views: rated alone, the catalog's
+ * ratings put a film the user goes on to like in the top 10 more often than its popularity does
+ * (ml-100k, 919 users, first session HR@10 0.393 against 0.339). Content at half the popularity
+ * weight keeps a user's genres in the list (four horror likes still bring horror) without letting
+ * a shared genre outrank what people pick. The learned signals (personal, sequence) start small: on
+ * the shipped synthetic pack they carry little, and a pack from real logs brings its own starting
+ * weights (PackManifest.blendPrior).
+ * A development choice, made on a blend-only simulation of ml-100k users *outside* the replay's
+ * sample (seed 42, users 300-942) and then checked on the replay's 300 users (bench/REPORT.md).
  */
 export const PRIOR_WEIGHTS: Readonly<HybridWeights> = Object.freeze({
   personal: 0.1,
-  content: 1,
+  content: 0.5,
   sequence: 0.1,
   era: 1,
-  popularity: 2,
-  quality: 0.25,
+  popularity: 1,
+  quality: 1,
 });
 
 /** Stored weights from an older signal set (or damaged) are dropped: the prior takes over. */
@@ -58,18 +56,31 @@ export function parseHybridWeights(value: unknown): HybridWeights | null {
 }
 
 export interface FitOptions {
-  /** strength of the pull towards the prior weights (per held-out item: more evidence, weaker pull) */
+  /** strength of the pull towards the prior weights (a Gaussian prior's precision: more evidence, weaker pull) */
   l2: number;
+  /** at most this many Newton steps (it usually stops after a few, once the weights stand still) */
   steps: number;
-  lr: number;
 }
 
 /**
- * l2 10: one or two held-out likes are little evidence, so a fit moves the weights only as far as
- * they clearly ask (on the blend-only simulation l2 10 beat 2 in the regular setting, 0.556
- * against 0.545 HR@10, and tied in the first session).
+ * For a prior learned over many users' examples (a pack's calibration users): l2 10 is weak
+ * against hundreds of targets, and keeps a signal no example informs at its prior.
  */
-export const DEFAULT_FIT: Readonly<FitOptions> = Object.freeze({ l2: 10, steps: 60, lr: 0.1 });
+export const DEFAULT_FIT: Readonly<FitOptions> = Object.freeze({ l2: 10, steps: 25 });
+
+/**
+ * For one user's own likes (likeMoments in events/, fitted by the engine at each ranking): each
+ * like is a held-out example for the list the user's taste gave just before it. l2 3 lets a few
+ * consistent likes move a weight (four likes all from one decade raise the era weight) while a
+ * first like or two stay near the prior. Chosen on the same blend-only simulation as
+ * PRIOR_WEIGHTS (users outside the replay's sample): l2 3 lifted the first session's HR@10 from
+ * 0.36 to 0.39 and the regular setting's from 0.56 to 0.59; l2 1 overfits the regular setting,
+ * l2 30 barely moves the first session.
+ */
+export const HISTORY_FIT: Readonly<FitOptions> = Object.freeze({ l2: 3, steps: 25 });
+
+/** The most recent likes the history fit learns from: enough to say how a user's likes follow, cheap at every ranking. */
+export const HISTORY_FIT_LIKES = 30;
 
 /** z-score over the finite entries; -Infinity stays -Infinity; a constant signal becomes all 0. */
 export function standardise(scores: Float32Array): Float32Array {
@@ -114,22 +125,7 @@ export function contributions(inputs: HybridInputs, weights: HybridWeights, item
   return out;
 }
 
-/**
- * Learns the weights on held-out positives: maximises Σ_h log softmax(s)[h] over the items not
- * excluded, minus (l2 / 2)·|w - prior|², by gradient ascent. Signals missing from `inputs` keep
- * their prior weight. With no held-out items the prior comes back unchanged.
- */
-export function fitHybridWeights(
-  inputs: HybridInputs,
-  heldOut: readonly number[],
-  exclude: Iterable<number>,
-  prior: HybridWeights = PRIOR_WEIGHTS,
-  options: FitOptions = DEFAULT_FIT,
-): HybridWeights {
-  return fitPooledHybridWeights([{ inputs, targets: heldOut, exclude }], prior, options);
-}
-
-/** One user's state at a cut-off: the blend's inputs, the likes that followed, what was excluded. */
+/** A state of a user's taste: the blend's inputs, the likes that followed, what was excluded. */
 export interface BlendExample {
   inputs: HybridInputs;
   targets: readonly number[];
@@ -137,9 +133,13 @@ export interface BlendExample {
 }
 
 /**
- * The same objective summed over many users' examples (every target of every user counts once),
- * for a prior learned on a pack's own held-out users. Only signals present in every example are
- * fitted; the others keep their prior weight.
+ * Learns the weights on examples of what was picked next: maximises Σ_h log softmax(s)[h] over the
+ * items not excluded, summed over every target of every example, minus (l2 / 2)·|w - prior|². The
+ * objective is concave in w and has only a handful of parameters, so Newton's method reaches its
+ * maximum in a few passes over the catalog (the Hessian is the softmax covariance of the signals,
+ * the same one weightPosterior reads). One user's likes (HISTORY_FIT) or many users' cut-offs (a
+ * pack's starting blend, DEFAULT_FIT). Only signals present in every example are fitted; the
+ * others keep their prior weight. Without examples the prior comes back unchanged.
  */
 export function fitPooledHybridWeights(
   examples: readonly BlendExample[],
@@ -149,31 +149,28 @@ export function fitPooledHybridWeights(
   const weights = { ...prior };
   const usable = examples.filter((e) => e.targets.length > 0);
   const fitted = HYBRID_SIGNALS.filter((k) => usable.length > 0 && usable.every((e) => e.inputs[k]));
-  const targets = usable.reduce((sum, e) => sum + e.targets.length, 0);
-  if (targets === 0 || fitted.length === 0) return weights;
-  const prepared = usable.map((e) => {
-    const z = fitted.map((k) => standardise(e.inputs[k]!).map((x) => (Number.isFinite(x) ? x : 0)));
-    const excluded = new Uint8Array(z[0]!.length);
-    for (const i of e.exclude) excluded[i] = 1;
-    for (const h of e.targets) excluded[h] = 0;
-    return { z, excluded, targets: e.targets };
-  });
+  if (usable.length === 0 || fitted.length === 0) return weights;
   const K = fitted.length;
+  const prepared = usable.map((e) => prepareExample(fitted.map((k) => e.inputs[k]!), e.exclude, e.targets));
   const w = fitted.map((k) => weights[k]);
-  // plain gradient ascent diverges once lr · l2 / |targets| passes 2; cap the step below that
-  const lr = Math.min(options.lr, 1 / (1 + options.l2 / targets));
+  const anchor = fitted.map((k) => prior[k]);
   for (let step = 0; step < options.steps; step++) {
-    const grad = new Float64Array(K);
-    for (const { z, excluded, targets: hs } of prepared) {
-      const p = blendSoftmax(z, w, excluded);
-      const expected = new Float64Array(K);
-      for (let i = 0; i < p.length; i++) for (let k = 0; k < K; k++) expected[k]! += p[i]! * z[k]![i]!;
-      for (let k = 0; k < K; k++) for (const h of hs) grad[k]! += z[k]![h]! - expected[k]!;
+    // gradient and negative Hessian of the log-posterior at w
+    const gradient = w.map((wk, k) => -options.l2 * (wk - anchor[k]!));
+    const precision = Array.from({ length: K }, (_, a) => Array.from({ length: K }, (_, b) => (a === b ? options.l2 : 0)));
+    for (const example of prepared) {
+      const { mean, covariance } = softmaxMoments(example.z, K, w);
+      for (let a = 0; a < K; a++) {
+        gradient[a]! += example.targetSum[a]! - example.targets * mean[a]!;
+        for (let b = 0; b < K; b++) precision[a]![b]! += example.targets * covariance[a * K + b]!;
+      }
     }
-    for (let k = 0; k < K; k++) {
-      const g = grad[k]! / targets - (options.l2 / targets) * (w[k]! - prior[fitted[k]!]);
-      w[k] = w[k]! + lr * g;
-    }
+    const delta = solveSymmetric(precision, gradient);
+    // a damped step: far from the maximum a full Newton step can overshoot
+    const largest = Math.max(...delta.map(Math.abs));
+    const scale = largest > MAX_NEWTON_STEP ? MAX_NEWTON_STEP / largest : 1;
+    for (let k = 0; k < K; k++) w[k] = w[k]! + scale * delta[k]!;
+    if (largest < 1e-6) break;
   }
   fitted.forEach((k, i) => {
     weights[k] = w[i]!;
@@ -181,23 +178,103 @@ export function fitPooledHybridWeights(
   return weights;
 }
 
-/** The blend's softmax over the items not excluded (0 on excluded ones): what the fit and its posterior both read. */
-function blendSoftmax(z: readonly Float32Array[], w: readonly number[], excluded: Uint8Array): Float64Array {
-  const n = excluded.length;
-  const s = new Float64Array(n);
-  let max = -Infinity;
+/** the largest change of one weight in one Newton step (in standard deviations of its signal) */
+const MAX_NEWTON_STEP = 1;
+
+/** One example, compacted to the candidate items: z as [candidates × K] (standardised, unknown as 0). */
+interface PreparedExample {
+  z: Float32Array;
+  /** Σ of z over the example's targets, per signal */
+  targetSum: Float64Array;
+  targets: number;
+}
+
+function prepareExample(signals: readonly Float32Array[], exclude: Iterable<number>, targets: readonly number[]): PreparedExample {
+  const K = signals.length;
+  const columns = signals.map((v) => standardise(v));
+  const n = columns[0]!.length;
+  const excluded = new Uint8Array(n);
+  for (const i of exclude) excluded[i] = 1;
+  for (const h of targets) excluded[h] = 0;
+  let count = 0;
+  for (let i = 0; i < n; i++) if (!excluded[i]) count++;
+  const z = new Float32Array(count * K);
+  let c = 0;
   for (let i = 0; i < n; i++) {
     if (excluded[i]) continue;
-    for (let k = 0; k < w.length; k++) s[i]! += w[k]! * z[k]![i]!;
-    if (s[i]! > max) max = s[i]!;
+    for (let k = 0; k < K; k++) {
+      const v = columns[k]![i]!;
+      z[c * K + k] = Number.isFinite(v) ? v : 0;
+    }
+    c++;
   }
+  const targetSum = new Float64Array(K);
+  for (const h of targets) {
+    for (let k = 0; k < K; k++) {
+      const v = columns[k]![h]!;
+      targetSum[k]! += Number.isFinite(v) ? v : 0;
+    }
+  }
+  return { z, targetSum, targets: targets.length };
+}
+
+/**
+ * Mean and covariance ([K × K], row-major) of the rows of z under the softmax of z·w: what the
+ * fit's gradient and Hessian and the posterior's precision are made of. Two passes, no allocation
+ * per item.
+ */
+function softmaxMoments(z: Float32Array, K: number, w: readonly number[]): { mean: Float64Array; covariance: Float64Array } {
+  const count = z.length / K;
+  let max = -Infinity;
+  for (let c = 0; c < count; c++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += w[k]! * z[c * K + k]!;
+    if (s > max) max = s;
+  }
+  const mean = new Float64Array(K);
+  const second = new Float64Array(K * K);
   let total = 0;
-  for (let i = 0; i < n; i++) {
-    s[i] = excluded[i] ? 0 : Math.exp(s[i]! - max);
-    total += s[i]!;
+  for (let c = 0; c < count; c++) {
+    let s = 0;
+    for (let k = 0; k < K; k++) s += w[k]! * z[c * K + k]!;
+    const p = Math.exp(s - max);
+    total += p;
+    for (let a = 0; a < K; a++) {
+      const za = p * z[c * K + a]!;
+      mean[a]! += za;
+      for (let b = 0; b <= a; b++) second[a * K + b]! += za * z[c * K + b]!;
+    }
   }
-  if (total > 0) for (let i = 0; i < n; i++) s[i]! /= total;
-  return s;
+  const covariance = new Float64Array(K * K);
+  if (total <= 0) return { mean, covariance };
+  for (let a = 0; a < K; a++) mean[a]! /= total;
+  for (let a = 0; a < K; a++) {
+    for (let b = 0; b <= a; b++) {
+      const v = second[a * K + b]! / total - mean[a]! * mean[b]!;
+      covariance[a * K + b] = v;
+      covariance[b * K + a] = v;
+    }
+  }
+  return { mean, covariance };
+}
+
+/** x with A x = b for a symmetric positive-definite A (Cholesky). */
+function solveSymmetric(A: number[][], b: readonly number[]): number[] {
+  const L = choleskyLower(A);
+  const K = b.length;
+  const y = new Array<number>(K).fill(0);
+  for (let i = 0; i < K; i++) {
+    let v = b[i]!;
+    for (let j = 0; j < i; j++) v -= L[i]![j]! * y[j]!;
+    y[i] = v / L[i]![i]!;
+  }
+  const x = new Array<number>(K).fill(0);
+  for (let i = K - 1; i >= 0; i--) {
+    let v = y[i]!;
+    for (let j = i + 1; j < K; j++) v -= L[j]![i]! * x[j]!;
+    x[i] = v / L[i]![i]!;
+  }
+  return x;
 }
 
 /** A Gaussian over the blend weights of the signals present: the fit's Laplace approximation. */
@@ -221,32 +298,15 @@ export function weightPosterior(
   exclude: Iterable<number>,
   l2: number = DEFAULT_FIT.l2,
 ): WeightPosterior {
-  const present = presentSignals(inputs);
+  const present = HYBRID_SIGNALS.filter((k) => inputs[k]);
   const K = present.length;
-  const n = present[0]?.[1].length ?? 0;
-  const excluded = new Uint8Array(n);
-  for (const i of exclude) excluded[i] = 1;
-  const z = present.map(([, v]) => v.map((x) => (Number.isFinite(x) ? x : 0)));
-  const w = present.map(([k]) => weights[k]);
-  const p = blendSoftmax(z, w, excluded);
-  const total = p.some((x) => x > 0) ? 1 : 0;
-  const first = new Float64Array(K);
-  const second = Array.from({ length: K }, () => new Float64Array(K));
-  for (let i = 0; i < n; i++) {
-    if (p[i] === 0) continue;
-    for (let a = 0; a < K; a++) {
-      first[a]! += p[i]! * z[a]![i]!;
-      for (let b = 0; b <= a; b++) second[a]![b]! += p[i]! * z[a]![i]! * z[b]![i]!;
-    }
-  }
+  const w = present.map((k) => weights[k]);
+  const { covariance } =
+    K > 0 ? softmaxMoments(prepareExample(present.map((k) => inputs[k]!), exclude, []).z, K, w) : { covariance: new Float64Array(0) };
   const precision = Array.from({ length: K }, (_, a) =>
-    Array.from({ length: K }, (_, b) => {
-      const [hi, lo] = a >= b ? [a, b] : [b, a];
-      const cov = total > 0 ? second[hi]![lo]! / total - (first[a]! / total) * (first[b]! / total) : 0;
-      return heldOutCount * cov + (a === b ? l2 : 0);
-    }),
+    Array.from({ length: K }, (_, b) => heldOutCount * covariance[a * K + b]! + (a === b ? l2 : 0)),
   );
-  return { signals: present.map(([k]) => k), mean: w, precision };
+  return { signals: present, mean: w, precision };
 }
 
 /** One draw from the posterior (Thompson sampling): mean + L⁻ᵀ ε with precision = L Lᵀ, ε ~ N(0, I). */

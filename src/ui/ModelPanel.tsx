@@ -76,10 +76,10 @@ function BlendWeights({ blend }: { blend: ModelStatus['blend'] }) {
     <div className="small" data-testid="blend-weights">
       <p className="muted">
         {blend.learned
-          ? 'For you blends, with weights learned on your own recent likes:'
+          ? `For you blends, with weights learned on your own likes (${blend.likes} so far, each against your taste just before it):`
           : blend.prior === 'pack'
-            ? "For you blends, with the base pack's starting weights (learned on its own users; yours after the first training):"
-            : 'For you blends, with starting weights (learned after the first training):'}
+            ? "For you blends, with the base pack's starting weights (learned on its own users; yours from your second like on):"
+            : 'For you blends, with starting weights (yours from your second like on):'}
       </p>
       <ul className="blend-weights">
         {entries.map(([signal, weight]) => (

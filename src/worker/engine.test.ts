@@ -192,3 +192,23 @@ describe("a pack's learned starting blend", () => {
     damaged.store.close();
   });
 });
+
+describe("For you's weights, learned on the user's own likes", () => {
+  it('raise the signal that foresaw each like (here the era: every like is from the 1950s) and say how many likes taught them', async () => {
+    const { engine, store } = await startEngine(`engine-history-blend-${Math.random()}`, await packWith());
+    await engine.recommend({ k: 5 });
+    expect(engine.modelStatus().blend).toMatchObject({ learned: false, likes: 0, weights: { ...PRIOR_WEIGHTS } });
+    const fifties = [0, 6, 12, 18, 24, 30]; // year 1950 + (i % 6) * 10, across all four genres
+    for (const i of fifties) await store.append(like(i));
+    const { items } = await engine.recommend({ k: 3 });
+    const blend = engine.modelStatus().blend;
+    // the first like had no taste before it; each later one is an example
+    expect(blend).toMatchObject({ learned: true, likes: fifties.length - 1 });
+    expect(blend.weights.era!).toBeGreaterThan(PRIOR_WEIGHTS.era);
+    expect(items[0]!.itemId).toBe('film-36'); // the one 1950s film not yet liked
+    // the same log gives the same weights (the explored list of one event shares them)
+    await engine.recommend({ k: 3, explore: true });
+    expect(engine.modelStatus().blend.weights).toEqual(blend.weights);
+    store.close();
+  });
+});

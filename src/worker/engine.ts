@@ -5,20 +5,23 @@
 import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
 import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
-import { deriveItemStates, isJudged, isPositiveStrength, signalStrength, type ItemState } from '../events';
+import { deriveItemStates, isJudged, isPositiveStrength, likeMoments, signalStrength, type EventLike, type ItemState } from '../events';
 import { diversify, explainCards, onboardingPicks, withExploration, type CardReason } from '../ranking';
 import { Rng } from '../training';
 import {
+  HISTORY_FIT,
+  HISTORY_FIT_LIKES,
   PRIOR_WEIGHTS,
   contributions,
   eraAffinity,
-  fitHybridWeights,
+  fitPooledHybridWeights,
   hybridScores,
   parseHybridWeights,
   sampleWeights,
   weightPosterior,
   popularitySignal,
   qualitySignal,
+  type BlendExample,
   type HybridInputs,
   type HybridWeights,
 } from '../ranking';
@@ -56,8 +59,6 @@ import type {
 } from './protocol';
 
 const QUALITY_KEY = 'quality-history';
-/** the For you weights learned on the user's held-out positives at the last training */
-const WEIGHTS_KEY = 'hybrid-weights';
 /** The pack file a user picked, kept whole so a reload uses it again. */
 const USER_PACK_KEY = 'pack/user';
 const UP_NEXT_HISTORY = 50;
@@ -131,7 +132,10 @@ export class Engine {
   private defaultPackUrl = '';
   /** backends that failed in this session (a crashed engine, a lost device): never tried again */
   private excluded: BackendName[] = [];
-  private weights: HybridWeights | null = null;
+  /** For you's weights fitted on the user's own likes, for the log they were fitted on */
+  private userBlend: { logKey: string; weights: HybridWeights; likes: number } | null = null;
+  /** each like's example for that fit (what the taste before it ranked), by moment: a new event adds one at most */
+  private likeExamples = new Map<string, BlendExample | null>();
 
   constructor(
     private readonly notify: (notice: EngineNotice) => void,
@@ -166,7 +170,6 @@ export class Engine {
       personal: new PersonalModel(store, catalog.id, features),
     };
     this.defaultPackUrl = request.defaultPackUrl;
-    this.weights = parseHybridWeights(await store.getMeta<unknown>(WEIGHTS_KEY));
     await this.loadStartingPack();
     void this.restoreModel();
     return this.compute;
@@ -347,6 +350,19 @@ export class Engine {
     };
   }
 
+  /** The blend's inputs that need no model: content, era, popularity, quality (what the history fit relearns per like). */
+  private priorInputs(signals: readonly PersonalSignal[]): HybridInputs {
+    const loaded = this.requireLoaded();
+    return {
+      content: signals.some((s) => s.strength !== 0)
+        ? baselineScores(loaded.contentRows, loaded.popularity, signals, { exclude: new Set(), popularityWeight: 0 })
+        : null,
+      era: eraAffinity(loaded.years, signals, isPositiveStrength),
+      popularity: loaded.popularitySignal,
+      quality: loaded.quality,
+    };
+  }
+
   /** The hybrid's inputs: the personal model once trained, else the pack's fold-in; the prior always. */
   private hybridInputs(scores: RankerScores, signals: readonly PersonalSignal[]): HybridInputs {
     const loaded = this.requireLoaded();
@@ -361,7 +377,8 @@ export class Engine {
   }
 
   private blendStatus(): ModelStatus['blend'] {
-    return { weights: { ...this.hybridWeights() }, learned: this.weights !== null, prior: this.packBlendPrior() ? 'pack' : 'app' };
+    const likes = this.userBlend?.likes ?? 0;
+    return { weights: { ...this.hybridWeights() }, learned: likes > 0, likes, prior: this.packBlendPrior() ? 'pack' : 'app' };
   }
 
   /** The active pack's learned starting blend (packs built from real logs carry one), if it is usable. */
@@ -374,9 +391,45 @@ export class Engine {
     return this.packBlendPrior() ?? { ...PRIOR_WEIGHTS };
   }
 
-  /** The weights For you uses now: learned at the last training, else the prior. */
+  /** The weights For you used last: learned on the user's own likes, else the prior. */
   hybridWeights(): HybridWeights {
-    return this.weights ?? this.blendPrior();
+    return this.userBlend?.weights ?? this.blendPrior();
+  }
+
+  /**
+   * For you's weights for this log: the starting blend refitted on the user's own likes, each
+   * scored against the taste just before it (events' likeMoments, ranking's HISTORY_FIT). The
+   * personal and sequence signals are not recomputed for past tastes (a fold-in and a sequence
+   * pass per like would cost every click a second); they keep their starting weights. `only`
+   * leaves out likes (the quality record's held-out ones).
+   */
+  private blendFor(events: readonly EventLike[], only: (target: number) => boolean = () => true): { weights: HybridWeights; likes: number } {
+    const loaded = this.requireLoaded();
+    const examples = new Map<string, BlendExample | null>();
+    for (const moment of likeMoments(events, HISTORY_FIT_LIKES)) {
+      const key = `${moment.at}:${moment.ts}:${moment.itemId}`;
+      examples.set(key, this.likeExamples.has(key) ? this.likeExamples.get(key)! : this.likeExample(moment.itemId, moment.before, loaded.index));
+    }
+    this.likeExamples = examples;
+    const usable = [...examples.values()].filter((e): e is BlendExample => e !== null && only(e.targets[0]!));
+    return { weights: fitPooledHybridWeights(usable, this.blendPrior(), HISTORY_FIT), likes: usable.length };
+  }
+
+  /** A like as an example of how this user's taste leads to likes; null when there was no taste before it. */
+  private likeExample(itemId: string, before: Map<string, ItemState>, index: CatalogIndex): BlendExample | null {
+    const target = index.indexOf(itemId);
+    if (target === undefined) return null;
+    const { signals, exclude } = tasteFromStates(before, index);
+    if (!signals.some((s) => isPositiveStrength(s.strength))) return null;
+    return { inputs: this.priorInputs(signals), targets: [target], exclude };
+  }
+
+  /** blendFor, kept for the log it was fitted on, so the plain and the explored list of one event share it */
+  private cachedBlend(events: readonly EventLike[]): { weights: HybridWeights; likes: number } {
+    const last = events[events.length - 1];
+    const logKey = `${events.length}:${last?.ts ?? 0}:${last?.itemId ?? ''}:${JSON.stringify(this.blendPrior())}`;
+    if (this.userBlend?.logKey !== logKey) this.userBlend = { logKey, ...this.blendFor(events) };
+    return this.userBlend;
   }
 
   /**
@@ -386,10 +439,10 @@ export class Engine {
   async recommend({ k, variety = 0, tail = 0, explore = false }: { k: number; variety?: number; tail?: number; explore?: boolean }): Promise<RecommendResult> {
     const loaded = this.requireLoaded();
     const started = performance.now();
-    const { states, signals, exclude, eventCount } = await this.readTaste();
+    const { states, signals, exclude, eventCount, events } = await this.readTaste();
     const scores = await this.scoresFor(signals);
     const inputs = this.hybridInputs(scores, signals);
-    const learned = this.hybridWeights();
+    const { weights: learned, likes } = this.cachedBlend(events);
     const weights = { ...learned, popularity: learned.popularity * (1 - unitInterval(tail)) };
     const ranked = hybridScores(inputs, weights, exclude);
     const similarity = loaded.personal.similarity();
@@ -400,8 +453,7 @@ export class Engine {
     if (explore) {
       // Thompson sampling: one draw of the weights from their posterior, seeded by the history's
       // length so the list stays put between events and moves with each new one
-      const evidence = this.weights !== null ? holdOutRecentPositives(signals).heldOut.length : 0;
-      const posterior = weightPosterior(inputs, weights, evidence, exclude);
+      const posterior = weightPosterior(inputs, weights, likes, exclude, HISTORY_FIT.l2);
       const rng = new Rng(0x9e3779b1 ^ eventCount);
       const sampled = hybridScores(inputs, sampleWeights(posterior, weights, () => rng.normal()), exclude);
       ({ items: top, explored } = withExploration(plain, topIndices(sampled, 2 * k), k));
@@ -447,7 +499,7 @@ export class Engine {
 
   async train(): Promise<ModelStatus> {
     const { personal } = this.requireLoaded();
-    const { signals, eventCount } = await this.readTaste();
+    const { signals, eventCount, events } = await this.readTaste();
     // The most recent positives sit out this round so the models can be scored on them; they are
     // folded into the user vector right after, and the next round trains on them.
     const { train, heldOut } = holdOutRecentPositives(signals);
@@ -465,7 +517,7 @@ export class Engine {
           },
         }),
       );
-      if (heldOut.length > 0 && !info.cancelled) await this.recordQuality(train, heldOut, eventCount);
+      if (heldOut.length > 0 && !info.cancelled) await this.recordQuality(train, heldOut, eventCount, events);
       if (!info.cancelled) await this.sequence?.fineTune(Int32Array.from(recentPositives(signals, UP_NEXT_HISTORY)));
     } finally {
       this.notify({ kind: 'model', status: this.modelStatus() });
@@ -474,7 +526,7 @@ export class Engine {
   }
 
   /** Scores every ranker on the held-out positives and appends the result to the quality history. */
-  private async recordQuality(train: PersonalSignal[], heldOut: number[], eventCount: number): Promise<void> {
+  private async recordQuality(train: PersonalSignal[], heldOut: number[], eventCount: number, events: readonly EventLike[]): Promise<void> {
     const loaded = this.requireLoaded();
     const heldOutSet = new Set(heldOut);
     const excluded = train.map((s) => s.item).filter((item) => !heldOutSet.has(item));
@@ -488,12 +540,10 @@ export class Engine {
       rankers.embedding = embedding;
       rankers.blend = reciprocalRankFusion([embedding, content]);
     }
-    // For you as it ranked before this round (the weights are then refit on these very items, so
-    // scoring the refit weights here would flatter them).
+    // For you with its weights learned on the likes before the held-out ones, so the held-out
+    // likes score a blend that never saw them
     const inputs = this.hybridInputs(scores, train);
-    rankers['for you'] = hybridScores(inputs, this.hybridWeights());
-    this.weights = fitHybridWeights(inputs, heldOut, excluded, this.blendPrior());
-    await loaded.store.setMeta(WEIGHTS_KEY, this.weights);
+    rankers['for you'] = hybridScores(inputs, this.blendFor(events, (target) => !heldOutSet.has(target)).weights);
     const record: QualityRecord = {
       at: Date.now(),
       events: eventCount,
@@ -517,8 +567,8 @@ export class Engine {
   async forgetModel(): Promise<ModelStatus> {
     const loaded = this.requireLoaded();
     await loaded.personal.forget();
-    this.weights = null;
-    await loaded.store.setMeta(WEIGHTS_KEY, null);
+    this.userBlend = null;
+    this.likeExamples.clear();
     await PersonalSequence.forget(loaded.store);
     await loaded.store.deleteCheckpoint(USER_PACK_KEY);
     // Back to the shipped pack, without the user's fine-tuning.
@@ -536,11 +586,12 @@ export class Engine {
     signals: PersonalSignal[];
     exclude: Set<number>;
     eventCount: number;
+    events: readonly EventLike[];
   }> {
     const loaded = this.requireLoaded();
     const { events } = await loaded.store.readEvents();
     const states = deriveItemStates(events);
-    return { states, ...tasteFromStates(states, loaded.index), eventCount: events.length };
+    return { states, ...tasteFromStates(states, loaded.index), eventCount: events.length, events };
   }
 
   private requireLoaded(): Loaded {

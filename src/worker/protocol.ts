@@ -54,11 +54,12 @@ export interface ModelStatus {
   lastRunCancelled: boolean;
   /**
    * For you's blend: the weight of each standardised signal (personal, content, sequence, era,
-   * popularity, quality), learned on the user's held-out positives at the last training; the prior
-   * weights before that. `learned` says which; `prior` says whether the starting weights came with
-   * the pack (learned on its own held-out users) or are the app's.
+   * popularity, quality), learned on the user's own likes (each scored against the taste just
+   * before it; `likes` of them) and pulled towards the starting weights; the starting weights
+   * before the first like that has a taste before it. `learned` says which; `prior` says whether
+   * the starting weights came with the pack (learned on its own held-out users) or are the app's.
    */
-  blend: { weights: Record<string, number>; learned: boolean; prior: 'pack' | 'app' };
+  blend: { weights: Record<string, number>; learned: boolean; likes: number; prior: 'pack' | 'app' };
 }
 
 export interface TrainingProgressNotice {
