@@ -29,12 +29,12 @@ const ROOMS = {
   compute: [],
   catalog: ['common'],
   store: ['common', 'events'],
-  training: ['compute'],
+  training: ['common', 'compute'],
   models: ['catalog', 'common', 'compute', 'training'],
   ranking: ['events'],
-  eval: ['events', 'models', 'ranking', 'training'],
+  eval: ['common', 'events', 'models', 'ranking', 'training'],
   packs: ['catalog', 'common', 'eval', 'models', 'ranking', 'training'],
-  worker: ['catalog', 'compute', 'eval', 'events', 'models', 'packs', 'ranking', 'store', 'training'],
+  worker: ['catalog', 'common', 'compute', 'eval', 'events', 'models', 'packs', 'ranking', 'store', 'training'],
   ui: ['catalog', 'events', 'store', 'worker'],
 };
 

@@ -6,7 +6,7 @@
  * so the same function backs `npm run eval` (scripts/eval.ts) and a browser page.
  */
 import type { Interactions, Recommender } from '../models';
-import { Rng } from '../training';
+import { Rng } from '../common';
 import { MODEL_REGISTRY, TYPED_ARRAY_MODELS, type ModelFactory } from '../models';
 import { METRIC_NAMES, MetricAccumulator, type EvalMetrics } from './metrics';
 import { loadDataset, type Dataset, type DatasetFiles, type DatasetFormat } from './readers';

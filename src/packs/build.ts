@@ -17,7 +17,7 @@ import type { FitSummary, Interactions, Recommender } from '../models';
 import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel } from '../models';
 import { createSequenceModel, type SequenceConfig, type SequenceKind, type SequenceModel } from '../models';
 import { hitRate, ndcg, rankOfTarget } from '../eval';
-import { Rng } from '../training';
+import { Rng } from '../common';
 import { decodePack, encodeSealedPack, WEIGHTS_FORMAT_OF, type PackManifest, type PackModelEntry, type PackModelName, type WeightsLike } from './format';
 
 export const EVAL_K = 10;

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Interactions } from '../models';
 import { createEmbeddingModel, type EmbeddingModel } from '../models';
 import type { EmbeddingTrainTask } from '../models';
-import { Rng } from './rng';
+import { Rng } from '../common';
 import type { BprBatch } from './stock-baseline';
 
 export interface MfProblemArgs {

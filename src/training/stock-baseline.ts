@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, randomNormalArray } from './rng';
+import { Rng, randomNormalArray } from '../common';
 
 /**
  * The "stock TF.js way" of training MF, kept as the benchmark's reference point:

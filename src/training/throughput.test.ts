@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createFastMF, measureExamplesPerSecond, mfBenchmarkProblem } from './mf-benchmark';
-import { Rng } from './rng';
+import { Rng } from '../common';
 import { createStockMF, stockTrainStep } from './stock-baseline';
 
 beforeAll(async () => {

@@ -12,6 +12,7 @@ import { canUseSoftmaxCEWebGPU, fusedSoftmaxCrossEntropyWebGPU, validateSoftmaxC
 import { chunkedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
 import { prepareScoreLoss, scoreLoss, type SampledLoss, type ScoreLossBatch } from '../../../src/models/layers/score-loss';
 import { embeddingBag, prepareFeatureBag } from '../../../src/models/layers/embedding-bag';
+import { createSparseAdamState, sparseAdamApply } from '../../../src/models/optimizer';
 import { compareTopK } from './ranking';
 import { errorText, syntheticFloats, syntheticInts } from '../timing';
 
@@ -141,22 +142,19 @@ async function sparseAdamChecks(): Promise<Check[]> {
   } catch (e) {
     checks.push({ name: 'fused sparse Adam', ok: false, detail: errorText(e) });
   }
-  // against Burrow's own sparseAdamApply (same formula, stock ops), when it is importable
+  // against Burrow's own sparseAdamApply (same formula, stock ops)
   try {
-    const mod = (await import('../../../src/training/sparse-optimizer')) as unknown as Record<string, unknown>;
-    const create = mod.createSparseAdamState as ((t: tf.Variable, h?: object) => { table: tf.Variable; m: tf.Variable; v: tf.Variable; hyper: typeof hyper; step: number }) | undefined;
-    const apply = mod.sparseAdamApply as ((s: unknown, r: tf.Tensor1D, g: tf.Tensor2D) => void) | undefined;
-    if (typeof create === 'function' && typeof apply === 'function') {
+    {
       const init = syntheticFloats(rowsN * dim, 2, 0.1);
       const a = tf.variable(tf.tensor2d(init, [rowsN, dim]), false, 'ck_a');
       const b = tf.variable(tf.tensor2d(init, [rowsN, dim]), false, 'ck_b');
-      const sa = tf.tidy(() => create(a, hyper));
-      const sb = tf.tidy(() => create(b, hyper));
+      const sa = createSparseAdamState(a, hyper);
+      const sb = createSparseAdamState(b, hyper);
       for (let step = 1; step <= 3; step++) {
         const rows = Int32Array.from(new Set(syntheticInts(100, rowsN, 90 + step)));
         const rowsT = tf.tensor1d(rows, 'int32');
         const gT = tf.tensor2d(syntheticFloats(rows.length * dim, 80 + step, 1), [rows.length, dim]);
-        apply(sa, rowsT, gT);
+        sparseAdamApply(sa, rowsT, gT);
         sb.step += 1;
         sparseAdamRowsWebGPU(sb.table, sb.m, sb.v, rowsT, gT, sb.hyper, sb.step);
         tf.dispose([rowsT, gT]);

@@ -2,8 +2,8 @@
  * Suite 2: training throughput for an MF-sized problem (users x items x dim, batch B), arms run on
  * the same backend in the same page:
  *  - 'stock'        : tf.train.adam().minimize over tf.gather'd full Variables (dense grads + dense Adam)
- *  - 'sparse'       : Burrow's step: CPU de-dup of the batch (src/training/unique.ts), gather each
- *                     distinct row once, grads w.r.t. those rows only, src/training/sparse-optimizer.ts
+ *  - 'sparse'       : Burrow's step: CPU de-dup of the batch (src/models/batch/deduper.ts), gather each
+ *                     distinct row once, grads w.r.t. those rows only, src/models/optimizer/adam.ts
  *                     sparseAdamApply on the touched rows
  *  - 'sparse+fused' : the same, with the row update done by the fused in-place WebGPU kernel
  *                     (src/compute/kernels/sparse-adam-webgpu.ts); webgpu only
@@ -12,6 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../../../src/compute/kernels/sparse-adam-webgpu';
+import { gatherRows } from '../../../src/models/layers/gather-rows';
+import { createSparseAdamState, disposeSparseAdamState, sparseAdamApply, type SparseAdamState } from '../../../src/models/optimizer';
 import { errorText, now, syntheticFloats, syntheticInts, tick } from '../timing';
 
 export interface TrainingParams {
@@ -168,7 +170,7 @@ async function catalogArm(which: 'catalog' | 'catalog-stock' | 'catalog-per-exam
     import('../../../src/packs/app-features'),
     import('../../../src/worker/personal-model'),
     import('../../../src/models/embedding'),
-    import('../../../src/training/rng'),
+    import('../../../src/common'),
   ]);
   const response = await fetch('/catalog/default.json');
   if (!response.ok) throw new Error(`/catalog/default.json: HTTP ${response.status} (run npm run catalog)`);
@@ -242,39 +244,20 @@ function stockArm(p: TrainingParams): Arm {
   };
 }
 
-type SparseApply = (state: unknown, rows: tf.Tensor1D, grads: tf.Tensor2D) => void;
-
 async function sparseArm(p: TrainingParams, fused: boolean): Promise<Arm> {
-  // their module, loaded lazily so a half-written file only fails this suite
-  const mod = (await import('../../../src/training/sparse-optimizer')) as unknown as Record<string, unknown>;
-  const create = mod.createSparseAdamState as ((t: tf.Variable, h?: object) => {
-    table: tf.Variable;
-    m: tf.Variable;
-    v: tf.Variable;
-    hyper: { learningRate: number; beta1: number; beta2: number; epsilon: number };
-    step: number;
-  }) | undefined;
-  const apply = mod.sparseAdamApply as SparseApply | undefined;
-  const disposeState = mod.disposeSparseAdamState as ((s: unknown) => void) | undefined;
-  if (typeof create !== 'function' || typeof apply !== 'function') {
-    throw new Error('src/training/sparse-optimizer.ts does not export createSparseAdamState/sparseAdamApply');
-  }
   const { U, V } = initTables(p);
-  const su = tf.tidy(() => create(U, { learningRate: 0.01 }));
-  const sv = tf.tidy(() => create(V, { learningRate: 0.01 }));
+  const su = createSparseAdamState(U, { learningRate: 0.01 });
+  const sv = createSparseAdamState(V, { learningRate: 0.01 });
   const slotU = new Int32Array(p.users).fill(-1);
   const slotV = new Int32Array(p.items).fill(-1);
-  // Burrow's embedding lookup (scatterND backward: works on wasm, where tf.gather's gradient
-  // needs the missing UnsortedSegmentSum kernel)
-  const layers = (await import('../../../src/models/layers/gather-rows')) as unknown as Record<string, unknown>;
-  const gatherRows = layers.gatherRows as ((t: tf.Tensor2D, i: tf.Tensor1D) => tf.Tensor2D) | undefined;
-  if (typeof gatherRows !== 'function') throw new Error('src/models/layers/gather-rows.ts does not export gatherRows');
+  // Burrow's embedding lookup (gatherRows: a scatterND backward, which works on wasm, where
+  // tf.gather's gradient needs the missing UnsortedSegmentSum kernel)
   const update = fused
-    ? (s: ReturnType<typeof create>, rows: tf.Tensor1D, g: tf.Tensor2D) => {
+    ? (s: SparseAdamState, rows: tf.Tensor1D, g: tf.Tensor2D) => {
         s.step += 1;
         sparseAdamRowsWebGPU(s.table, s.m, s.v, rows, g, s.hyper, s.step);
       }
-    : (s: ReturnType<typeof create>, rows: tf.Tensor1D, g: tf.Tensor2D) => apply(s, rows, g);
+    : (s: SparseAdamState, rows: tf.Tensor1D, g: tf.Tensor2D) => sparseAdamApply(s, rows, g);
   return {
     step: (b) => {
       const du = dedup(b.u, p.users, slotU);
@@ -297,8 +280,8 @@ async function sparseArm(p: TrainingParams, fused: boolean): Promise<Arm> {
       return null;
     },
     dispose: () => {
-      disposeState?.(su);
-      disposeState?.(sv);
+      disposeSparseAdamState(su);
+      disposeSparseAdamState(sv);
       tf.dispose([U, V]);
     },
     probe: () => tf.slice(U, [0, 0], [1, 1]),

@@ -3,7 +3,7 @@
  * table[r], m[r], v[r] and grads[j], apply Adam, and write all three back IN PLACE into the
  * variables' existing GPU buffers (no gather, no scatter copy of the full tables, no new tensors).
  *
- * Formula identical to src/training/sparse-optimizer.ts (and tf.train.adam):
+ * Formula identical to src/models/optimizer/adam.ts (and tf.train.adam):
  *   m1 = b1 m + (1 - b1) g;  v1 = b2 v + (1 - b2) g^2
  *   p  = p - lr * (m1 / c1) / (sqrt(v1 / c2) + eps),  c1 = 1 - b1^t, c2 = 1 - b2^t
  *

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { Interactions } from '../contract';
 import { configHash } from './config';
 import { createEmbeddingModel, type EmbeddingConfig, type EncodedFeatures } from './index';
-import { Rng } from '../../training';
+import { Rng } from '../../common';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

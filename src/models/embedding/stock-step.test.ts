@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { Rng } from '../../training';
+import { Rng } from '../../common';
 import { createEmbeddingModel, createStockEmbeddingStep } from './index';
 
 beforeAll(async () => {

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainTask } from '../../training';
-import { AliasSampler, Rng } from '../../training';
-import { Deduper } from '../../training';
+import { Rng } from '../../common';
 import { WeightSnapshot } from '../../training';
+import { Deduper, NegativeSampler } from '../batch';
 import {
   createDenseAdamState,
   createSparseAdamState,
@@ -12,7 +12,7 @@ import {
   sparseAdamApply,
   type DenseAdamState,
   type SparseAdamState,
-} from '../../training';
+} from '../optimizer';
 import { validateScoreLossKernels } from '../../compute/kernels';
 import { prepareFeatureBag } from '../layers/embedding-bag';
 import { prepareScoreLoss, scoreLoss } from '../layers/score-loss';
@@ -75,7 +75,7 @@ export class EmbeddingTrainTask implements TrainTask {
   private readonly users: Deduper;
   private readonly items: Deduper;
   private readonly feats: Deduper | null;
-  private readonly sampler: AliasSampler | null;
+  private readonly sampler: NegativeSampler;
   private readonly userState: SparseAdamState;
   private readonly residualState: SparseAdamState;
   private readonly biasState: SparseAdamState;
@@ -102,14 +102,11 @@ export class EmbeddingTrainTask implements TrainTask {
     this.users = new Deduper(model.numUsers, c.batchSize);
     this.items = new Deduper(model.numItems, c.batchSize * slots);
     this.feats = model.content ? new Deduper(model.vocabSize, c.batchSize * slots * model.maxFeatures) : null;
-    if (c.sampler === 'popularity') {
-      const w = new Float64Array(model.numItems);
-      // +1: every item stays reachable as a negative
-      for (let i = 0; i < w.length; i++) w[i] = Math.pow(data.itemCounts[i]! + 1, c.popularityAlpha);
-      this.sampler = new AliasSampler(w);
-    } else {
-      this.sampler = null;
-    }
+    this.sampler = new NegativeSampler(
+      model.numItems,
+      c.negatives,
+      c.sampler === 'popularity' ? { itemCounts: data.itemCounts, alpha: c.popularityAlpha } : null,
+    );
     const hyper = { learningRate: c.lr };
     this.userState = createSparseAdamState(model.userTable, hyper);
     this.residualState = createSparseAdamState(model.residual, hyper);
@@ -152,13 +149,12 @@ export class EmbeddingTrainTask implements TrainTask {
     if (this.cursor + B > n) this.startEpoch();
     const k = c.negatives;
     const S = k + 1;
-    const N = this.model.numItems;
     const softmax = c.loss === 'sampled-softmax';
     const users = new Int32Array(B);
     const items = new Int32Array(B * S);
     const exampleWeight = new Float32Array(B);
     const corr = softmax ? new Float32Array(B * S) : null;
-    const uniformCorr = Math.log(k / N);
+    const uniformCorr = this.sampler.uniformLogQ;
     let hardMask: Float32Array | null = null;
     const pos = d.userPositives;
     const negs = d.userNegatives;
@@ -166,12 +162,11 @@ export class EmbeddingTrainTask implements TrainTask {
     const draw = (u: number): number => {
       let cand = 0;
       for (let t = 0; t < 4; t++) {
-        cand = this.sampler ? this.sampler.sample(this.rng) : this.rng.int(N);
+        cand = this.sampler.draw(this.rng);
         if (u < 0 || !csrHas(pos, u, cand)) break;
       }
       return cand;
     };
-    const logQ = (item: number): number => (this.sampler ? Math.log(k * this.sampler.prob[item]!) : uniformCorr);
     for (let b = 0; b < B; b++) {
       const e = this.order[this.cursor++]!;
       users[b] = d.trainUser[e]!;
@@ -202,7 +197,7 @@ export class EmbeddingTrainTask implements TrainTask {
         // an accidental hit (a shared negative this user liked) is re-drawn for this example alone
         if (shared && csrHas(pos, u, cand)) cand = draw(u);
         items[b * S + j] = cand;
-        if (corr) corr[b * S + j] = logQ(cand);
+        if (corr) corr[b * S + j] = this.sampler.logQ(cand);
       }
     }
     // GPU backends compile per shape: keep the distinct-row counts to a few bucket sizes there.

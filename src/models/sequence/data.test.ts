@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { runTraining, type TrainTask } from '../../training';
-import { Rng } from '../../training';
+import { Rng } from '../../common';
 import { sequenceConfigHash } from './config';
 import { buildWindows, sampleWindows, type UserSequences } from './data';
 import { dataSizedSequenceConfig } from './sizing';

@@ -1,15 +1,14 @@
 import * as tf from '@tensorflow/tfjs';
 import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
 import { runTraining } from '../../training';
-import { Rng } from '../../training';
-import { Deduper } from '../../training';
+import { Rng } from '../../common';
+import { Deduper, NegativeSampler } from '../batch';
 import { resolveSequenceConfig, sequenceConfigHash, usesFullSoftmax, type SequenceConfig, type SequenceKind } from './config';
 import { buildWindows, leftPad, prepareSequenceData, validateInteractions, type UserSequences } from './data';
 import { denseParamShapes, encode, initialValues, ITEM_EMBEDDING, type EncodeOptions } from './network';
 import {
   createSequenceOptimizer,
   disposeSequenceOptimizer,
-  NegativeSampler,
   SequenceTrainTask,
   trainStep,
   windowsToBatch,
@@ -196,7 +195,7 @@ export class SequenceModel implements Recommender {
     const seqs: UserSequences = { ptr: Int32Array.from([0, h.length]), items: Int32Array.from(h) };
     const batch = windowsToBatch(seqs, buildWindows(seqs, this.config.maxLen, 0));
     const full = usesFullSoftmax(this.config, this.numItems);
-    const sampler = full ? null : new NegativeSampler(this.numItems, Math.min(this.config.negatives, this.numItems), null, 0);
+    const sampler = full ? null : new NegativeSampler(this.numItems, Math.min(this.config.negatives, this.numItems), null);
     const deduper = full ? null : new Deduper(this.numItems);
     const rng = new Rng(options.seed ?? this.config.seed + 7919 * ++this.fineTuneCalls);
     const opt = createSequenceOptimizer(this, lr, !full);

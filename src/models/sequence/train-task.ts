@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TrainTask } from '../../training';
-import { AliasSampler, Rng } from '../../training';
+import { Rng } from '../../common';
+import { WeightSnapshot } from '../../training';
+import { Deduper, NegativeSampler } from '../batch';
 import {
   createDenseAdamState,
   createSparseAdamState,
@@ -10,9 +12,7 @@ import {
   sparseAdamApply,
   type DenseAdamState,
   type SparseAdamState,
-} from '../../training';
-import { Deduper } from '../../training';
-import { WeightSnapshot } from '../../training';
+} from '../optimizer';
 import { sumLastAxis } from '../layers/sum-last-axis';
 import { gatherRows } from '../layers/gather-rows';
 import { usesFullSoftmax } from './config';
@@ -78,42 +78,6 @@ export function windowsToBatch(seqs: UserSequences, windows: readonly Window[]):
     }
   });
   return { rows, width, items, mask, positions, targets };
-}
-
-/**
- * Draws the shared negatives of a sampled-softmax step and the logQ correction of each:
- * log(K * q(j)), the log of its expected count among the K draws.
- */
-export class NegativeSampler {
-  private readonly alias: AliasSampler | null;
-  constructor(
-    private readonly numItems: number,
-    readonly count: number,
-    itemCounts: Float32Array | null,
-    alpha: number,
-  ) {
-    if (itemCounts) {
-      const w = new Float64Array(numItems);
-      // +1: every item stays reachable as a negative
-      for (let i = 0; i < numItems; i++) w[i] = Math.pow(itemCounts[i]! + 1, alpha);
-      this.alias = new AliasSampler(w);
-    } else {
-      this.alias = null;
-    }
-  }
-
-  sample(rng: Rng): { items: Int32Array; logQ: Float32Array } {
-    const K = this.count;
-    const items = new Int32Array(K);
-    const logQ = new Float32Array(K);
-    const uniform = Math.log(K / this.numItems);
-    for (let k = 0; k < K; k++) {
-      const j = this.alias ? this.alias.sample(rng) : rng.int(this.numItems);
-      items[k] = j;
-      logQ[k] = this.alias ? Math.log(K * this.alias.prob[j]!) : uniform;
-    }
-    return { items, logQ };
-  }
 }
 
 /**
@@ -254,7 +218,11 @@ export class SequenceTrainTask implements TrainTask {
     const full = usesFullSoftmax(c, model.numItems);
     this.sampler = full
       ? null
-      : new NegativeSampler(model.numItems, Math.min(c.negatives, model.numItems), c.sampler === 'popularity' ? data.itemCounts : null, c.popularityAlpha);
+      : new NegativeSampler(
+          model.numItems,
+          Math.min(c.negatives, model.numItems),
+          c.sampler === 'popularity' ? { itemCounts: data.itemCounts, alpha: c.popularityAlpha } : null,
+        );
     this.deduper = full ? null : new Deduper(model.numItems);
     this.opt = createSequenceOptimizer(model, c.lr, !full);
     if (data.valUser.length > 0) this.validate = () => this.runValidation();

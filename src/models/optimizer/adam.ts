@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../compute/kernels';
+import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../../compute/kernels';
 
 /**
  * Row-sparse ("lazy") Adam for embedding tables.

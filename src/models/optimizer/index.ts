@@ -1,0 +1,14 @@
+/** Adam for Burrow's own train steps: row-sparse for embedding tables, dense for small weights. */
+export {
+  createDenseAdamState,
+  createSparseAdamState,
+  DEFAULT_ADAM,
+  denseAdamApply,
+  disposeDenseAdamState,
+  disposeSparseAdamState,
+  scatterRows,
+  sparseAdamApply,
+  type AdamHyper,
+  type DenseAdamState,
+  type SparseAdamState,
+} from './adam';
