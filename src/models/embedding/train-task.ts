@@ -333,7 +333,8 @@ export class EmbeddingTrainTask implements TrainTask {
         let S: tf.Tensor2D = m.scoreUsers(tf.gather(m.userTable, ch.users) as tf.Tensor2D);
         if (ch.maskIdx && ch.maskVal) S = tf.tensorScatterUpdate(S, ch.maskIdx, ch.maskVal);
         const target = tf.gatherND(S, ch.targets) as tf.Tensor1D; // [c]
-        const rank = tf.sum(tf.cast(tf.greater(S, tf.expandDims(target, 1)), 'float32'), 1);
+        // pessimistic ties (the protocol): everything scoring >= the target, except itself, ranks before it
+        const rank = tf.sub(tf.sum(tf.cast(tf.greaterEqual(S, tf.expandDims(target, 1)), 'float32'), 1), 1);
         return tf.add(hits, tf.sum(tf.cast(tf.less(rank, K), 'float32')));
       });
       hits.dispose();
