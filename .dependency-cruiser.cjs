@@ -14,10 +14,6 @@
  *   backends, and Node-side model code (tests, the eval and pack CLIs) must not pick those up.
  * - src/compute/wasm-urls.ts is imported directly by the worker's handler: it is Vite-only (`?url`
  *   imports), so it cannot sit in an index that Node code loads.
- * - training -> models, from the benchmark fixture (training/mf-benchmark.ts, which the bench finds
- *   through training's index) and two tests that train the embedding model: the one edge against
- *   models -> training (every model's fit() runs the training loop). It is a room cycle, allowed
- *   until the fixtures move to bench/ (issue #11).
  */
 const fs = require('node:fs');
 const path = require('node:path');
@@ -29,8 +25,8 @@ const ROOMS = {
   compute: [],
   catalog: ['common'],
   store: ['common', 'events'],
-  training: ['common', 'compute'],
-  models: ['catalog', 'common', 'compute', 'training'],
+  models: ['catalog', 'common', 'compute'],
+  training: ['common', 'models'],
   ranking: ['events'],
   eval: ['common', 'events', 'models', 'ranking', 'training'],
   packs: ['catalog', 'common', 'eval', 'models', 'ranking', 'training'],
@@ -39,9 +35,7 @@ const ROOMS = {
 };
 
 /** Files allowed one more room than their room's list (see the header). */
-const EXCEPTIONS = [
-  { from: '^src/training/(mf-benchmark|wasm\\.test|sparse-optimizer\\.test)\\.ts$', room: 'models' },
-];
+const EXCEPTIONS = [];
 
 /** Targets in another room that are not its index.ts but may be imported (see the header). */
 const EXTRA_ENTRIES = ['^src/compute/kernels/index\\.ts$', '^src/compute/wasm-urls\\.ts$'];

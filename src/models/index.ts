@@ -3,13 +3,23 @@
  * the baselines, the model presets and the layers other rooms use. Pulls in TF.js: the UI never
  * imports it (the event-log rules it needs are in src/events).
  */
-export type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery, TrainingProgress } from './contract';
+export type {
+  HeldOutCases,
+  HeldOutChunk,
+  Interactions,
+  Recommender,
+  ScoreQuery,
+  TrainSchedule,
+  TrainTask,
+  ValidationMetric,
+} from './contract';
 export { MODEL_REGISTRY, TYPED_ARRAY_MODELS, createModel, modelNames, type ModelContext, type ModelFactory } from './registry';
 export * from './embedding';
 // SerializedTensor: the embedding model's (the sequence model declares the same shape).
 export {
   DEFAULT_SEQUENCE_CONFIGS,
   FORMATS,
+  SequenceFineTuneTask,
   SequenceModel,
   SequenceTrainTask,
   createSequenceModel,
@@ -19,7 +29,6 @@ export {
   usesFullSoftmax,
   type CreateSequenceModelArgs,
   type FineTuneOptions,
-  type FineTuneSummary,
   type SequenceBatch,
   type SequenceConfig,
   type SequenceDataStats,

@@ -13,11 +13,12 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
-import type { FitSummary, Interactions, Recommender } from '../models';
+import type { Interactions, Recommender } from '../models';
 import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel } from '../models';
 import { createSequenceModel, type SequenceConfig, type SequenceKind, type SequenceModel } from '../models';
 import { hitRate, ndcg, rankOfTarget } from '../eval';
 import { Rng } from '../common';
+import { fitModel, type FitSummary } from '../training';
 import { decodePack, encodeSealedPack, WEIGHTS_FORMAT_OF, type PackManifest, type PackModelEntry, type PackModelName, type WeightsLike } from './format';
 
 export const EVAL_K = 10;
@@ -149,7 +150,7 @@ async function fitWithin(
   let validation: number | null = null;
   let bestValidation: number | null = null;
   try {
-    const summary = await model.fit(data, {
+    const summary = await fitModel(model, data, {
       seed,
       signal: controller.signal,
       onProgress: (p) => {

@@ -1,7 +1,12 @@
-export { runTraining, yieldToEventLoop } from './loop';
-export type { FitOptions, FitSummary, LoopOptions, TrainingProgress, TrainTask } from './loop';
+/**
+ * Public API of src/training: the one trainer. `fit(task)` runs any model's TrainTask (see the
+ * model contract in src/models/contract.ts); `fitModel` builds the task from a model and a log.
+ */
+export { fit, fitModel, yieldToEventLoop } from './fit';
+export type { FitModelOptions, FitOptions, FitSummary, TrainingProgress } from './fit';
+export { rankValidation, validationGain } from './rank-validation';
+export { WeightSnapshot } from './weight-snapshot';
 export { createStockMF, stockTrainStep } from './stock-baseline';
 export type { BprBatch, StockMF } from './stock-baseline';
 export { createFastMF, measureExamplesPerSecond, mfBenchmarkProblem } from './mf-benchmark';
 export type { MfProblem, MfProblemArgs } from './mf-benchmark';
-export { WeightSnapshot } from './weight-snapshot';

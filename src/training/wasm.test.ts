@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createEmbeddingModel } from '../models';
+import { fitModel } from './fit';
 import { mfBenchmarkProblem } from './mf-benchmark';
 
 // The wasm backend has no UnsortedSegmentSum (tf.gather's gradient): the whole fast path
@@ -21,7 +22,7 @@ describe('wasm backend', () => {
       config: { dim: 16, maxEpochs: 3, batchSize: 128 },
     });
     const before = tf.memory().numTensors;
-    const summary = await model.fit(p.interactions);
+    const summary = await fitModel(model, p.interactions);
     expect(summary.steps).toBeGreaterThan(0);
     expect(Number.isFinite(summary.finalLoss)).toBe(true);
     const t0 = performance.now();
@@ -48,7 +49,7 @@ describe('wasm backend', () => {
       weight: new Float32Array(n).fill(1),
       time: Float64Array.from({ length: n }, (_, i) => i),
     };
-    const summary = await model.fit(data);
+    const summary = await fitModel(model, data);
     expect(summary.epochs).toBe(1);
     const scores = await model.scoreAll({ user: 0, history: new Int32Array() });
     expect(scores.every(Number.isFinite)).toBe(true);

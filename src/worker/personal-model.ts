@@ -4,10 +4,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
-import type { Interactions, TrainingProgress } from '../models';
+import type { Interactions } from '../models';
 import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models';
 import { isPositiveStrength, type TimedSignal as PersonalSignal } from '../events';
 import type { BurrowStore, CheckpointRecord } from '../store';
+import { fitModel, type TrainingProgress } from '../training';
 import { Turns } from './turns';
 
 /** One person, so the user table has one row. */
@@ -257,7 +258,7 @@ export class PersonalModel {
         copy = await this.turns.run(() => this.copyOfModel());
         const model = copy;
         const lossCurve: number[] = [];
-        const summary = await model.fit(toInteractions(signals, this.features.numItems), {
+        const summary = await fitModel(model, toInteractions(signals, this.features.numItems), {
           signal: abort.signal,
           onProgress: (p) => {
             if (p.loss !== undefined && Number.isFinite(p.loss)) lossCurve.push(p.loss);

@@ -5,6 +5,7 @@
 import { createSequenceModel, type SequenceModel, type SequenceSerializedWeights } from '../models';
 import { packModel, sequenceWeightsFromPack, type DecodedPack } from '../packs';
 import type { BurrowStore, CheckpointRecord } from '../store';
+import { fit } from '../training';
 
 const CHECKPOINT_KEY = 'sasrec/personal';
 
@@ -93,8 +94,13 @@ export class PersonalSequence {
   /** A few steps on the user's own sequence, then persisted. */
   async fineTune(history: Int32Array, signal?: AbortSignal): Promise<void> {
     if (history.length < 2) return;
-    const summary = await this.model.fineTune(history, signal ? { signal } : {});
-    if (summary.steps === 0) return;
+    const task = this.model.createFineTuneTask(history);
+    try {
+      const summary = await fit(task, signal ? { signal } : {});
+      if (summary.steps === 0) return;
+    } finally {
+      task.dispose();
+    }
     await this.store.saveCheckpoint(toCheckpoint(await this.model.exportWeights(), this.catalogId, this.packId));
     this.personalised = true;
   }

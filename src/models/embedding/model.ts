@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures as CatalogFeatures } from '../../catalog';
-import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
+import type { Interactions, Recommender, ScoreQuery } from '../contract';
 import { linear } from '../layers/linear';
 import { embeddingBag, prepareFeatureBag, type FeatureBag } from '../layers/embedding-bag';
 import { Rng, randomNormalArray } from '../../common';
-import { runTraining } from '../../training';
 import { scatterRows } from '../optimizer';
 import { configHash, hashStrings, resolveEmbeddingConfig, type EmbeddingConfig } from './config';
 import { prepareData, validateInteractions } from './data';
@@ -338,24 +337,9 @@ export class EmbeddingModel implements Recommender {
     });
   }
 
-  async fit(data: Interactions, options: FitOptions = {}): Promise<FitSummary> {
-    const task = this.createTrainTask(data, options.seed ?? this.config.seed);
-    try {
-      return await runTraining(task, {
-        ...options,
-        maxEpochs: this.config.maxEpochs,
-        patience: this.config.patience,
-        lossEvery: this.config.lossEvery,
-      });
-    } finally {
-      task.dispose();
-      this.invalidateItemCache();
-    }
-  }
-
   /**
-   * Step-level access for the benchmark / custom loops: a TrainTask over `data` (call
-   * `task.step()` yourself, or hand it to runTraining). Dispose it when done.
+   * A TrainTask over `data` for the trainer (src/training's fit), or for step-level use (call
+   * `task.step()` yourself, as the benchmark does). Dispose it when done.
    */
   createTrainTask(data: Interactions, seed = this.config.seed): EmbeddingTrainTask {
     this.assertAlive();

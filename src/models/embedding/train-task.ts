@@ -1,7 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainTask } from '../../training';
 import { Rng } from '../../common';
-import { WeightSnapshot } from '../../training';
+import type { HeldOutCases, HeldOutChunk, TrainSchedule, TrainTask } from '../contract';
 import { Deduper, NegativeSampler } from '../batch';
 import {
   createDenseAdamState,
@@ -42,21 +41,21 @@ export interface EmbeddingBatch {
   hardMask: Float32Array | null;
 }
 
+/** A chunk of validation users: what ranking their held-out item needs besides the scores. */
 interface ValChunk {
   /** [c] int32 users */
   users: tf.Tensor1D;
-  /** [c, 2] int32 (row, held-out item) */
-  targets: tf.Tensor2D;
-  /** [nnz, 2] int32 (row, training positive) to mask, and [nnz] fill values */
-  maskIdx: tf.Tensor2D | null;
-  maskVal: tf.Tensor1D | null;
+  /** [c] int32 the held-out item of each */
+  targets: tf.Tensor1D;
+  /** [nnz, 2] int32 (row, training positive) left out of the ranking */
+  excluded: tf.Tensor2D | null;
 }
 
 /** GPU backends compile per shape: distinct-row counts are padded to a few bucket sizes there. */
 const PADDED_BACKENDS = new Set(['webgpu', 'webgl']);
 
 /**
- * The embedding model's training step (see `runTraining` for the loop around it).
+ * The embedding model's train task (src/training's `fit` is the loop around it).
  *
  * Per step: build the batch on the CPU (sampling, de-duplication), upload int32 index arrays,
  * gather each distinct row once, take gradients w.r.t. those `[unique, dim]` rows only (duplicates
@@ -66,9 +65,11 @@ const PADDED_BACKENDS = new Set(['webgpu', 'webgl']);
  */
 
 export class EmbeddingTrainTask implements TrainTask {
+  readonly schedule: TrainSchedule;
   readonly stepsPerEpoch: number;
   readonly examplesPerStep: number;
-  validate?: () => Promise<number>;
+  /** each validation user's last positive, ranked against every item (HR@validationK) */
+  readonly validation?: HeldOutCases;
   private readonly rng: Rng;
   private readonly order: Int32Array;
   private cursor = 0;
@@ -82,8 +83,7 @@ export class EmbeddingTrainTask implements TrainTask {
   private readonly featState: SparseAdamState | null;
   private readonly denseStates: DenseAdamState[];
   private readonly headStates: DenseAdamState[];
-  private valChunks: ValChunk[] | null = null;
-  private readonly best = new WeightSnapshot();
+  private readonly valChunks: ValChunk[];
   /** 'ops' forces stock TF.js ops instead of the fused WebGPU kernels (benchmarks, cross-checks) */
   implementation: 'auto' | 'ops' = 'auto';
 
@@ -93,6 +93,7 @@ export class EmbeddingTrainTask implements TrainTask {
     seed: number,
   ) {
     const c = model.config;
+    this.schedule = { maxEpochs: c.maxEpochs, patience: c.patience, lossEvery: c.lossEvery };
     this.rng = new Rng(seed);
     const n = data.trainUser.length;
     this.order = Int32Array.from({ length: n }, (_, i) => i);
@@ -114,7 +115,21 @@ export class EmbeddingTrainTask implements TrainTask {
     this.featState = model.content ? createSparseAdamState(model.content.featureEmbedding, hyper) : null;
     this.denseStates = model.denseParams().map((v) => createDenseAdamState(v, hyper));
     this.headStates = model.headParams().map((v) => createDenseAdamState(v, hyper));
-    if (data.valUser.length > 0) this.validate = () => this.runValidation();
+    // built once per fit, outside any tidy: the trainer scores them after every epoch
+    this.valChunks = c.patience > 0 ? this.buildValChunks() : [];
+    if (this.valChunks.length > 0) {
+      const chunks = this.valChunks;
+      this.validation = {
+        count: data.valUser.length,
+        chunks: chunks.length,
+        metric: 'hr',
+        k: c.validationK,
+        score: (i: number): HeldOutChunk => {
+          const ch = chunks[i]!;
+          return { scores: model.scoreUsers(tf.gather(model.userTable, ch.users) as tf.Tensor2D), targets: ch.targets, excluded: ch.excluded };
+        },
+      };
+    }
   }
 
   /** Checks the fused loss kernels on this device first (a failing shader means stock ops). */
@@ -320,70 +335,39 @@ export class EmbeddingTrainTask implements TrainTask {
     });
   }
 
-  /** HR@K of each validation user's held-out positive, training positives masked; one readback. */
-  private async runValidation(): Promise<number> {
-    const m = this.model;
-    const d = this.data;
-    const K = m.config.validationK;
-    if (!this.valChunks) this.valChunks = this.buildValChunks();
-    m.invalidateItemCache();
-    let hits: tf.Tensor = tf.scalar(0);
-    for (const ch of this.valChunks) {
-      const next = tf.tidy(() => {
-        let S: tf.Tensor2D = m.scoreUsers(tf.gather(m.userTable, ch.users) as tf.Tensor2D);
-        if (ch.maskIdx && ch.maskVal) S = tf.tensorScatterUpdate(S, ch.maskIdx, ch.maskVal);
-        const target = tf.gatherND(S, ch.targets) as tf.Tensor1D; // [c]
-        // pessimistic ties (the protocol): everything scoring >= the target, except itself, ranks before it
-        const rank = tf.sub(tf.sum(tf.cast(tf.greaterEqual(S, tf.expandDims(target, 1)), 'float32'), 1), 1);
-        return tf.add(hits, tf.sum(tf.cast(tf.less(rank, K), 'float32')));
-      });
-      hits.dispose();
-      hits = next;
-    }
-    m.invalidateItemCache();
-    const value = (await hits.data())[0]!;
-    hits.dispose();
-    return value / d.valUser.length;
-  }
-
   private buildValChunks(): ValChunk[] {
     const d = this.data;
     const chunk = this.model.scoreChunk();
     const out: ValChunk[] = [];
     for (let s = 0; s < d.valUser.length; s += chunk) {
       const users = d.valUser.subarray(s, s + chunk);
-      const targets = new Int32Array(users.length * 2);
-      const mask: number[] = [];
+      const excluded: number[] = [];
       users.forEach((u, r) => {
         const target = d.valItem[s + r]!;
-        targets[2 * r] = r;
-        targets[2 * r + 1] = target;
         for (let p = d.userPositives.ptr[u]!; p < d.userPositives.ptr[u + 1]!; p++) {
           const it = d.userPositives.items[p]!;
-          if (it !== target) mask.push(r, it);
+          if (it !== target) excluded.push(r, it);
         }
       });
-      const nnz = mask.length / 2;
+      const nnz = excluded.length / 2;
       out.push({
         users: tf.tensor1d(users, 'int32'),
-        targets: tf.tensor2d(targets, [users.length, 2], 'int32'),
-        maskIdx: nnz ? tf.tensor2d(mask, [nnz, 2], 'int32') : null,
-        maskVal: nnz ? tf.fill([nnz], -1e9) : null,
+        targets: tf.tensor1d(d.valItem.subarray(s, s + users.length), 'int32'),
+        excluded: nnz ? tf.tensor2d(excluded, [nnz, 2], 'int32') : null,
       });
     }
     return out;
   }
 
-  saveBest(): void {
-    this.best.save(Object.values(this.model.namedVariables()));
+  variables(): tf.Variable[] {
+    return Object.values(this.model.namedVariables());
   }
 
-  restoreBest(): void {
-    this.best.restore();
+  weightsRestored(): void {
     this.model.invalidateItemCache();
   }
 
-  /** Frees optimizer moments, validation tensors and the best-weights snapshot. */
+  /** Frees optimizer moments and validation tensors; the model's item cache goes too (training moved it). */
   dispose(): void {
     disposeSparseAdamState(this.userState);
     disposeSparseAdamState(this.residualState);
@@ -391,13 +375,8 @@ export class EmbeddingTrainTask implements TrainTask {
     if (this.featState) disposeSparseAdamState(this.featState);
     this.denseStates.forEach(disposeDenseAdamState);
     this.headStates.forEach(disposeDenseAdamState);
-    for (const ch of this.valChunks ?? []) {
-      ch.users.dispose();
-      ch.targets.dispose();
-      ch.maskIdx?.dispose();
-      ch.maskVal?.dispose();
-    }
-    this.valChunks = null;
-    this.best.dispose();
+    for (const ch of this.valChunks) tf.dispose([ch.users, ch.targets, ...(ch.excluded ? [ch.excluded] : [])]);
+    this.valChunks.length = 0;
+    this.model.invalidateItemCache();
   }
 }

@@ -1,18 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
-import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
-import { runTraining } from '../../training';
+import type { Interactions, Recommender, ScoreQuery } from '../contract';
 import { Rng } from '../../common';
-import { Deduper, NegativeSampler } from '../batch';
-import { resolveSequenceConfig, sequenceConfigHash, usesFullSoftmax, type SequenceConfig, type SequenceKind } from './config';
-import { buildWindows, leftPad, prepareSequenceData, validateInteractions, type UserSequences } from './data';
+import { resolveSequenceConfig, sequenceConfigHash, type SequenceConfig, type SequenceKind } from './config';
+import { leftPad, prepareSequenceData, validateInteractions } from './data';
 import { denseParamShapes, encode, initialValues, ITEM_EMBEDDING, type EncodeOptions } from './network';
-import {
-  createSequenceOptimizer,
-  disposeSequenceOptimizer,
-  SequenceTrainTask,
-  trainStep,
-  windowsToBatch,
-} from './train-task';
+import { SequenceFineTuneTask, SequenceTrainTask } from './train-task';
 
 export interface SerializedTensor {
   shape: number[];
@@ -46,14 +38,8 @@ export interface FineTuneOptions {
   steps?: number;
   /** Adam learning rate (default config.fineTuneLr) */
   lr?: number;
-  signal?: AbortSignal;
+  /** sampling and dropout seed (default: a fresh one per fine-tune of this model) */
   seed?: number;
-}
-
-export interface FineTuneSummary {
-  steps: number;
-  /** loss of the last step (one readback at the end), undefined when no step ran */
-  loss?: number;
 }
 
 export const FORMATS: Readonly<Record<SequenceKind, SequenceWeightsFormat>> = { gru4rec: 'burrow-gru4rec/1', sasrec: 'burrow-sasrec/1' };
@@ -156,22 +142,7 @@ export class SequenceModel implements Recommender {
     }
   }
 
-  async fit(data: Interactions, options: FitOptions = {}): Promise<FitSummary> {
-    const task = this.createTrainTask(data, options.seed);
-    try {
-      return await runTraining(task, {
-        ...options,
-        maxEpochs: this.config.maxEpochs,
-        patience: this.config.patience,
-        lossEvery: this.config.lossEvery,
-        ...(this.config.maxSeconds > 0 ? { maxSeconds: this.config.maxSeconds } : {}),
-      });
-    } finally {
-      task.dispose();
-    }
-  }
-
-  /** Step-level access (tests, benchmarks): a TrainTask over `data`. Dispose it when done. */
+  /** A TrainTask over `data` for the trainer (src/training's fit) or step-level use. Dispose it when done. */
   createTrainTask(data: Interactions, seed = this.config.seed): SequenceTrainTask {
     this.assertAlive();
     validateInteractions(data, this.numItems);
@@ -180,40 +151,19 @@ export class SequenceModel implements Recommender {
   }
 
   /**
-   * On-device personalisation: a few Adam steps (fresh moments, small learning rate, dropout on)
-   * on one user's own sequence, every parameter updated. Reads the loss back once at the end.
-   * @param history `[n]` the user's items, oldest first (n >= 2, else nothing to learn)
+   * On-device personalisation: a task of a few Adam steps (fresh moments, small learning rate,
+   * dropout on) on one user's own sequence, every parameter updated, for the trainer to run.
+   * @param history `[n]` the user's items, oldest first (n >= 2, else the task has no steps)
    */
-  async fineTune(history: Int32Array, options: FineTuneOptions = {}): Promise<FineTuneSummary> {
+  createFineTuneTask(history: Int32Array, options: FineTuneOptions = {}): SequenceFineTuneTask {
     this.assertAlive();
     const h = this.checkHistory(history, 'fineTune');
     const steps = options.steps ?? this.config.fineTuneSteps;
     const lr = options.lr ?? this.config.fineTuneLr;
     if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`fineTune: steps must be an integer >= 0, got ${steps}`);
     if (!(Number.isFinite(lr) && lr >= 0)) throw new Error(`fineTune: lr must be a finite number >= 0, got ${lr}`);
-    if (h.length < 2 || steps === 0) return { steps: 0 };
-    const seqs: UserSequences = { ptr: Int32Array.from([0, h.length]), items: Int32Array.from(h) };
-    const batch = windowsToBatch(seqs, buildWindows(seqs, this.config.maxLen, 0));
-    const full = usesFullSoftmax(this.config, this.numItems);
-    const sampler = full ? null : new NegativeSampler(this.numItems, Math.min(this.config.negatives, this.numItems), null);
-    const deduper = full ? null : new Deduper(this.numItems);
     const rng = new Rng(options.seed ?? this.config.seed + 7919 * ++this.fineTuneCalls);
-    const opt = createSequenceOptimizer(this, lr, !full);
-    let last: tf.Scalar | null = null;
-    let done = 0;
-    try {
-      for (let s = 0; s < steps; s++) {
-        if (options.signal?.aborted) break;
-        last?.dispose();
-        last = trainStep(this, batch, opt, rng, sampler, deduper);
-        done += 1;
-      }
-      const loss = last ? (await last.data())[0] : undefined;
-      return loss === undefined ? { steps: done } : { steps: done, loss };
-    } finally {
-      last?.dispose();
-      disposeSequenceOptimizer(opt);
-    }
+    return new SequenceFineTuneTask(this, h, h.length < 2 ? 0 : steps, lr, rng);
   }
 
   async exportWeights(): Promise<SequenceSerializedWeights> {
