@@ -6,7 +6,3 @@ export { fit, fitModel, yieldToEventLoop } from './fit';
 export type { FitModelOptions, FitOptions, FitSummary, TrainingProgress } from './fit';
 export { rankValidation, validationGain } from './rank-validation';
 export { WeightSnapshot } from './weight-snapshot';
-export { createStockMF, stockTrainStep } from './stock-baseline';
-export type { BprBatch, StockMF } from './stock-baseline';
-export { createFastMF, measureExamplesPerSecond, mfBenchmarkProblem } from './mf-benchmark';
-export type { MfProblem, MfProblemArgs } from './mf-benchmark';

@@ -162,11 +162,11 @@ async function sparseAdamChecks(): Promise<Check[]> {
       const [pa, pb] = await Promise.all([sa.table.data(), sb.table.data()]);
       let maxErr = 0;
       for (let i = 0; i < pa.length; i++) maxErr = Math.max(maxErr, Math.abs(pa[i]! - pb[i]!));
-      checks.push({ name: 'fused sparse Adam vs src/training sparseAdamApply', ok: maxErr < 1e-5, detail: `max abs err ${maxErr.toExponential(2)}` });
+      checks.push({ name: 'fused sparse Adam vs src/models/optimizer sparseAdamApply', ok: maxErr < 1e-5, detail: `max abs err ${maxErr.toExponential(2)}` });
       tf.dispose([sa.table, sa.m, sa.v, sb.table, sb.m, sb.v]);
     }
   } catch (e) {
-    checks.push({ name: 'fused sparse Adam vs src/training sparseAdamApply', ok: false, detail: errorText(e) });
+    checks.push({ name: 'fused sparse Adam vs src/models/optimizer sparseAdamApply', ok: false, detail: errorText(e) });
   }
   return checks;
 }

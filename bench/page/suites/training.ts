@@ -14,6 +14,13 @@ import * as tf from '@tensorflow/tfjs';
 import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../../../src/compute/kernels/sparse-adam-webgpu';
 import { gatherRows } from '../../../src/models/layers/gather-rows';
 import { createSparseAdamState, disposeSparseAdamState, sparseAdamApply, type SparseAdamState } from '../../../src/models/optimizer';
+import { parseCatalog } from '../../../src/catalog';
+import { Rng } from '../../../src/common';
+import { createEmbeddingModel, PERSONAL_CONFIG } from '../../../src/models';
+import { appCatalogFeatures } from '../../../src/packs';
+import { createFastMF, mfBenchmarkProblem } from '../../fixtures/mf-benchmark';
+import { createStockEmbeddingStep } from '../../fixtures/stock-embedding-step';
+import { createStockMF, stockTrainStep } from '../../fixtures/stock-mf';
 import { errorText, now, syntheticFloats, syntheticInts, tick } from '../timing';
 
 export interface TrainingParams {
@@ -41,9 +48,9 @@ export type TrainingArm =
 
 export const ARM_LABELS: Record<TrainingArm, string> = {
   stock: 'stock TF.js: tf.train.adam().minimize, tf.gather on full Variables',
-  sparse: 'Burrow: de-dup + gather unique rows once + gatherRows (scatterND grad) + sparseAdamApply (src/training)',
+  sparse: 'Burrow: de-dup + gather unique rows once + gatherRows (scatterND grad) + sparseAdamApply (src/models/optimizer)',
   'sparse+fused': 'Burrow + fused in-place WebGPU sparse-Adam kernel (src/compute/kernels)',
-  'trainer-stock': "src/training's own stock baseline: createStockMF + stockTrainStep (BPR, item bias) on mfBenchmarkProblem",
+  'trainer-stock': "the benchmark's stock baseline (bench/fixtures): createStockMF + stockTrainStep (BPR, item bias) on mfBenchmarkProblem",
   trainer: "Burrow's trainer end-to-end: createFastMF(mfBenchmarkProblem).task.step() (EmbeddingTrainTask, BPR, sparse Adam)",
   'catalog-stock':
     "the app's own model on the real shipped catalog (content tower over the catalog's features, PERSONAL_CONFIG: sampled softmax, its batch and negatives; one user's synthetic event log) trained the stock way: createStockEmbeddingStep (tf.train.adam().minimize over every Variable, tf.gather lookups, the content tower run for every (example, slot), as a stock model fed (user, item) pairs does: its cost does not depend on whether the negatives are shared)",
@@ -70,7 +77,6 @@ export interface TrainingRow {
 export interface TrainingResult {
   params: TrainingParams;
   rows: TrainingRow[];
-  todo: string[];
 }
 
 interface Batch {
@@ -120,30 +126,19 @@ interface Arm {
   examplesPerStep?: number;
 }
 
-/** Arms built from src/training's exports (their stock baseline and their trainer). */
-async function trainerArm(p: TrainingParams, which: 'trainer' | 'trainer-stock'): Promise<Arm> {
-  const mod = (await import('../../../src/training/index')) as unknown as Record<string, unknown>;
-  const problemFn = mod.mfBenchmarkProblem as ((a: object) => { sampleBprBatch(r: unknown): unknown }) | undefined;
-  const RngC = mod.Rng as (new (seed: number) => unknown) | undefined;
-  if (typeof problemFn !== 'function' || RngC === undefined) throw new Error('src/training does not export mfBenchmarkProblem/Rng');
-  const problem = problemFn({ numUsers: p.users, numItems: p.items, dim: p.dim, batchSize: p.batch, seed: 1 });
+/** The MF benchmark problem's arms: the stock baseline and Burrow's trainer (bench/fixtures). */
+function trainerArm(p: TrainingParams, which: 'trainer' | 'trainer-stock'): Arm {
+  const problem = mfBenchmarkProblem({ numUsers: p.users, numItems: p.items, dim: p.dim, batchSize: p.batch, seed: 1 });
   if (which === 'trainer-stock') {
-    const create = mod.createStockMF as ((a: object) => { users: tf.Variable; dispose(): void }) | undefined;
-    const stepFn = mod.stockTrainStep as ((m: unknown, b: unknown) => tf.Scalar) | undefined;
-    if (typeof create !== 'function' || typeof stepFn !== 'function') throw new Error('src/training does not export createStockMF/stockTrainStep');
-    const model = create({ numUsers: p.users, numItems: p.items, dim: p.dim, lr: 0.01, seed: 1 });
-    const rng = new RngC(7);
+    const model = createStockMF({ numUsers: p.users, numItems: p.items, dim: p.dim, lr: 0.01, seed: 1 });
+    const rng = new Rng(7);
     return {
-      step: () => stepFn(model, problem.sampleBprBatch(rng)),
+      step: () => stockTrainStep(model, problem.sampleBprBatch(rng)),
       dispose: () => model.dispose(),
       probe: () => tf.slice(model.users, [0, 0], [1, 1]),
     };
   }
-  const createFast = mod.createFastMF as
-    | ((pr: unknown, lr?: number) => { task: { step(): { loss: tf.Scalar; examples: number } }; model: { dispose(): void }; dispose(): void })
-    | undefined;
-  if (typeof createFast !== 'function') throw new Error('src/training does not export createFastMF');
-  const fast = createFast(problem, 0.01);
+  const fast = createFastMF(problem, 0.01);
   let examples = p.batch;
   return {
     step: () => {
@@ -165,13 +160,6 @@ async function trainerArm(p: TrainingParams, which: 'trainer' | 'trainer-stock')
  * their own with the same seed, so they see the same batches.
  */
 async function catalogArm(which: 'catalog' | 'catalog-stock' | 'catalog-per-example'): Promise<Arm> {
-  const [{ parseCatalog }, { appCatalogFeatures }, { PERSONAL_CONFIG }, embedding, { Rng }] = await Promise.all([
-    import('../../../src/catalog'),
-    import('../../../src/packs/app-features'),
-    import('../../../src/worker/personal-model'),
-    import('../../../src/models/embedding'),
-    import('../../../src/common'),
-  ]);
   const response = await fetch('/catalog/default.json');
   if (!response.ok) throw new Error(`/catalog/default.json: HTTP ${response.status} (run npm run catalog)`);
   const catalog = parseCatalog(await response.json());
@@ -188,10 +176,10 @@ async function catalogArm(which: 'catalog' | 'catalog-stock' | 'catalog-per-exam
     time: Float64Array.from({ length: events }, (_, k) => k),
   };
   const config = { ...PERSONAL_CONFIG, seed: 3, ...(which === 'catalog-per-example' ? { sharedNegatives: false } : {}) };
-  const model = embedding.createEmbeddingModel({ numUsers: 1, numItems, features, config });
+  const model = createEmbeddingModel({ numUsers: 1, numItems, features, config });
   const task = model.createTrainTask(interactions, 3);
   await task.prepare();
-  const stock = which === 'catalog-stock' ? embedding.createStockEmbeddingStep(model) : null;
+  const stock = which === 'catalog-stock' ? createStockEmbeddingStep(model) : null;
   let examples = model.config.batchSize;
   return {
     step: () => {
@@ -297,7 +285,7 @@ async function runArm(name: TrainingArm, p: TrainingParams, batches: Batch[]): P
       name === 'stock'
         ? stockArm(p)
         : name === 'trainer' || name === 'trainer-stock'
-          ? await trainerArm(p, name)
+          ? trainerArm(p, name)
           : name === 'catalog' || name === 'catalog-stock' || name === 'catalog-per-example'
             ? await catalogArm(name)
             : await sparseArm(p, name === 'sparse+fused');
@@ -385,23 +373,5 @@ export async function runTraining(
     rows.push(await runArm(arm, params, batches));
     await tick();
   }
-  const todo: string[] = [];
-  const embedding = import.meta.glob('../../../src/models/embedding/*.ts');
-  const training = import.meta.glob('../../../src/training/*.ts');
-  const paths = [...Object.keys(embedding), ...Object.keys(training)];
-  let found = false;
-  for (const path of paths) {
-    try {
-      const mod = (await (embedding[path] ?? training[path])!()) as Record<string, unknown>;
-      if ('mfBenchmarkProblem' in mod && ('createStockMF' in mod || 'stockTrainStep' in mod)) found = true;
-    } catch {
-      /* a half-written module: treat as absent */
-    }
-  }
-  if (!found) {
-    todo.push(
-      'Burrow EmbeddingTrainTask end-to-end throughput: waiting for `mfBenchmarkProblem` + `createStockMF`/`stockTrainStep` exports in src/training or src/models/embedding; the rows above time the sparse-Adam step itself.',
-    );
-  }
-  return { params, rows, todo };
+  return { params, rows };
 }

@@ -5,4 +5,3 @@ export type { EmbeddingConfig } from './config';
 export { PERSONAL_CONFIG } from './presets';
 export { EmbeddingTrainTask } from './train-task';
 export type { EmbeddingBatch } from './train-task';
-export { createStockEmbeddingStep } from './stock-step';
