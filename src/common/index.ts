@@ -2,3 +2,16 @@
 export { capMessage, clip, quote, MESSAGE_LIMIT, QUOTE_LIMIT } from './text.ts';
 export { fnv1a32 } from './hash.ts';
 export { AliasSampler, Rng, randomNormalArray } from './random.ts';
+export {
+  namedTensorsOf,
+  tensorBuffers,
+  tensorLayout,
+  weightsModelOf,
+  WEIGHTS_FORMATS,
+  type NamedTensors,
+  type SerializedTensor,
+  type SerializedWeights,
+  type WeightsFormat,
+  type WeightsHeader,
+  type WeightsModelName,
+} from './weights.ts';

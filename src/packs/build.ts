@@ -19,7 +19,7 @@ import { createSequenceModel, type SequenceConfig, type SequenceKind, type Seque
 import { hitRate, ndcg, rankOfTarget } from '../eval';
 import { Rng } from '../common';
 import { fitModel, type FitSummary } from '../training';
-import { decodePack, encodeSealedPack, WEIGHTS_FORMAT_OF, type PackManifest, type PackModelEntry, type PackModelName, type WeightsLike } from './format';
+import { decodePack, encodeSealedPack, type PackManifest, type PackModelEntry, type PackModelName, type WeightsLike } from './format';
 
 export const EVAL_K = 10;
 
@@ -265,12 +265,13 @@ export async function buildPack(options: BuildPackOptions): Promise<BuiltPack> {
         delete exported.tensors['user/embedding'];
       }
       weights[name] = exported;
+      // the manifest entry is the weights' own header (and the config they come from)
       entries.push({
         name,
-        weightsFormat: WEIGHTS_FORMAT_OF[name],
+        weightsFormat: exported.format,
         config: { ...model.config } as Record<string, unknown>,
-        configHash: model.configHash,
-        ...(name === 'embedding' ? { featuresHash: (model as EmbeddingModel).featuresHash } : {}),
+        configHash: exported.configHash,
+        ...(name === 'embedding' ? { featuresHash: exported.featuresHash } : {}),
       });
     }
 

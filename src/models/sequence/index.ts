@@ -1,12 +1,5 @@
-export { createSequenceModel, FORMATS, SequenceModel } from './model';
-export type {
-  CreateSequenceModelArgs,
-  FineTuneOptions,
-  SequenceImportOptions,
-  SequenceSerializedWeights,
-  SequenceWeightsFormat,
-  SerializedTensor,
-} from './model';
+export { createSequenceModel, SequenceModel } from './model';
+export type { CreateSequenceModelArgs, FineTuneOptions } from './model';
 export { DEFAULT_SEQUENCE_CONFIGS, resolveSequenceConfig, sequenceConfigHash, usesFullSoftmax } from './config';
 export type { SequenceConfig, SequenceKind } from './config';
 export { SequenceFineTuneTask, SequenceTrainTask } from './train-task';

@@ -1,31 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Interactions, Recommender, ScoreQuery } from '../contract';
-import { Rng } from '../../common';
+import { Rng, WEIGHTS_FORMATS } from '../../common';
+import { exportVariables, importVariables, type ImportOptions, type SerializedWeights, type WeightsHeader } from '../weights';
 import { resolveSequenceConfig, sequenceConfigHash, type SequenceConfig, type SequenceKind } from './config';
 import { leftPad, prepareSequenceData, validateInteractions } from './data';
 import { denseParamShapes, encode, initialValues, ITEM_EMBEDDING, type EncodeOptions } from './network';
 import { SequenceFineTuneTask, SequenceTrainTask } from './train-task';
-
-export interface SerializedTensor {
-  shape: number[];
-  dtype: 'float32' | 'int32';
-  data: ArrayBuffer;
-}
-
-export type SequenceWeightsFormat = 'burrow-gru4rec/1' | 'burrow-sasrec/1';
-
-/** Same style as the embedding model's SerializedWeights. */
-export interface SequenceSerializedWeights {
-  format: SequenceWeightsFormat;
-  /** sequenceConfigHash() of the config the weights were trained with */
-  configHash: string;
-  tensors: Record<string, SerializedTensor>;
-}
-
-export interface SequenceImportOptions {
-  /** also require the same configHash (default false: format, names, shapes, dtypes, values) */
-  strict?: boolean;
-}
 
 export interface CreateSequenceModelArgs {
   kind: SequenceKind;
@@ -41,8 +21,6 @@ export interface FineTuneOptions {
   /** sampling and dropout seed (default: a fresh one per fine-tune of this model) */
   seed?: number;
 }
-
-export const FORMATS: Readonly<Record<SequenceKind, SequenceWeightsFormat>> = { gru4rec: 'burrow-gru4rec/1', sasrec: 'burrow-sasrec/1' };
 
 /**
  * GRU4Rec- / SASRec-style next-item model.
@@ -90,8 +68,9 @@ export class SequenceModel implements Recommender {
     return sequenceConfigHash(this.kind, this.config);
   }
 
-  get format(): SequenceWeightsFormat {
-    return FORMATS[this.kind];
+  /** The header this model's weights carry (and imported weights must match). */
+  get weightsHeader(): WeightsHeader {
+    return { format: WEIGHTS_FORMATS[this.kind], configHash: this.configHash, featuresHash: null };
   }
 
   /**
@@ -166,14 +145,9 @@ export class SequenceModel implements Recommender {
     return new SequenceFineTuneTask(this, h, h.length < 2 ? 0 : steps, lr, rng);
   }
 
-  async exportWeights(): Promise<SequenceSerializedWeights> {
+  async exportWeights(): Promise<SerializedWeights> {
     this.assertAlive();
-    const tensors: Record<string, SerializedTensor> = {};
-    for (const [name, v] of Object.entries(this.variables)) {
-      const data = (await v.data()) as Float32Array;
-      tensors[name] = { shape: [...v.shape], dtype: 'float32', data: data.slice().buffer };
-    }
-    return { format: this.format, configHash: this.configHash, tensors };
+    return exportVariables(this.variables, this.weightsHeader);
   }
 
   /**
@@ -181,38 +155,9 @@ export class SequenceModel implements Recommender {
    * present with the model's shape; everything is validated before anything is assigned; throws
    * an Error naming the problem.
    */
-  importWeights(w: SequenceSerializedWeights, options: SequenceImportOptions = {}): void {
+  importWeights(w: SerializedWeights, options: ImportOptions = {}): void {
     this.assertAlive();
-    if (!w || typeof w !== 'object' || typeof w.tensors !== 'object' || w.tensors === null) {
-      throw new Error('importWeights: not a SerializedWeights object (missing tensors)');
-    }
-    if (w.format !== this.format) throw new Error(`importWeights: format '${String(w.format)}' does not match this ${this.kind} model ('${this.format}')`);
-    if (options.strict && w.configHash !== this.configHash) {
-      throw new Error(`importWeights: configHash ${String(w.configHash)} does not match the model's ${this.configHash}`);
-    }
-    const named = this.variables;
-    const unknown = Object.keys(w.tensors).filter((k) => !Object.hasOwn(named, k));
-    if (unknown.length) throw new Error(`importWeights: unexpected weights ${unknown.join(', ')} (different architecture?)`);
-    const missing = Object.keys(named).filter((k) => !Object.hasOwn(w.tensors, k));
-    if (missing.length) throw new Error(`importWeights: missing weights ${missing.join(', ')}`);
-    const values: [tf.Variable, Float32Array][] = [];
-    for (const [name, t] of Object.entries(w.tensors)) {
-      const v = named[name]!;
-      if (!Array.isArray(t.shape) || t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
-        throw new Error(`importWeights: ${name} has shape [${String(t.shape)}], the model expects [${v.shape.join(', ')}]`);
-      }
-      if (t.dtype !== 'float32') throw new Error(`importWeights: ${name} has dtype ${String(t.dtype)}, expected float32`);
-      if (!(t.data instanceof ArrayBuffer) || t.data.byteLength !== v.size * 4) {
-        throw new Error(`importWeights: ${name} carries ${(t.data as ArrayBuffer | undefined)?.byteLength ?? 0} bytes, expected ${v.size * 4}`);
-      }
-      // a private copy: training must never write into the caller's buffer
-      const arr = new Float32Array(t.data.slice(0));
-      for (let i = 0; i < arr.length; i++) {
-        if (!Number.isFinite(arr[i]!)) throw new Error(`importWeights: ${name} contains a non-finite value at ${i}`);
-      }
-      values.push([v, arr]);
-    }
-    for (const [v, arr] of values) tf.tidy(() => v.assign(tf.tensor(arr, v.shape, 'float32')));
+    importVariables(this.variables, w, this.weightsHeader, options);
   }
 
   dispose(): void {
