@@ -9,9 +9,9 @@
  * 3. Every folder under src/ is a room listed here, with an index.ts.
  *
  * Documented exceptions (keep this list short; each says why):
- * - src/compute/kernels/index.ts is a second entry of compute, for the model layers and the
- *   optimizer: compute's index also carries backend.ts, whose imports register the WebGPU and wasm
- *   backends, and Node-side model code (tests, the eval and pack CLIs) must not pick those up.
+ * - src/compute/kernels/index.ts is a second entry of compute, for the model layers, the optimizer
+ *   and ranking's top-K: compute's index also carries backend.ts, whose imports register the WebGPU
+ *   and wasm backends, and Node-side code (tests, the eval and pack CLIs) must not pick those up.
  * - src/compute/wasm-urls.ts is imported directly by the worker's handler: it is Vite-only (`?url`
  *   imports), so it cannot sit in an index that Node code loads.
  */
@@ -27,7 +27,7 @@ const ROOMS = {
   store: ['common', 'events'],
   models: ['catalog', 'common', 'compute'],
   training: ['common', 'models'],
-  ranking: ['events'],
+  ranking: ['compute', 'events'],
   eval: ['common', 'events', 'models', 'ranking', 'training'],
   packs: ['catalog', 'common', 'eval', 'models', 'ranking', 'training'],
   worker: ['catalog', 'common', 'compute', 'eval', 'events', 'models', 'packs', 'ranking', 'store', 'training'],

@@ -11,7 +11,7 @@
  * Same loss for every arm: MSE of dot(user, item) against synthetic targets.
  */
 import * as tf from '@tensorflow/tfjs';
-import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../../../src/compute/kernels/sparse-adam-webgpu';
+import { SPARSE_ADAM_KERNEL, sparseAdamRowsWebGPU } from '../../../src/compute/kernels';
 import { gatherRows } from '../../../src/models/layers/gather-rows';
 import { createSparseAdamState, disposeSparseAdamState, sparseAdamApply, type SparseAdamState } from '../../../src/models/optimizer';
 import { parseCatalog } from '../../../src/catalog';
@@ -245,7 +245,7 @@ async function sparseArm(p: TrainingParams, fused: boolean): Promise<Arm> {
         s.step += 1;
         sparseAdamRowsWebGPU(s.table, s.m, s.v, rows, g, s.hyper, s.step);
       }
-    : (s: SparseAdamState, rows: tf.Tensor1D, g: tf.Tensor2D) => sparseAdamApply(s, rows, g);
+    : (s: SparseAdamState, rows: tf.Tensor1D, g: tf.Tensor2D) => sparseAdamApply(s, rows, g, 'stock');
   return {
     step: (b) => {
       const du = dedup(b.u, p.users, slotU);
@@ -364,7 +364,7 @@ export async function runTraining(
   const batches = makeBatches(params, 8);
   const rows: TrainingRow[] = [];
   for (const arm of arms) {
-    if (arm === 'sparse+fused' && !canUseSparseAdamWebGPU()) continue;
+    if (arm === 'sparse+fused' && !SPARSE_ADAM_KERNEL.supported({})) continue;
     const why = skip[arm];
     if (why !== undefined) {
       rows.push({ arm, steps: 0, seconds: 0, examplesPerSec: null, memAt10: null, memAtEnd: null, finalLoss: null, skipped: why });

@@ -9,12 +9,13 @@ import {
   disposeDenseAdamState,
   disposeSparseAdamState,
   sparseAdamApply,
+  sparseAdamRowsOp,
   type DenseAdamState,
   type SparseAdamState,
 } from '../optimizer';
-import { validateScoreLossKernels } from '../../compute/kernels';
-import { prepareFeatureBag } from '../layers/embedding-bag';
-import { prepareScoreLoss, scoreLoss } from '../layers/score-loss';
+import type { KernelChoice } from '../../compute/kernels';
+import { embeddingBagOp, prepareFeatureBag } from '../layers/embedding-bag';
+import { prepareScoreLoss, scoreLoss, scoreLossOp } from '../layers/score-loss';
 import { csrHas, type PreparedData } from './data';
 import type { EmbeddingModel } from './model';
 
@@ -84,8 +85,8 @@ export class EmbeddingTrainTask implements TrainTask {
   private readonly denseStates: DenseAdamState[];
   private readonly headStates: DenseAdamState[];
   private readonly valChunks: ValChunk[];
-  /** 'ops' forces stock TF.js ops instead of the fused WebGPU kernels (benchmarks, cross-checks) */
-  implementation: 'auto' | 'ops' = 'auto';
+  /** which form of the fused ops runs: 'stock' forces stock TF.js ops (benchmarks, cross-checks) */
+  kernels: KernelChoice = 'auto';
 
   constructor(
     private readonly model: EmbeddingModel,
@@ -132,21 +133,24 @@ export class EmbeddingTrainTask implements TrainTask {
     }
   }
 
-  /** Checks the fused loss kernels on this device first (a failing shader means stock ops). */
+  /** Checks the fused kernels this task would run on this device first (a failing shader means stock ops). */
   async prepare(): Promise<void> {
     const c = this.model.config;
-    if (this.scoreImplementation() === 'auto') {
+    if (this.kernels === 'stock') return;
+    if (this.scoreKernels() !== 'stock') {
       const softmax = c.loss === 'sampled-softmax';
       // batches with and without an explicit negative compile to different shaders
       for (const hard of softmax && c.hardNegativeRate > 0 ? [false, true] : [false]) {
-        await validateScoreLossKernels(c.negatives + 1, c.loss, softmax, hard, c.dim);
+        await scoreLossOp.validate({ slots: c.negatives + 1, loss: c.loss, hasCorr: softmax, hasHard: hard, dim: c.dim });
       }
     }
+    if (this.model.content) await embeddingBagOp.validate({});
+    await sparseAdamRowsOp.validate({});
   }
 
   /** The fused loss kernel scores dot products only: a model with an MLP head trains with stock ops. */
-  private scoreImplementation(): 'auto' | 'ops' {
-    return this.model.head ? 'ops' : this.implementation;
+  private scoreKernels(): KernelChoice {
+    return this.model.head ? 'stock' : this.kernels;
   }
 
   startEpoch(): void {
@@ -282,12 +286,12 @@ export class EmbeddingTrainTask implements TrainTask {
           hard: batch.hardMask,
         },
         c.loss,
-        this.scoreImplementation(),
+        this.scoreKernels(),
       );
       const hasContent = m.content !== null && batch.featureUnique !== null;
       const fIdx = hasContent ? tf.tensor1d(batch.featureUnique!, 'int32') : null;
       const bag = hasContent
-        ? prepareFeatureBag(batch.featureInverse!, batch.featureWeights!, batch.itemUnique.length, batch.featureUnique!.length, this.implementation)
+        ? prepareFeatureBag(batch.featureInverse!, batch.featureWeights!, batch.itemUnique.length, batch.featureUnique!.length, this.kernels)
         : null;
 
       // The only rows this step reads or writes. Gathered OUTSIDE the gradient tape: they are
@@ -323,12 +327,12 @@ export class EmbeddingTrainTask implements TrainTask {
         return total as tf.Scalar;
       };
       const { value, grads } = tf.valueAndGrads(f)(xs);
-      sparseAdamApply(this.userState, uIdx, grads[0] as tf.Tensor2D);
+      sparseAdamApply(this.userState, uIdx, grads[0] as tf.Tensor2D, this.kernels);
       // A frozen item side: the gradients are computed (the tape needs the leaves) and dropped.
       if (!c.trainItemSide) return value;
-      sparseAdamApply(this.residualState, iIdx, grads[1] as tf.Tensor2D);
-      sparseAdamApply(this.biasState, iIdx, grads[2] as tf.Tensor2D);
-      if (FE && this.featState) sparseAdamApply(this.featState, fIdx!, grads[3] as tf.Tensor2D);
+      sparseAdamApply(this.residualState, iIdx, grads[1] as tf.Tensor2D, this.kernels);
+      sparseAdamApply(this.biasState, iIdx, grads[2] as tf.Tensor2D, this.kernels);
+      if (FE && this.featState) sparseAdamApply(this.featState, fIdx!, grads[3] as tf.Tensor2D, this.kernels);
       if (hasContent) this.denseStates.forEach((s, i) => denseAdamApply(s, grads[denseAt + i]!));
       this.headStates.forEach((s, i) => denseAdamApply(s, grads[headAt + i]!));
       return value;

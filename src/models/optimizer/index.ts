@@ -8,6 +8,7 @@ export {
   disposeSparseAdamState,
   scatterRows,
   sparseAdamApply,
+  sparseAdamRowsOp,
   type AdamHyper,
   type DenseAdamState,
   type SparseAdamState,

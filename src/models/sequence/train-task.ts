@@ -9,6 +9,7 @@ import {
   disposeDenseAdamState,
   disposeSparseAdamState,
   sparseAdamApply,
+  sparseAdamRowsOp,
   type DenseAdamState,
   type SparseAdamState,
 } from '../optimizer';
@@ -18,8 +19,7 @@ import { usesFullSoftmax } from './config';
 import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
-import { fullSoftmaxCrossEntropy, mmT } from './ops';
-import { canUseSoftmaxCEWebGPU, validateSoftmaxCEKernels } from '../../compute/kernels';
+import { fullSoftmaxCrossEntropy, mmT, softmaxCEOp } from './ops';
 
 /** One training batch, built on the CPU. */
 export interface SequenceBatch {
@@ -243,10 +243,13 @@ export class SequenceTrainTask implements TrainTask {
     }
   }
 
-  /** On WebGPU, checks the fused softmax cross-entropy kernels once (stock ops if they fail). */
+  /**
+   * On WebGPU, checks the fused kernels this task would run once (stock ops if they fail): the
+   * softmax cross-entropy with the full softmax, the sparse Adam of the item table without.
+   */
   async prepare(): Promise<void> {
-    const d = this.model.config.dim;
-    if (!this.sampler && canUseSoftmaxCEWebGPU(d)) await validateSoftmaxCEKernels(d);
+    if (this.sampler) await sparseAdamRowsOp.validate({});
+    else await softmaxCEOp.validate({ dim: this.model.config.dim });
   }
 
   /** optimisation steps in the current epoch (random crops can change it from epoch to epoch) */
