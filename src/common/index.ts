@@ -6,7 +6,6 @@ export {
   namedTensorsOf,
   tensorBuffers,
   tensorLayout,
-  weightsModelOf,
   WEIGHTS_FORMATS,
   type NamedTensors,
   type SerializedTensor,

@@ -16,12 +16,6 @@ export const WEIGHTS_FORMATS = {
 export type WeightsModelName = keyof typeof WEIGHTS_FORMATS;
 export type WeightsFormat = (typeof WEIGHTS_FORMATS)[WeightsModelName];
 
-/** The model name whose weights carry `format`, or null for a format no model of this app writes. */
-export function weightsModelOf(format: string): WeightsModelName | null {
-  for (const [name, f] of Object.entries(WEIGHTS_FORMATS)) if (f === format) return name as WeightsModelName;
-  return null;
-}
-
 /** One tensor: its shape, dtype and raw little-endian bytes (a whole ArrayBuffer, not a view). */
 export interface SerializedTensor {
   shape: number[];

@@ -15,7 +15,7 @@ export type {
   ValidationMetric,
 } from './contract';
 export { MODEL_REGISTRY, TYPED_ARRAY_MODELS, createModel, modelNames, type ModelContext, type ModelFactory } from './registry';
-export { exportVariables, importVariables, type ImportOptions } from './weights';
+export type { ImportOptions } from './weights';
 export * from './embedding';
 export {
   DEFAULT_SEQUENCE_CONFIGS,

@@ -6,8 +6,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { NamedTensors, SerializedWeights, WeightsHeader } from '../common';
 
-export type { NamedTensors, SerializedTensor, SerializedWeights, WeightsHeader } from '../common';
-
 export interface ImportOptions {
   /** also require the same configHash (default false: format, names, shapes, dtypes, vocabulary, values) */
   strict?: boolean;

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Interactions, Recommender, ScoreQuery } from '../contract';
-import { Rng, WEIGHTS_FORMATS } from '../../common';
-import { exportVariables, importVariables, type ImportOptions, type SerializedWeights, type WeightsHeader } from '../weights';
+import { Rng, WEIGHTS_FORMATS, type SerializedWeights, type WeightsHeader } from '../../common';
+import { exportVariables, importVariables, type ImportOptions } from '../weights';
 import { resolveSequenceConfig, sequenceConfigHash, type SequenceConfig, type SequenceKind } from './config';
 import { leftPad, prepareSequenceData, validateInteractions } from './data';
 import { denseParamShapes, encode, initialValues, ITEM_EMBEDDING, type EncodeOptions } from './network';
