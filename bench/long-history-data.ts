@@ -14,7 +14,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { syntheticWalks } from '../src/packs/synthetic';
-import { Rng } from '../src/training/rng';
+import { Rng } from '../src/common';
 
 const { values } = parseArgs({
   options: {

@@ -19,6 +19,7 @@ import { hitRate, ndcg, rankOfTarget } from '../src/eval/metrics';
 import { createEmbeddingModel, type EmbeddingConfig } from '../src/models/embedding';
 import { appCatalogFeatures, decodePack, embeddingWeightsFromPack, syntheticWalks } from '../src/packs';
 import { holdOutUsers } from '../src/packs/build';
+import { fitModel } from '../src/training';
 import { PERSONAL_CONFIG } from '../src/worker/personal-model';
 
 const { values } = parseArgs({
@@ -52,7 +53,7 @@ for (let q = 0; q < users; q++) {
     try {
       model.importWeights(base);
       const t0 = performance.now();
-      if (overrides) await model.fit(data, { seed: q + 1 });
+      if (overrides) await fitModel(model, data, { seed: q + 1 });
       totals[v]!.seconds += (performance.now() - t0) / 1000;
       const scores = await model.scoreAll(overrides ? { user: 0, history } : { user: -1, history });
       const rank = rankOfTarget(scores, split.targets[q]!, history);

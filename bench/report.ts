@@ -229,7 +229,7 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   md.push('## 2. Training throughput (MF-sized problem and the real catalog)', '');
   const tp = ok.find((b) => b.training)?.training?.params;
   if (tp) {
-    md.push(`${tp.users} users × ${tp.items} items × ${tp.dim} dims, batch ${tp.batch}, MSE on dot products, Adam lr 0.01. Arms stock/sparse/sparse+fused use an MSE loss on synthetic pairs; trainer-stock/trainer use src/training's BPR problem (mfBenchmarkProblem); catalog-stock/catalog/catalog-per-example train the app's own model (content tower, sampled softmax) on the real shipped catalog, with that config's batch size (each compared with catalog-stock); compare within each group. Each arm: 2 warm-up steps, then steps until a per-backend time budget (min ${tp.minSteps} while under 3× the budget; a cold first step slower than the budget is reported alone), syncing with a 1-value readback every ${tp.syncEvery} steps; examples/s = steps × batch / wall time. Memory = tf.memory() growth over the arm's baseline after 10 steps and after the last step.`, '');
+    md.push(`${tp.users} users × ${tp.items} items × ${tp.dim} dims, batch ${tp.batch}, MSE on dot products, Adam lr 0.01. Arms stock/sparse/sparse+fused use an MSE loss on synthetic pairs; trainer-stock/trainer use the benchmark's BPR problem (bench/fixtures, mfBenchmarkProblem); catalog-stock/catalog/catalog-per-example train the app's own model (content tower, sampled softmax) on the real shipped catalog, with that config's batch size (each compared with catalog-stock); compare within each group. Each arm: 2 warm-up steps, then steps until a per-backend time budget (min ${tp.minSteps} while under 3× the budget; a cold first step slower than the budget is reported alone), syncing with a 1-value readback every ${tp.syncEvery} steps; examples/s = steps × batch / wall time. Memory = tf.memory() growth over the arm's baseline after 10 steps and after the last step.`, '');
   }
   md.push('Arms:', '');
   for (const [k, v] of Object.entries(ARM_LABELS)) md.push(`- **${k}**: ${v}`);
@@ -260,9 +260,6 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
     if (b.trainingError) md.push(`| ${b.backend} | – | – | suite failed: ${cell(b.trainingError)} | | | | |`);
   }
   md.push('');
-  const todos = [...new Set(ok.flatMap((b) => b.training?.todo ?? []))];
-  for (const t of todos) md.push(`- **TODO:** ${t}`);
-  if (todos.length) md.push('');
   const trainSvg = barChartSvg(
     'Training throughput (examples/s)',
     'examples/s',
@@ -289,7 +286,6 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
     }
   }
   for (const b of ok) if (b.foldin?.error) md.push(`- ${b.backend}: fold-in suite failed: ${cell(b.foldin.error)}`);
-  for (const t of new Set(ok.flatMap((b) => b.foldin?.todo ?? []))) md.push(`- **TODO:** ${t}`);
   md.push('');
   md.push('## 4. Sequence models: training throughput vs stock TF.js layers', '');
   md.push(

@@ -200,7 +200,7 @@ async function runBackend(browser: Browser, base: string, backend: Backend): Pro
       log(`  training failed: ${String(e)}`);
     }
     log(`${backend}: fold-in`);
-    report.foldin = await withTimeout(call(page, 'foldin', foldInParams(backend)), 180_000, 'foldin').catch((e: unknown) => ({ rows: [], todo: [], error: String(e) }));
+    report.foldin = await withTimeout(call(page, 'foldin', foldInParams(backend)), 180_000, 'foldin').catch((e: unknown) => ({ rows: [], error: String(e) }));
     for (const r of report.foldin.rows) log(`  ${r.variant}: ${r.medianMs.toFixed(1)} ms${r.note ? ` (${r.note})` : ''}`);
     if (report.foldin.error) log(`  fold-in failed: ${report.foldin.error}`);
     if (!checkOnly) {

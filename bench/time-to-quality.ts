@@ -25,6 +25,7 @@ import { leaveOneOutSplit, type EvalCase } from '../src/eval/split';
 import { createModel } from '../src/models/registry';
 import { leftPad } from '../src/models/sequence/data';
 import type { SequenceModel } from '../src/models/sequence';
+import { rankValidation } from '../src/training';
 
 const { values } = parseArgs({
   options: {
@@ -93,7 +94,7 @@ for (let epoch = 0; epoch < c.maxEpochs && trainMs / 1000 < maxSeconds; epoch++)
     if (steps % c.lossEvery === 0) await loss.data();
     loss.dispose();
   }
-  const validation = task.validate ? await task.validate() : null;
+  const validation = task.validation ? await rankValidation(task.validation) : null;
   trainMs += performance.now() - t0;
   const test = await testNdcg(split.test);
   curve.push({ epoch, seconds: Math.round(trainMs) / 1000, steps, validation, testNdcg10: test.ndcg });
@@ -102,7 +103,7 @@ for (let epoch = 0; epoch < c.maxEpochs && trainMs / 1000 < maxSeconds; epoch++)
     reachedAt = trainMs / 1000;
     break;
   }
-  // the model's own early stopping (validation only), as fit() would stop
+  // the trainer's early stopping (validation only), as fit() would stop
   if (validation !== null && c.patience > 0) {
     if (validation > best + 1e-4) {
       best = validation;

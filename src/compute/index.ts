@@ -20,4 +20,3 @@ export {
   type BackendPreference,
   type BackendProbe,
 } from './backend-plan';
-export { sparseAdamRowsWebGPU, canUseSparseAdamWebGPU, type SparseAdamHyper } from './kernels/sparse-adam-webgpu';

@@ -5,7 +5,7 @@
  * to the app's own engine lives in scripts/eval-lib/app-replay.ts; nothing here ranks anything.
  */
 import { isPositiveRating } from '../events';
-import { Rng } from '../training';
+import { Rng } from '../common';
 import type { Interactions } from '../models';
 import type { Dataset } from './readers';
 

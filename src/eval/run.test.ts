@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { FitOptions, Interactions, Recommender, ScoreQuery } from '../models';
+import type { Interactions, Recommender, ScoreQuery, TrainTask } from '../models';
 import { createModel, modelNames, type ModelContext } from '../models';
 import { nodeDatasetFiles } from '../../scripts/eval-lib/node-files';
 import { formatTable } from './report';
@@ -37,10 +37,10 @@ class ProbeModel implements Recommender {
   readonly name = 'probe';
   static fits: { events: number; config: unknown }[] = [];
   constructor(private readonly ctx: ModelContext) {}
-  async fit(data: Interactions, options?: FitOptions) {
+  createTrainTask(data: Interactions, seed?: number): TrainTask {
     ProbeModel.fits.push({ events: data.user.length, config: this.ctx.config });
-    expect(options?.seed).toBe(7);
-    return { epochs: 1, steps: 1, examples: data.user.length, seconds: 0 };
+    expect(seed).toBe(7);
+    return { schedule: { maxEpochs: 1, patience: 0 }, stepsPerEpoch: 1, step: () => ({ examples: data.user.length }), variables: () => [], dispose() {} };
   }
   async scoreAll(_q: ScoreQuery) {
     return Float32Array.from((this.ctx.config?.['bias'] as number[] | undefined) ?? [0, 0, 0, 0, 0]);
@@ -102,10 +102,14 @@ describe('runEvaluation', () => {
 
   it('reports models that exceed the time budget as skipped', async () => {
     class Slow extends ProbeModel {
-      override async fit(_d: Interactions, options?: FitOptions) {
-        // Waits for the budget's abort, as a cooperative trainer would.
-        await new Promise<void>((r) => options?.signal?.addEventListener('abort', () => r()));
-        return { epochs: 0, steps: 0, examples: 0, seconds: 0, cancelled: true };
+      override createTrainTask(): TrainTask {
+        // Steps until the trainer stops it on the budget's abort.
+        const step = () => {
+          const t0 = performance.now();
+          while (performance.now() - t0 < 2);
+          return { examples: 1 };
+        };
+        return { schedule: { maxEpochs: 1, patience: 0, lossEvery: 1 }, stepsPerEpoch: 1e9, step, variables: () => [], dispose() {} };
       }
     }
     const outcome = await runEvaluation(

@@ -6,8 +6,9 @@
  * so the same function backs `npm run eval` (scripts/eval.ts) and a browser page.
  */
 import type { Interactions, Recommender } from '../models';
-import { Rng } from '../training';
+import { Rng } from '../common';
 import { MODEL_REGISTRY, TYPED_ARRAY_MODELS, type ModelFactory } from '../models';
+import { fitModel } from '../training';
 import { METRIC_NAMES, MetricAccumulator, type EvalMetrics } from './metrics';
 import { loadDataset, type Dataset, type DatasetFiles, type DatasetFormat } from './readers';
 import { leaveOneOutSplit, type EvalCase, type LeaveOneOutSplit } from './split';
@@ -226,7 +227,7 @@ async function evaluate(
             const model = factory({ ...ctxBase, stats: logStats(split.train), config });
             try {
               progress('tune', 0, split.validation.length, note);
-              const fit = await model.fit(split.train, {
+              const fit = await fitModel(model, split.train, {
                 signal: budget.signal,
                 seed,
                 onProgress: (p) =>
@@ -258,7 +259,7 @@ async function evaluate(
         try {
           progress('fit', 0, 1);
           const t0 = now();
-          const fit = await model.fit(split.trainWithValidation, {
+          const fit = await fitModel(model, split.trainWithValidation, {
             signal: budget.signal,
             seed,
             onProgress: (p) => progress('fit', p.step, p.totalSteps),

@@ -1,15 +1,25 @@
 /**
  * Public API of src/models: the model contract, the registry, the embedding and sequence models,
- * the baselines, the model presets and the layers other rooms use. Pulls in TF.js: the UI never
+ * the baselines, the model presets, weights in and out of the weight container (its types are
+ * src/common's SerializedWeights) and the layers other rooms use. Pulls in TF.js: the UI never
  * imports it (the event-log rules it needs are in src/events).
  */
-export type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery, TrainingProgress } from './contract';
+export type {
+  HeldOutCases,
+  HeldOutChunk,
+  Interactions,
+  Recommender,
+  ScoreQuery,
+  TrainSchedule,
+  TrainTask,
+  ValidationMetric,
+} from './contract';
 export { MODEL_REGISTRY, TYPED_ARRAY_MODELS, createModel, modelNames, type ModelContext, type ModelFactory } from './registry';
+export type { ImportOptions } from './weights';
 export * from './embedding';
-// SerializedTensor: the embedding model's (the sequence model declares the same shape).
 export {
   DEFAULT_SEQUENCE_CONFIGS,
-  FORMATS,
+  SequenceFineTuneTask,
   SequenceModel,
   SequenceTrainTask,
   createSequenceModel,
@@ -19,14 +29,10 @@ export {
   usesFullSoftmax,
   type CreateSequenceModelArgs,
   type FineTuneOptions,
-  type FineTuneSummary,
   type SequenceBatch,
   type SequenceConfig,
   type SequenceDataStats,
-  type SequenceImportOptions,
   type SequenceKind,
-  type SequenceSerializedWeights,
-  type SequenceWeightsFormat,
 } from './sequence';
 export * from './baselines';
 export { gatherRows } from './layers/gather-rows';

@@ -13,12 +13,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
-import type { FitSummary, Interactions, Recommender } from '../models';
+import type { Interactions, Recommender } from '../models';
 import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel } from '../models';
 import { createSequenceModel, type SequenceConfig, type SequenceKind, type SequenceModel } from '../models';
 import { hitRate, ndcg, rankOfTarget } from '../eval';
-import { Rng } from '../training';
-import { decodePack, encodeSealedPack, WEIGHTS_FORMAT_OF, type PackManifest, type PackModelEntry, type PackModelName, type WeightsLike } from './format';
+import { Rng } from '../common';
+import { fitModel, type FitSummary } from '../training';
+import { decodePack, encodeSealedPack, type PackManifest, type PackModelEntry, type PackModelName, type WeightsLike } from './format';
 
 export const EVAL_K = 10;
 
@@ -149,7 +150,7 @@ async function fitWithin(
   let validation: number | null = null;
   let bestValidation: number | null = null;
   try {
-    const summary = await model.fit(data, {
+    const summary = await fitModel(model, data, {
       seed,
       signal: controller.signal,
       onProgress: (p) => {
@@ -264,12 +265,13 @@ export async function buildPack(options: BuildPackOptions): Promise<BuiltPack> {
         delete exported.tensors['user/embedding'];
       }
       weights[name] = exported;
+      // the manifest entry is the weights' own header (and the config they come from)
       entries.push({
         name,
-        weightsFormat: WEIGHTS_FORMAT_OF[name],
+        weightsFormat: exported.format,
         config: { ...model.config } as Record<string, unknown>,
-        configHash: model.configHash,
-        ...(name === 'embedding' ? { featuresHash: (model as EmbeddingModel).featuresHash } : {}),
+        configHash: exported.configHash,
+        ...(name === 'embedding' ? { featuresHash: exported.featuresHash } : {}),
       });
     }
 

@@ -6,7 +6,7 @@ import {
   encodePack,
   PackError,
   packTensors,
-  sequenceWeightsFromPack,
+  packWeights,
   type PackManifestInput,
   type WeightsLike,
 } from './format';
@@ -93,7 +93,7 @@ describe('encodePack / decodePack', () => {
     expect(emb.tensors['item/residual']!.shape).toEqual([3, 2]);
     expect(Array.from(new Float32Array(emb.tensors['item/bias']!.data))).toEqual([7]);
 
-    const seq = sequenceWeightsFromPack(pack, 'sasrec');
+    const seq = packWeights(pack, 'sasrec');
     expect(seq).toMatchObject({ format: 'burrow-sasrec/1', configHash: 'sasrec-1' });
     expect(Array.from(new Float32Array(seq.tensors['item/embedding']!.data))).toEqual([-1, -2, -3]);
   });
@@ -106,7 +106,7 @@ describe('encodePack / decodePack', () => {
 
   it('names a model the pack does not have', () => {
     const pack = decodePack(encodePack(manifest({ models: [manifest().models[0]!] }), { embedding }));
-    expectPackError(() => sequenceWeightsFromPack(pack, 'gru4rec'), /no "gru4rec" model \(it has embedding\)/);
+    expectPackError(() => packWeights(pack, 'gru4rec'), /no "gru4rec" model \(it has embedding\)/);
   });
 
   it('refuses inconsistent input when encoding', () => {

@@ -14,13 +14,11 @@
  * to (`itemIds`), and where they came from (`training`, with its licence), so the app can refuse a
  * pack that does not fit its catalog with a clear message instead of a shape error deep in TF.js.
  *
- * DOM-free and Node-free (the app's worker and the CLI share it), and TF.js-free: only types are
- * imported from the model code.
+ * DOM-free and Node-free (the app's worker and the CLI share it), and TF.js-free: the tensors are
+ * the weight container of src/common (SerializedWeights), byte for byte.
  */
 import { z } from 'zod';
-import { capMessage, quote } from '../common';
-import type { SerializedWeights } from '../models';
-import type { SequenceSerializedWeights } from '../models';
+import { capMessage, quote, WEIGHTS_FORMATS, type NamedTensors, type SerializedWeights, type WeightsHeader } from '../common';
 
 export const PACK_MAGIC = 'BURROWPK';
 export const PACK_FORMAT = 'burrow-pack';
@@ -33,13 +31,6 @@ const ALIGN = 8;
 
 export const PACK_MODEL_NAMES = ['embedding', 'sasrec', 'gru4rec'] as const;
 export type PackModelName = (typeof PACK_MODEL_NAMES)[number];
-
-/** The weights format each model name must carry (the models' own exportWeights formats). */
-export const WEIGHTS_FORMAT_OF: Readonly<Record<PackModelName, string>> = {
-  embedding: 'burrow-embedding/1',
-  sasrec: 'burrow-sasrec/1',
-  gru4rec: 'burrow-gru4rec/1',
-};
 
 const BYTES_PER_ELEMENT = { float32: 4, int32: 4 } as const;
 export type PackDtype = keyof typeof BYTES_PER_ELEMENT;
@@ -128,19 +119,8 @@ export type PackManifestInput = Omit<PackManifest, 'models' | 'format' | 'versio
   models: Omit<PackModelEntry, 'tensors'>[];
 };
 
-/** A tensor as the models' exportWeights() hand it out (the same shape for every model). */
-export interface PackTensor {
-  shape: number[];
-  dtype: PackDtype;
-  data: ArrayBuffer;
-}
-
-/** Anything with named tensors: an embedding SerializedWeights or a SequenceSerializedWeights. */
-export interface WeightsLike {
-  format?: string;
-  configHash?: string;
-  tensors: Record<string, PackTensor>;
-}
+/** What encodePack writes of a model: its named tensors, and its header when it has one (checked against the manifest). */
+export type WeightsLike = Partial<WeightsHeader> & { tensors: NamedTensors };
 
 export interface DecodedPack {
   manifest: PackManifest;
@@ -177,7 +157,7 @@ function checkManifestConsistency(m: PackManifest): void {
   for (const model of m.models) {
     if (names.has(model.name)) throw new PackError(`Pack manifest lists model "${model.name}" twice`);
     names.add(model.name);
-    const expected = WEIGHTS_FORMAT_OF[model.name];
+    const expected = WEIGHTS_FORMATS[model.name];
     if (model.weightsFormat !== expected) {
       throw new PackError(`Pack model "${model.name}" has weights format ${quote(model.weightsFormat)}; this app reads "${expected}"`);
     }
@@ -363,7 +343,7 @@ export async function encodeSealedPack(
 export async function withManifest(pack: DecodedPack, manifest: PackManifestInput): Promise<ArrayBuffer> {
   const weights: Partial<Record<PackModelName, WeightsLike>> = {};
   for (const model of pack.manifest.models) {
-    weights[model.name] = { format: model.weightsFormat, configHash: model.configHash, tensors: packTensors(pack, model.name) };
+    weights[model.name] = packWeights(pack, model.name);
   }
   return encodeSealedPack(manifest, weights);
 }
@@ -423,9 +403,9 @@ export function packHasModel(pack: DecodedPack, name: PackModelName): boolean {
 }
 
 /** A model's tensors as separate ArrayBuffers (copies: the models' importWeights want whole buffers). */
-export function packTensors(pack: DecodedPack, name: PackModelName): Record<string, PackTensor> {
+export function packTensors(pack: DecodedPack, name: PackModelName): NamedTensors {
   const entry = packModel(pack, name);
-  const tensors: Record<string, PackTensor> = {};
+  const tensors: NamedTensors = {};
   for (const [tensor, t] of Object.entries(entry.tensors)) {
     const start = pack.dataStart + t.offset;
     tensors[tensor] = { shape: [...t.shape], dtype: t.dtype, data: pack.buffer.slice(start, start + t.byteLength) };
@@ -433,23 +413,14 @@ export function packTensors(pack: DecodedPack, name: PackModelName): Record<stri
   return tensors;
 }
 
-/** The embedding model's item-side weights, ready for `EmbeddingModel.importWeights`. */
-export function embeddingWeightsFromPack(pack: DecodedPack): SerializedWeights {
-  const entry = packModel(pack, 'embedding');
-  return {
-    format: 'burrow-embedding/1',
-    configHash: entry.configHash,
-    featuresHash: entry.featuresHash ?? null,
-    tensors: packTensors(pack, 'embedding'),
-  };
+/** A model's weights as its importWeights takes them: the header from the manifest, the tensors copied out. */
+export function packWeights(pack: DecodedPack, name: PackModelName): SerializedWeights {
+  const entry = packModel(pack, name);
+  // decodePack checked that entry.weightsFormat is this model's format
+  return { format: WEIGHTS_FORMATS[name], configHash: entry.configHash, featuresHash: entry.featuresHash ?? null, tensors: packTensors(pack, name) };
 }
 
-/** A sequence model's weights, ready for `SequenceModel.importWeights`. */
-export function sequenceWeightsFromPack(pack: DecodedPack, kind: 'sasrec' | 'gru4rec'): SequenceSerializedWeights {
-  const entry = packModel(pack, kind);
-  return {
-    format: kind === 'sasrec' ? 'burrow-sasrec/1' : 'burrow-gru4rec/1',
-    configHash: entry.configHash,
-    tensors: packTensors(pack, kind),
-  };
+/** The embedding model's item-side weights (a base pack carries no user vectors). */
+export function embeddingWeightsFromPack(pack: DecodedPack): SerializedWeights {
+  return packWeights(pack, 'embedding');
 }

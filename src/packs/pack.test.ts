@@ -14,7 +14,7 @@ import { createSequenceModel, type SequenceConfig } from '../models';
 import { checkOutPath, createPack, parsePackArgs, REPO_ROOT, UsageError, type CreatedPack } from '../../scripts/pack-lib/run';
 import { parseHybridWeights } from '../ranking';
 import { appCatalogFeatures } from './app-features';
-import { checkPackMatchesCatalog, decodePack, embeddingWeightsFromPack, PackError, sequenceWeightsFromPack, verifyPackDigest } from './format';
+import { checkPackMatchesCatalog, decodePack, embeddingWeightsFromPack, PackError, packWeights, verifyPackDigest } from './format';
 
 const GENRES = ['Drama', 'Comedy', 'Horror', 'Western'];
 const DIRECTORS = ['Ann', 'Bo', 'Cy', 'Di', 'Ed', 'Flo'];
@@ -133,7 +133,7 @@ describe('createPack (synthetic) -> decodePack -> importWeights', () => {
     const fresh = createSequenceModel({ kind: 'sasrec', numItems: catalog.items.length, config: entry.config as Partial<SequenceConfig> });
     try {
       expect(fresh.configHash).toBe(entry.configHash);
-      fresh.importWeights(sequenceWeightsFromPack(pack, 'sasrec'), { strict: true });
+      fresh.importWeights(packWeights(pack, 'sasrec'), { strict: true });
       const query = { user: -1, history: Int32Array.from([3, 7, 11, 2]) };
       expect(Array.from(await fresh.scoreAll(query))).toEqual(Array.from(await built.models!.sasrec!.scoreAll(query)));
     } finally {

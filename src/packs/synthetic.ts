@@ -16,7 +16,7 @@
  */
 import type { Interactions } from '../models';
 import { idfWeighted, type FeatureRows } from '../ranking';
-import { Rng } from '../training';
+import { Rng } from '../common';
 
 export interface SyntheticWalkOptions {
   /** number of pseudo-users (walks); default 3000 */

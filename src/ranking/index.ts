@@ -1,7 +1,6 @@
 /** Public API of src/ranking. */
-export { rankTopK, stockRankTopK, resolveRankImpl, type RankImpl, type RankOptions } from './rank';
+export { rankTopK, stockRankTopK, topKOp, type RankOptions } from './rank';
 export { topKFromArray, isBetter, type TopKResult } from './topk-array';
-export { fusedRankTopK, FUSED_MAX_K } from './fused-topk-webgpu';
 export {
   baselineScores,
   idfWeighted,

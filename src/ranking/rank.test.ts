@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { rankTopK, resolveRankImpl } from './rank';
+import { rankTopK, topKOp } from './rank';
 import { topKFromArray } from './topk-array';
 
 beforeAll(async () => {
@@ -50,8 +50,10 @@ describe('rankTopK (stock, cpu backend)', () => {
     tf.dispose([embT, userT]);
   });
 
-  it('resolves auto to stock off webgpu and refuses fused there', () => {
-    expect(resolveRankImpl('auto', 64, 100)).toBe('stock');
-    expect(() => resolveRankImpl('fused', 64, 100)).toThrow(/webgpu/);
+  it('resolves auto to stock off webgpu and refuses fused there', async () => {
+    const config = { dim: 64, k: 100, items: 1000, hasBias: true };
+    expect(topKOp.choose('auto', config)).toBe('stock');
+    expect(await topKOp.chooseValidated('auto', config)).toBe('stock');
+    expect(() => topKOp.choose('fused', config)).toThrow(/webgpu/);
   });
 });

@@ -2,35 +2,21 @@
  * Rank the whole catalog for one user: scores = itemEmb [N, dim] · user [dim] (+ bias [N]), drop
  * `exclude`, return the top K (read back to the CPU: that is what the app needs).
  *
- * 'stock' runs on every backend with stock TF.js ops (matMul, scatterND mask, topk).
- * 'fused' is a custom WGSL kernel (fused-topk-webgpu.ts) and only runs on webgpu.
+ * One fused op (src/compute/kernels' registry): the stock form runs on every backend with stock
+ * TF.js ops (matMul, scatterND mask, topk); the fused form is Burrow's WGSL kernel
+ * (src/compute/kernels/topk-webgpu.ts), webgpu only, checked on this device on first use.
  * Both follow the ordering contract of topKFromArray (ties -> lower index; excluded/NaN/-Inf dropped).
  */
 import * as tf from '@tensorflow/tfjs';
+import { defineFusedOp, fusedRankTopK, TOP_K_KERNEL, type KernelChoice, type TopKConfig } from '../compute/kernels';
 import type { TopKResult } from './topk-array';
-import { FusedKernelUnavailable, fusedKnownBad, fusedRankTopK, fusedSupported } from './fused-topk-webgpu';
-
-export type RankImpl = 'auto' | 'stock' | 'fused';
 
 export interface RankOptions {
-  /**
-   * 'auto' (default) = fused on webgpu when supported (k <= 256), stock elsewhere.
-   * 'fused' throws off webgpu.
-   */
-  impl?: RankImpl;
+  /** 'auto' (default): the fused kernel on webgpu when it supports the sizes (k <= 256), stock elsewhere */
+  kernels?: KernelChoice;
 }
 
-/** Which implementation `impl` resolves to for these sizes on the active backend. */
-export function resolveRankImpl(impl: RankImpl, dim: number, k: number): 'stock' | 'fused' {
-  if (impl === 'stock') return 'stock';
-  if (impl === 'fused') {
-    if (!fusedSupported(dim, k)) {
-      throw new Error(`fused top-K needs the webgpu backend and 1 <= k <= 256 (backend ${tf.getBackend()}, k ${k})`);
-    }
-    return 'fused';
-  }
-  return fusedSupported(dim, k) ? 'fused' : 'stock';
-}
+type TopK = (itemEmb: tf.Tensor2D, user: tf.Tensor1D, bias: tf.Tensor1D | null, k: number, exclude: ArrayLike<number>) => Promise<TopKResult>;
 
 /** The stock-op graph; returns [values, indices] tensors of length min(k, N). Caller disposes. */
 export function stockScoreTopKTensors(
@@ -78,6 +64,13 @@ export function trimUnrankable(values: Float32Array, indices: Int32Array): TopKR
   };
 }
 
+/** The top-K as a fused op; its configuration is the item width, min(k, N) and whether there is a bias. */
+export const topKOp = defineFusedOp<TopKConfig, TopK>({
+  ...TOP_K_KERNEL,
+  fused: fusedRankTopK,
+  stock: (itemEmb, user, bias, k, exclude) => stockRankTopK(itemEmb, user, bias, k, exclude),
+});
+
 export async function stockRankTopK(
   itemEmb: tf.Tensor2D,
   user: tf.Tensor1D,
@@ -118,17 +111,7 @@ export async function rankTopK(
   if (bias !== null && bias.shape[0] !== itemEmb.shape[0]) {
     throw new Error(`bias length ${bias.shape[0]} != item count ${itemEmb.shape[0]}`);
   }
-  const requested = options.impl ?? 'auto';
-  const kk = Math.min(k, itemEmb.shape[0]);
-  let impl = resolveRankImpl(requested, itemEmb.shape[1], k);
-  if (impl === 'fused' && requested === 'auto' && fusedKnownBad(itemEmb.shape[1], kk, bias !== null)) impl = 'stock';
-  if (impl === 'fused') {
-    try {
-      return await fusedRankTopK(itemEmb, user, bias, k, exclude);
-    } catch (e) {
-      if (requested === 'auto' && e instanceof FusedKernelUnavailable) return stockRankTopK(itemEmb, user, bias, k, exclude);
-      throw e;
-    }
-  }
-  return stockRankTopK(itemEmb, user, bias, k, exclude);
+  const config: TopKConfig = { dim: itemEmb.shape[1], k, items: itemEmb.shape[0], hasBias: bias !== null };
+  const form = await topKOp.chooseValidated(options.kernels ?? 'auto', config);
+  return form === 'fused' ? fusedRankTopK(itemEmb, user, bias, k, exclude) : stockRankTopK(itemEmb, user, bias, k, exclude);
 }

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createEmbeddingModel } from '../models';
-import { mfBenchmarkProblem } from './mf-benchmark';
+import { Rng } from '../common';
+import { createEmbeddingModel, type Interactions } from '../models';
+import { fitModel } from './fit';
 
 // The wasm backend has no UnsortedSegmentSum (tf.gather's gradient): the whole fast path
 // (gatherRows' scatterND gradient, sparse Adam's tensorScatterUpdate) must run there anyway.
@@ -10,9 +11,17 @@ beforeAll(async () => {
   await tf.setBackend('wasm');
 });
 
+/** `perUser` events of every user on items drawn from a block of 20 (some structure to learn). */
+function blockLog(numUsers: number, numItems: number, perUser: number, seed: number): Interactions {
+  const rng = new Rng(seed);
+  const n = numUsers * perUser;
+  const user = Int32Array.from({ length: n }, (_, e) => Math.floor(e / perUser));
+  const item = Int32Array.from(user, (u) => ((u % 6) * 20 + rng.int(20)) % numItems);
+  return { numUsers, numItems, user, item, weight: new Float32Array(n).fill(1), time: Float64Array.from({ length: n }, (_, e) => e) };
+}
+
 describe('wasm backend', () => {
   it('fits (content tower, validation), folds in and scores', async () => {
-    const p = mfBenchmarkProblem({ numUsers: 200, numItems: 120, dim: 16, batchSize: 128, seed: 1 });
     const ids = Int32Array.from({ length: 120 * 2 }, (_, i) => 1 + (i % 7));
     const model = createEmbeddingModel({
       numUsers: 200,
@@ -21,7 +30,7 @@ describe('wasm backend', () => {
       config: { dim: 16, maxEpochs: 3, batchSize: 128 },
     });
     const before = tf.memory().numTensors;
-    const summary = await model.fit(p.interactions);
+    const summary = await fitModel(model, blockLog(200, 120, 20, 1));
     expect(summary.steps).toBeGreaterThan(0);
     expect(Number.isFinite(summary.finalLoss)).toBe(true);
     const t0 = performance.now();
@@ -48,7 +57,7 @@ describe('wasm backend', () => {
       weight: new Float32Array(n).fill(1),
       time: Float64Array.from({ length: n }, (_, i) => i),
     };
-    const summary = await model.fit(data);
+    const summary = await fitModel(model, data);
     expect(summary.epochs).toBe(1);
     const scores = await model.scoreAll({ user: 0, history: new Int32Array() });
     expect(scores.every(Number.isFinite)).toBe(true);

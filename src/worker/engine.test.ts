@@ -7,9 +7,10 @@ import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { parseCatalog, type Catalog } from '../catalog';
-import { createEmbeddingModel, type SerializedWeights } from '../models';
+import type { SerializedTensor, SerializedWeights } from '../common';
+import { createEmbeddingModel } from '../models';
 import { appCatalogFeatures } from '../packs';
-import { decodePack, encodePack, encodeSealedPack, manifestInputOf, withManifest, type PackManifestInput, type PackTensor } from '../packs';
+import { decodePack, encodePack, encodeSealedPack, manifestInputOf, withManifest, type PackManifestInput } from '../packs';
 import { PRIOR_WEIGHTS } from '../ranking';
 import { openStore } from '../store';
 import { Engine } from './engine';
@@ -58,7 +59,7 @@ function manifest(models: PackManifestInput['models']): PackManifestInput {
 }
 
 /** A sealed pack holding `tensors` as its embedding model (default: the fitting base). */
-function packWith(tensors: Record<string, PackTensor> = base.tensors, featuresHash = base.featuresHash): Promise<ArrayBuffer> {
+function packWith(tensors: Record<string, SerializedTensor> = base.tensors, featuresHash = base.featuresHash): Promise<ArrayBuffer> {
   return encodeSealedPack(
     manifest([{ name: 'embedding', weightsFormat: 'burrow-embedding/1', config: {}, configHash: base.configHash, featuresHash }]),
     { embedding: { tensors } },

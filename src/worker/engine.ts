@@ -7,7 +7,7 @@ import { CatalogIndex, type Catalog } from '../catalog';
 import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
 import { deriveItemStates, isJudged, isPositiveStrength, likeMoments, signalStrength, type EventLike, type ItemState } from '../events';
 import { diversify, explainCards, onboardingPicks, withExploration, type CardReason } from '../ranking';
-import { Rng } from '../training';
+import { Rng } from '../common';
 import {
   HISTORY_FIT,
   HISTORY_FIT_LIKES,

@@ -4,10 +4,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures } from '../catalog';
-import type { Interactions, TrainingProgress } from '../models';
-import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel, type SerializedWeights } from '../models';
+import type { Interactions } from '../models';
+import type { SerializedWeights } from '../common';
+import { createEmbeddingModel, PERSONAL_CONFIG, type EmbeddingConfig, type EmbeddingModel } from '../models';
 import { isPositiveStrength, type TimedSignal as PersonalSignal } from '../events';
-import type { BurrowStore, CheckpointRecord } from '../store';
+import type { BurrowStore } from '../store';
+import { fitModel, type TrainingProgress } from '../training';
+import { fromCheckpoint, toCheckpoint } from './checkpoint';
 import { Turns } from './turns';
 
 /** One person, so the user table has one row. */
@@ -58,49 +61,6 @@ export function toInteractions(signals: readonly PersonalSignal[], numItems: num
     item: Int32Array.from(ordered, (s) => s.item),
     weight: Float32Array.from(ordered, (s) => s.strength),
     time: Float64Array.from(ordered, (s) => s.ts),
-  };
-}
-
-interface CheckpointMeta {
-  info: ModelInfo;
-  configHash: string;
-  featuresHash: string | null;
-  shapes: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }>;
-}
-
-function toCheckpoint(weights: SerializedWeights, info: ModelInfo, catalogId: string): CheckpointRecord {
-  const meta: CheckpointMeta = {
-    info,
-    configHash: weights.configHash,
-    featuresHash: weights.featuresHash,
-    shapes: Object.fromEntries(Object.entries(weights.tensors).map(([name, t]) => [name, { shape: t.shape, dtype: t.dtype }])),
-  };
-  return {
-    key: CHECKPOINT_KEY,
-    modelName: 'embedding',
-    catalogId,
-    configHash: weights.configHash,
-    createdAt: info.trainedAt,
-    meta,
-    weights: Object.fromEntries(Object.entries(weights.tensors).map(([name, t]) => [name, t.data])),
-  };
-}
-
-function fromCheckpoint(record: CheckpointRecord): { weights: SerializedWeights; info: ModelInfo } {
-  const meta = record.meta as Partial<CheckpointMeta> | null;
-  if (!meta || !meta.info || !meta.shapes || record.weights instanceof ArrayBuffer) {
-    throw new Error('the stored model is in an unknown layout');
-  }
-  const buffers = record.weights;
-  const tensors: SerializedWeights['tensors'] = {};
-  for (const [name, { shape, dtype }] of Object.entries(meta.shapes)) {
-    const data = buffers[name];
-    if (!data) throw new Error(`the stored model lacks ${name}`);
-    tensors[name] = { shape, dtype, data };
-  }
-  return {
-    weights: { format: 'burrow-embedding/1', configHash: record.configHash, featuresHash: meta.featuresHash ?? null, tensors },
-    info: meta.info,
   };
 }
 
@@ -221,10 +181,11 @@ export class PersonalModel {
     try {
       if (record.catalogId !== this.catalogId) throw new Error('it was trained on another version of the catalog');
       if (record.configHash !== candidate.configHash) throw new Error('the model configuration changed since it was trained');
-      const { weights, info } = fromCheckpoint(record);
+      const { weights, meta } = fromCheckpoint(record, 'the stored model');
+      if (!meta.info) throw new Error('the stored model is in an unknown layout');
       candidate.importWeights(weights, { strict: true });
       this.replaceModel(candidate);
-      this.info = info;
+      this.info = meta.info as ModelInfo;
       await this.refreshItemVectors();
       return { restored: true };
     } catch (error) {
@@ -257,7 +218,7 @@ export class PersonalModel {
         copy = await this.turns.run(() => this.copyOfModel());
         const model = copy;
         const lossCurve: number[] = [];
-        const summary = await model.fit(toInteractions(signals, this.features.numItems), {
+        const summary = await fitModel(model, toInteractions(signals, this.features.numItems), {
           signal: abort.signal,
           onProgress: (p) => {
             if (p.loss !== undefined && Number.isFinite(p.loss)) lossCurve.push(p.loss);
@@ -283,7 +244,7 @@ export class PersonalModel {
           await this.refreshItemVectors();
           return model.exportWeights();
         });
-        await this.store.saveCheckpoint(toCheckpoint(weights, info, this.catalogId));
+        await this.store.saveCheckpoint(toCheckpoint(CHECKPOINT_KEY, 'embedding', weights, this.catalogId, info.trainedAt, { info }));
         return info;
       } finally {
         (copy as EmbeddingModel | null)?.dispose();

@@ -2,39 +2,13 @@
  * The user's "what next" model inside the worker: a SASRec network that starts from the base
  * pack and is fine-tuned on the user's own sequence, persisted in IndexedDB like the embedding model.
  */
-import { createSequenceModel, type SequenceModel, type SequenceSerializedWeights } from '../models';
-import { packModel, sequenceWeightsFromPack, type DecodedPack } from '../packs';
-import type { BurrowStore, CheckpointRecord } from '../store';
+import { createSequenceModel, type SequenceModel } from '../models';
+import { packModel, packWeights, type DecodedPack } from '../packs';
+import type { BurrowStore } from '../store';
+import { fit } from '../training';
+import { fromCheckpoint, toCheckpoint } from './checkpoint';
 
 const CHECKPOINT_KEY = 'sasrec/personal';
-
-function toCheckpoint(weights: SequenceSerializedWeights, catalogId: string, packId: string): CheckpointRecord {
-  return {
-    key: CHECKPOINT_KEY,
-    modelName: 'sasrec',
-    catalogId,
-    configHash: weights.configHash,
-    createdAt: Date.now(),
-    meta: {
-      packId,
-      shapes: Object.fromEntries(Object.entries(weights.tensors).map(([n, t]) => [n, { shape: t.shape, dtype: t.dtype }])),
-    },
-    weights: Object.fromEntries(Object.entries(weights.tensors).map(([n, t]) => [n, t.data])),
-  };
-}
-
-function fromCheckpoint(record: CheckpointRecord, format: SequenceSerializedWeights['format']): SequenceSerializedWeights {
-  const meta = record.meta as { shapes?: Record<string, { shape: number[]; dtype: 'float32' | 'int32' }> } | null;
-  if (!meta?.shapes || record.weights instanceof ArrayBuffer) throw new Error('the stored sequence model is in an unknown layout');
-  const buffers = record.weights;
-  const tensors: SequenceSerializedWeights['tensors'] = {};
-  for (const [name, { shape, dtype }] of Object.entries(meta.shapes)) {
-    const data = buffers[name];
-    if (!data) throw new Error(`the stored sequence model lacks ${name}`);
-    tensors[name] = { shape, dtype, data };
-  }
-  return { format, configHash: record.configHash, tensors };
-}
 
 /** A stable id for a pack's sequence model: fine-tuned weights only apply to the pack they grew from. */
 export function packSequenceId(pack: DecodedPack): string {
@@ -66,18 +40,18 @@ export class PersonalSequence {
       numItems: pack.manifest.catalog.items,
       config: entry.config as Record<string, never>,
     });
-    model.importWeights(sequenceWeightsFromPack(pack, 'sasrec'));
+    model.importWeights(packWeights(pack, 'sasrec'));
     const packId = packSequenceId(pack);
     const record = await store.loadCheckpoint(CHECKPOINT_KEY);
     if (!record) return { sequence: new PersonalSequence(model, store, catalogId, packId, false) };
     try {
-      const meta = record.meta as { packId?: string } | null;
-      if (record.catalogId !== catalogId || meta?.packId !== packId) throw new Error('it grew from another base pack');
-      model.importWeights(fromCheckpoint(record, model.format), { strict: true });
+      const { weights, meta } = fromCheckpoint(record, 'the stored sequence model');
+      if (record.catalogId !== catalogId || meta.packId !== packId) throw new Error('it grew from another base pack');
+      model.importWeights(weights, { strict: true });
       return { sequence: new PersonalSequence(model, store, catalogId, packId, true) };
     } catch (error) {
       await store.deleteCheckpoint(CHECKPOINT_KEY);
-      model.importWeights(sequenceWeightsFromPack(pack, 'sasrec'));
+      model.importWeights(packWeights(pack, 'sasrec'));
       return {
         sequence: new PersonalSequence(model, store, catalogId, packId, false),
         discarded: `Your fine-tuned "up next" model was discarded (${(error as Error).message}).`,
@@ -93,9 +67,14 @@ export class PersonalSequence {
   /** A few steps on the user's own sequence, then persisted. */
   async fineTune(history: Int32Array, signal?: AbortSignal): Promise<void> {
     if (history.length < 2) return;
-    const summary = await this.model.fineTune(history, signal ? { signal } : {});
-    if (summary.steps === 0) return;
-    await this.store.saveCheckpoint(toCheckpoint(await this.model.exportWeights(), this.catalogId, this.packId));
+    const task = this.model.createFineTuneTask(history);
+    try {
+      const summary = await fit(task, signal ? { signal } : {});
+      if (summary.steps === 0) return;
+    } finally {
+      task.dispose();
+    }
+    await this.store.saveCheckpoint(toCheckpoint(CHECKPOINT_KEY, 'sasrec', await this.model.exportWeights(), this.catalogId, Date.now(), { packId: this.packId }));
     this.personalised = true;
   }
 

@@ -3,17 +3,10 @@
  * types, and every notice the worker pushes. Both sides are checked against this one map.
  */
 import type { Catalog } from '../catalog';
-import type { BackendName, BackendPreference } from '../compute';
+import type { AdapterSummary, BackendName, BackendPreference } from '../compute';
 import type { QualityRecord } from '../eval';
 
-export type { BackendName, BackendPreference, QualityRecord };
-
-export interface AdapterSummary {
-  vendor: string;
-  architecture: string;
-  description: string;
-  isFallbackAdapter: boolean;
-}
+export type { AdapterSummary, BackendName, BackendPreference, QualityRecord };
 
 export interface ComputeStatus {
   backend: BackendName;

@@ -3,15 +3,20 @@
  * bench/run.ts fails the run (exit code 1) if any check fails.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fusedRankTopK, fusedSupported } from '../../../src/ranking/fused-topk-webgpu';
 import { stockRankTopK } from '../../../src/ranking/rank';
 import { topKFromArray } from '../../../src/ranking/topk-array';
-import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../../../src/compute/kernels/sparse-adam-webgpu';
-import { canUseScoreLossWebGPU } from '../../../src/compute/kernels/score-loss-webgpu';
-import { canUseSoftmaxCEWebGPU, fusedSoftmaxCrossEntropyWebGPU, validateSoftmaxCEKernels } from '../../../src/compute/kernels/softmax-ce-webgpu';
-import { chunkedSoftmaxCrossEntropy, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
+import {
+  fusedRankTopK,
+  fusedSoftmaxCrossEntropyWebGPU,
+  SCORE_LOSS_KERNEL,
+  SPARSE_ADAM_KERNEL,
+  sparseAdamRowsWebGPU,
+  TOP_K_KERNEL,
+} from '../../../src/compute/kernels';
+import { chunkedSoftmaxCrossEntropy, softmaxCEOp, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
 import { prepareScoreLoss, scoreLoss, type SampledLoss, type ScoreLossBatch } from '../../../src/models/layers/score-loss';
 import { embeddingBag, prepareFeatureBag } from '../../../src/models/layers/embedding-bag';
+import { createSparseAdamState, sparseAdamApply } from '../../../src/models/optimizer';
 import { compareTopK } from './ranking';
 import { errorText, syntheticFloats, syntheticInts } from '../timing';
 
@@ -141,22 +146,19 @@ async function sparseAdamChecks(): Promise<Check[]> {
   } catch (e) {
     checks.push({ name: 'fused sparse Adam', ok: false, detail: errorText(e) });
   }
-  // against Burrow's own sparseAdamApply (same formula, stock ops), when it is importable
+  // against Burrow's own sparseAdamApply (same formula, stock ops)
   try {
-    const mod = (await import('../../../src/training/sparse-optimizer')) as unknown as Record<string, unknown>;
-    const create = mod.createSparseAdamState as ((t: tf.Variable, h?: object) => { table: tf.Variable; m: tf.Variable; v: tf.Variable; hyper: typeof hyper; step: number }) | undefined;
-    const apply = mod.sparseAdamApply as ((s: unknown, r: tf.Tensor1D, g: tf.Tensor2D) => void) | undefined;
-    if (typeof create === 'function' && typeof apply === 'function') {
+    {
       const init = syntheticFloats(rowsN * dim, 2, 0.1);
       const a = tf.variable(tf.tensor2d(init, [rowsN, dim]), false, 'ck_a');
       const b = tf.variable(tf.tensor2d(init, [rowsN, dim]), false, 'ck_b');
-      const sa = tf.tidy(() => create(a, hyper));
-      const sb = tf.tidy(() => create(b, hyper));
+      const sa = createSparseAdamState(a, hyper);
+      const sb = createSparseAdamState(b, hyper);
       for (let step = 1; step <= 3; step++) {
         const rows = Int32Array.from(new Set(syntheticInts(100, rowsN, 90 + step)));
         const rowsT = tf.tensor1d(rows, 'int32');
         const gT = tf.tensor2d(syntheticFloats(rows.length * dim, 80 + step, 1), [rows.length, dim]);
-        apply(sa, rowsT, gT);
+        sparseAdamApply(sa, rowsT, gT, 'stock');
         sb.step += 1;
         sparseAdamRowsWebGPU(sb.table, sb.m, sb.v, rowsT, gT, sb.hyper, sb.step);
         tf.dispose([rowsT, gT]);
@@ -164,11 +166,11 @@ async function sparseAdamChecks(): Promise<Check[]> {
       const [pa, pb] = await Promise.all([sa.table.data(), sb.table.data()]);
       let maxErr = 0;
       for (let i = 0; i < pa.length; i++) maxErr = Math.max(maxErr, Math.abs(pa[i]! - pb[i]!));
-      checks.push({ name: 'fused sparse Adam vs src/training sparseAdamApply', ok: maxErr < 1e-5, detail: `max abs err ${maxErr.toExponential(2)}` });
+      checks.push({ name: 'fused sparse Adam vs src/models/optimizer sparseAdamApply', ok: maxErr < 1e-5, detail: `max abs err ${maxErr.toExponential(2)}` });
       tf.dispose([sa.table, sa.m, sa.v, sb.table, sb.m, sb.v]);
     }
   } catch (e) {
-    checks.push({ name: 'fused sparse Adam vs src/training sparseAdamApply', ok: false, detail: errorText(e) });
+    checks.push({ name: 'fused sparse Adam vs src/models/optimizer sparseAdamApply', ok: false, detail: errorText(e) });
   }
   return checks;
 }
@@ -227,7 +229,7 @@ export async function scoreLossChecks(): Promise<Check[]> {
   const checks: Check[] = [];
   for (const [k, c] of cases.entries()) {
     const name = `fused score+loss+grad vs stock ops: ${c.loss} B=${c.examples} S=${c.slots} dim=${c.dim}${c.corr ? ' logQ' : ''}${c.hard ? ' hard' : ''}`;
-    if (!canUseScoreLossWebGPU(c.slots)) {
+    if (!SCORE_LOSS_KERNEL.supported({ slots: c.slots, loss: c.loss, hasCorr: c.corr, hasHard: c.hard, dim: c.dim })) {
       checks.push({ name, ok: false, detail: `fused kernel unavailable on ${tf.getBackend()}` });
       continue;
     }
@@ -236,21 +238,21 @@ export async function scoreLossChecks(): Promise<Check[]> {
       const U = tf.tensor2d(syntheticFloats((c.users + 1) * c.dim, 600 + k, 0.5), [c.users + 1, c.dim]);
       const R = tf.tensor2d(syntheticFloats((c.items + 1) * c.dim, 700 + k, 0.5), [c.items + 1, c.dim]);
       const Bi = tf.tensor2d(syntheticFloats(c.items + 1, 800 + k, 0.5), [c.items + 1, 1]);
-      const run = (impl: 'auto' | 'ops') =>
+      const run = (kernels: 'fused' | 'stock') =>
         tf.tidy(() => {
-          const prepared = prepareScoreLoss(batch, c.loss, impl);
+          const prepared = prepareScoreLoss(batch, c.loss, kernels);
           const { value, grads } = tf.valueAndGrads((u: tf.Tensor, r: tf.Tensor, b: tf.Tensor) =>
             scoreLoss(prepared, u as tf.Tensor2D, r as tf.Tensor2D, b as tf.Tensor2D),
           )([U, R, Bi]);
           return { kind: prepared.kind, tensors: [value, ...grads] };
         });
-      const fused = run('auto');
-      const ops = run('ops');
+      const fused = run('fused');
+      const ops = run('stock');
       const { maxErr, scale } = await compareTensors(fused.tensors, ops.tensors);
       const rel = maxErr / Math.max(scale, 1e-12);
       checks.push({
         name,
-        ok: fused.kind === 'fused' && ops.kind === 'ops' && rel < 1e-4 && Number.isFinite(maxErr),
+        ok: fused.kind === 'fused' && ops.kind === 'stock' && rel < 1e-4 && Number.isFinite(maxErr),
         detail: `loss ${(await fused.tensors[0]!.data())[0]!.toFixed(6)} vs ${(await ops.tensors[0]!.data())[0]!.toFixed(6)}, max abs diff ${maxErr.toExponential(2)} (relative ${rel.toExponential(2)}) over loss + 3 gradients`,
       });
       tf.dispose([U, R, Bi, ...fused.tensors, ...ops.tensors]);
@@ -275,7 +277,7 @@ export async function softmaxCEChecks(): Promise<Check[]> {
   const checks: Check[] = [];
   for (const [k, c] of cases.entries()) {
     const name = `fused softmax CE + grads vs stock ops: P=${c.rows} N=${c.items} dim=${c.dim}`;
-    if (!canUseSoftmaxCEWebGPU(c.dim) || !(await validateSoftmaxCEKernels(c.dim))) {
+    if (!(await softmaxCEOp.validate({ dim: c.dim }))) {
       checks.push({ name, ok: false, detail: `fused kernel unavailable on ${tf.getBackend()}` });
       continue;
     }
@@ -324,14 +326,14 @@ export async function embeddingBagChecks(): Promise<Check[]> {
       const weights = Float32Array.from(syntheticFloats(c.bags * c.perBag, 910 + k, 1), (x, i) => (i % 5 === 4 ? 0 : x));
       const table = tf.tensor2d(syntheticFloats(c.rows * c.dim, 920 + k, 1), [c.rows, c.dim]);
       const upstream = tf.tensor2d(syntheticFloats(c.bags * c.dim, 930 + k, 1), [c.bags, c.dim]);
-      const run = (impl: 'auto' | 'ops') =>
+      const run = (kernels: 'fused' | 'stock') =>
         tf.tidy(() => {
-          const bag = prepareFeatureBag(rowOf, weights, c.bags, c.rows, impl);
+          const bag = prepareFeatureBag(rowOf, weights, c.bags, c.rows, kernels);
           const { value, grads } = tf.valueAndGrads((t: tf.Tensor) => tf.sum(tf.mul(embeddingBag(t as tf.Tensor2D, bag), upstream)))([table]);
           return { fused: bag.csr !== null, tensors: [value, embeddingBag(table, bag), ...grads] };
         });
-      const fused = run('auto');
-      const ops = run('ops');
+      const fused = run('fused');
+      const ops = run('stock');
       const { maxErr, scale } = await compareTensors(fused.tensors, ops.tensors);
       checks.push({
         name,
@@ -369,8 +371,8 @@ async function workerCheck(): Promise<Check> {
 
 export async function runCorrectness(): Promise<Check[]> {
   const checks: Check[] = [];
-  if (fusedSupported(64, 100)) checks.push(...(await rankingChecks()));
-  if (canUseSparseAdamWebGPU()) checks.push(...(await sparseAdamChecks()));
+  if (TOP_K_KERNEL.supported({ dim: 64, k: 100, items: 100, hasBias: true })) checks.push(...(await rankingChecks()));
+  if (SPARSE_ADAM_KERNEL.supported({})) checks.push(...(await sparseAdamChecks()));
   if (tf.getBackend() === 'webgpu') checks.push(...(await scoreLossChecks()), ...(await embeddingBagChecks()), ...(await softmaxCEChecks()));
   if (tf.getBackend() === 'webgpu') checks.push(await workerCheck());
   return checks;

@@ -1,9 +1,10 @@
 /**
  * Suite 3: fold-in latency (one user's vector re-fit against frozen item tables, EmbeddingModel.foldIn)
  * vs a full fine-tune (one epoch of the trainer over all users' events), on the MF benchmark problem
- * from src/training. Both use Burrow's own code; nothing here re-implements them.
+ * (bench/fixtures). Both use Burrow's own code; nothing here re-implements them.
  */
 import * as tf from '@tensorflow/tfjs';
+import { createFastMF, mfBenchmarkProblem, type FastMF } from '../../fixtures/mf-benchmark';
 import { errorText, median, now, tick } from '../timing';
 
 export interface FoldInParams {
@@ -20,32 +21,14 @@ export interface FoldInParams {
 
 export interface FoldInResult {
   rows: { variant: string; medianMs: number; reps: number; note?: string }[];
-  todo: string[];
   error?: string;
-}
-
-interface FastMF {
-  model: { foldIn(user: number, items: Int32Array, weights: Float32Array, steps?: number): Promise<void>; userEmbedding(user: number): tf.Tensor1D };
-  task: { stepsPerEpoch: number; step(): { loss: tf.Scalar; examples: number } };
-  dispose(): void;
 }
 
 export async function runFoldIn(p: FoldInParams): Promise<FoldInResult> {
   let fast: FastMF | null = null;
   try {
-    const mod = (await import('../../../src/training/index')) as unknown as Record<string, unknown>;
-    const problemFn = mod.mfBenchmarkProblem as
-      | ((a: object) => { interactions: { user: Int32Array; item: Int32Array } })
-      | undefined;
-    const createFast = mod.createFastMF as ((pr: unknown, lr?: number) => FastMF) | undefined;
-    if (typeof problemFn !== 'function' || typeof createFast !== 'function') {
-      return { rows: [], todo: ['fold-in vs fine-tune: src/training does not export mfBenchmarkProblem/createFastMF yet.'] };
-    }
-    const problem = problemFn({ numUsers: p.users, numItems: p.items, dim: p.dim, batchSize: p.batch, seed: 1 });
-    fast = createFast(problem, 0.01);
-    if (typeof fast.model.foldIn !== 'function') {
-      return { rows: [], todo: ['fold-in vs fine-tune: EmbeddingModel has no foldIn() yet.'] };
-    }
+    const problem = mfBenchmarkProblem({ numUsers: p.users, numItems: p.items, dim: p.dim, batchSize: p.batch, seed: 1 });
+    fast = createFastMF(problem, 0.01);
     const w0 = now();
     for (let s = 0; s < p.warmSteps && now() - w0 < p.fineTuneBudgetMs / 2; s++) {
       const { loss } = fast.task.step();
@@ -103,9 +86,9 @@ export async function runFoldIn(p: FoldInParams): Promise<FoldInResult> {
       reps: 1,
       ...(steps < epochSteps ? { note: `extrapolated from ${steps} timed steps` } : {}),
     });
-    return { rows, todo: [] };
+    return { rows };
   } catch (e) {
-    return { rows: [], todo: [], error: errorText(e) };
+    return { rows: [], error: errorText(e) };
   } finally {
     fast?.dispose();
   }

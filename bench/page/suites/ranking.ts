@@ -4,7 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { stockRankTopK } from '../../../src/ranking/rank';
-import { fusedRankTopK, fusedSupported } from '../../../src/ranking/fused-topk-webgpu';
+import { fusedRankTopK, TOP_K_KERNEL } from '../../../src/compute/kernels';
 import { topKFromArray } from '../../../src/ranking/topk-array';
 import { errorText, median, now, syntheticFloats, syntheticInts, tick } from '../timing';
 
@@ -132,7 +132,7 @@ export async function runRanking(params: RankingParams): Promise<RankingResult> 
         return topKFromArray(vals, k, exclude);
       },
     };
-    if (fusedSupported(dim, k)) runners.fused = () => fusedRankTopK(E, U, B, k, exclude);
+    if (TOP_K_KERNEL.supported({ dim, k, items: n, hasBias: B !== null })) runners.fused = () => fusedRankTopK(E, U, B, k, exclude);
 
     const samples = new Map<RankingVariant, number[]>();
     const errors = new Map<RankingVariant, string>();

@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Interactions } from '../../../src/models/contract';
 import { createSequenceModel } from '../../../src/models/sequence';
-import { canUseSoftmaxCEWebGPU, fusedSoftmaxCrossEntropyWebGPU, validateSoftmaxCEKernels } from '../../../src/compute/kernels/softmax-ce-webgpu';
-import { softmaxCrossEntropy } from '../../../src/models/sequence/ops';
+import { fusedSoftmaxCrossEntropyWebGPU } from '../../../src/compute/kernels';
+import { softmaxCEOp, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
 import { errorText, now, syntheticFloats, syntheticInts } from '../timing';
 
 export interface SequenceParams {
@@ -131,7 +131,7 @@ export async function runSoftmaxCE(p: { rows: number; items: number; dim: number
   try {
     for (const impl of ['stock-ops', 'fused'] as const) {
       try {
-        if (impl === 'fused' && !(canUseSoftmaxCEWebGPU(p.dim) && (await validateSoftmaxCEKernels(p.dim)))) throw new Error(`fused kernels unavailable on ${tf.getBackend()}`);
+        if (impl === 'fused' && !(await softmaxCEOp.validate({ dim: p.dim }))) throw new Error(`fused kernels unavailable on ${tf.getBackend()}`);
         const loss = impl === 'fused' ? fusedSoftmaxCrossEntropyWebGPU : softmaxCrossEntropy;
         const pass = async () => {
           const out = tf.tidy(() => {

@@ -2,8 +2,8 @@
  * Suite 2: training throughput for an MF-sized problem (users x items x dim, batch B), arms run on
  * the same backend in the same page:
  *  - 'stock'        : tf.train.adam().minimize over tf.gather'd full Variables (dense grads + dense Adam)
- *  - 'sparse'       : Burrow's step: CPU de-dup of the batch (src/training/unique.ts), gather each
- *                     distinct row once, grads w.r.t. those rows only, src/training/sparse-optimizer.ts
+ *  - 'sparse'       : Burrow's step: CPU de-dup of the batch (src/models/batch/deduper.ts), gather each
+ *                     distinct row once, grads w.r.t. those rows only, src/models/optimizer/adam.ts
  *                     sparseAdamApply on the touched rows
  *  - 'sparse+fused' : the same, with the row update done by the fused in-place WebGPU kernel
  *                     (src/compute/kernels/sparse-adam-webgpu.ts); webgpu only
@@ -11,7 +11,16 @@
  * Same loss for every arm: MSE of dot(user, item) against synthetic targets.
  */
 import * as tf from '@tensorflow/tfjs';
-import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../../../src/compute/kernels/sparse-adam-webgpu';
+import { SPARSE_ADAM_KERNEL, sparseAdamRowsWebGPU } from '../../../src/compute/kernels';
+import { gatherRows } from '../../../src/models/layers/gather-rows';
+import { createSparseAdamState, disposeSparseAdamState, sparseAdamApply, type SparseAdamState } from '../../../src/models/optimizer';
+import { parseCatalog } from '../../../src/catalog';
+import { Rng } from '../../../src/common';
+import { createEmbeddingModel, PERSONAL_CONFIG } from '../../../src/models';
+import { appCatalogFeatures } from '../../../src/packs';
+import { createFastMF, mfBenchmarkProblem } from '../../fixtures/mf-benchmark';
+import { createStockEmbeddingStep } from '../../fixtures/stock-embedding-step';
+import { createStockMF, stockTrainStep } from '../../fixtures/stock-mf';
 import { errorText, now, syntheticFloats, syntheticInts, tick } from '../timing';
 
 export interface TrainingParams {
@@ -39,9 +48,9 @@ export type TrainingArm =
 
 export const ARM_LABELS: Record<TrainingArm, string> = {
   stock: 'stock TF.js: tf.train.adam().minimize, tf.gather on full Variables',
-  sparse: 'Burrow: de-dup + gather unique rows once + gatherRows (scatterND grad) + sparseAdamApply (src/training)',
+  sparse: 'Burrow: de-dup + gather unique rows once + gatherRows (scatterND grad) + sparseAdamApply (src/models/optimizer)',
   'sparse+fused': 'Burrow + fused in-place WebGPU sparse-Adam kernel (src/compute/kernels)',
-  'trainer-stock': "src/training's own stock baseline: createStockMF + stockTrainStep (BPR, item bias) on mfBenchmarkProblem",
+  'trainer-stock': "the benchmark's stock baseline (bench/fixtures): createStockMF + stockTrainStep (BPR, item bias) on mfBenchmarkProblem",
   trainer: "Burrow's trainer end-to-end: createFastMF(mfBenchmarkProblem).task.step() (EmbeddingTrainTask, BPR, sparse Adam)",
   'catalog-stock':
     "the app's own model on the real shipped catalog (content tower over the catalog's features, PERSONAL_CONFIG: sampled softmax, its batch and negatives; one user's synthetic event log) trained the stock way: createStockEmbeddingStep (tf.train.adam().minimize over every Variable, tf.gather lookups, the content tower run for every (example, slot), as a stock model fed (user, item) pairs does: its cost does not depend on whether the negatives are shared)",
@@ -68,7 +77,6 @@ export interface TrainingRow {
 export interface TrainingResult {
   params: TrainingParams;
   rows: TrainingRow[];
-  todo: string[];
 }
 
 interface Batch {
@@ -118,30 +126,19 @@ interface Arm {
   examplesPerStep?: number;
 }
 
-/** Arms built from src/training's exports (their stock baseline and their trainer). */
-async function trainerArm(p: TrainingParams, which: 'trainer' | 'trainer-stock'): Promise<Arm> {
-  const mod = (await import('../../../src/training/index')) as unknown as Record<string, unknown>;
-  const problemFn = mod.mfBenchmarkProblem as ((a: object) => { sampleBprBatch(r: unknown): unknown }) | undefined;
-  const RngC = mod.Rng as (new (seed: number) => unknown) | undefined;
-  if (typeof problemFn !== 'function' || RngC === undefined) throw new Error('src/training does not export mfBenchmarkProblem/Rng');
-  const problem = problemFn({ numUsers: p.users, numItems: p.items, dim: p.dim, batchSize: p.batch, seed: 1 });
+/** The MF benchmark problem's arms: the stock baseline and Burrow's trainer (bench/fixtures). */
+function trainerArm(p: TrainingParams, which: 'trainer' | 'trainer-stock'): Arm {
+  const problem = mfBenchmarkProblem({ numUsers: p.users, numItems: p.items, dim: p.dim, batchSize: p.batch, seed: 1 });
   if (which === 'trainer-stock') {
-    const create = mod.createStockMF as ((a: object) => { users: tf.Variable; dispose(): void }) | undefined;
-    const stepFn = mod.stockTrainStep as ((m: unknown, b: unknown) => tf.Scalar) | undefined;
-    if (typeof create !== 'function' || typeof stepFn !== 'function') throw new Error('src/training does not export createStockMF/stockTrainStep');
-    const model = create({ numUsers: p.users, numItems: p.items, dim: p.dim, lr: 0.01, seed: 1 });
-    const rng = new RngC(7);
+    const model = createStockMF({ numUsers: p.users, numItems: p.items, dim: p.dim, lr: 0.01, seed: 1 });
+    const rng = new Rng(7);
     return {
-      step: () => stepFn(model, problem.sampleBprBatch(rng)),
+      step: () => stockTrainStep(model, problem.sampleBprBatch(rng)),
       dispose: () => model.dispose(),
       probe: () => tf.slice(model.users, [0, 0], [1, 1]),
     };
   }
-  const createFast = mod.createFastMF as
-    | ((pr: unknown, lr?: number) => { task: { step(): { loss: tf.Scalar; examples: number } }; model: { dispose(): void }; dispose(): void })
-    | undefined;
-  if (typeof createFast !== 'function') throw new Error('src/training does not export createFastMF');
-  const fast = createFast(problem, 0.01);
+  const fast = createFastMF(problem, 0.01);
   let examples = p.batch;
   return {
     step: () => {
@@ -163,13 +160,6 @@ async function trainerArm(p: TrainingParams, which: 'trainer' | 'trainer-stock')
  * their own with the same seed, so they see the same batches.
  */
 async function catalogArm(which: 'catalog' | 'catalog-stock' | 'catalog-per-example'): Promise<Arm> {
-  const [{ parseCatalog }, { appCatalogFeatures }, { PERSONAL_CONFIG }, embedding, { Rng }] = await Promise.all([
-    import('../../../src/catalog'),
-    import('../../../src/packs/app-features'),
-    import('../../../src/worker/personal-model'),
-    import('../../../src/models/embedding'),
-    import('../../../src/training/rng'),
-  ]);
   const response = await fetch('/catalog/default.json');
   if (!response.ok) throw new Error(`/catalog/default.json: HTTP ${response.status} (run npm run catalog)`);
   const catalog = parseCatalog(await response.json());
@@ -186,10 +176,10 @@ async function catalogArm(which: 'catalog' | 'catalog-stock' | 'catalog-per-exam
     time: Float64Array.from({ length: events }, (_, k) => k),
   };
   const config = { ...PERSONAL_CONFIG, seed: 3, ...(which === 'catalog-per-example' ? { sharedNegatives: false } : {}) };
-  const model = embedding.createEmbeddingModel({ numUsers: 1, numItems, features, config });
+  const model = createEmbeddingModel({ numUsers: 1, numItems, features, config });
   const task = model.createTrainTask(interactions, 3);
   await task.prepare();
-  const stock = which === 'catalog-stock' ? embedding.createStockEmbeddingStep(model) : null;
+  const stock = which === 'catalog-stock' ? createStockEmbeddingStep(model) : null;
   let examples = model.config.batchSize;
   return {
     step: () => {
@@ -242,39 +232,20 @@ function stockArm(p: TrainingParams): Arm {
   };
 }
 
-type SparseApply = (state: unknown, rows: tf.Tensor1D, grads: tf.Tensor2D) => void;
-
 async function sparseArm(p: TrainingParams, fused: boolean): Promise<Arm> {
-  // their module, loaded lazily so a half-written file only fails this suite
-  const mod = (await import('../../../src/training/sparse-optimizer')) as unknown as Record<string, unknown>;
-  const create = mod.createSparseAdamState as ((t: tf.Variable, h?: object) => {
-    table: tf.Variable;
-    m: tf.Variable;
-    v: tf.Variable;
-    hyper: { learningRate: number; beta1: number; beta2: number; epsilon: number };
-    step: number;
-  }) | undefined;
-  const apply = mod.sparseAdamApply as SparseApply | undefined;
-  const disposeState = mod.disposeSparseAdamState as ((s: unknown) => void) | undefined;
-  if (typeof create !== 'function' || typeof apply !== 'function') {
-    throw new Error('src/training/sparse-optimizer.ts does not export createSparseAdamState/sparseAdamApply');
-  }
   const { U, V } = initTables(p);
-  const su = tf.tidy(() => create(U, { learningRate: 0.01 }));
-  const sv = tf.tidy(() => create(V, { learningRate: 0.01 }));
+  const su = createSparseAdamState(U, { learningRate: 0.01 });
+  const sv = createSparseAdamState(V, { learningRate: 0.01 });
   const slotU = new Int32Array(p.users).fill(-1);
   const slotV = new Int32Array(p.items).fill(-1);
-  // Burrow's embedding lookup (scatterND backward: works on wasm, where tf.gather's gradient
-  // needs the missing UnsortedSegmentSum kernel)
-  const layers = (await import('../../../src/models/layers/gather-rows')) as unknown as Record<string, unknown>;
-  const gatherRows = layers.gatherRows as ((t: tf.Tensor2D, i: tf.Tensor1D) => tf.Tensor2D) | undefined;
-  if (typeof gatherRows !== 'function') throw new Error('src/models/layers/gather-rows.ts does not export gatherRows');
+  // Burrow's embedding lookup (gatherRows: a scatterND backward, which works on wasm, where
+  // tf.gather's gradient needs the missing UnsortedSegmentSum kernel)
   const update = fused
-    ? (s: ReturnType<typeof create>, rows: tf.Tensor1D, g: tf.Tensor2D) => {
+    ? (s: SparseAdamState, rows: tf.Tensor1D, g: tf.Tensor2D) => {
         s.step += 1;
         sparseAdamRowsWebGPU(s.table, s.m, s.v, rows, g, s.hyper, s.step);
       }
-    : (s: ReturnType<typeof create>, rows: tf.Tensor1D, g: tf.Tensor2D) => apply(s, rows, g);
+    : (s: SparseAdamState, rows: tf.Tensor1D, g: tf.Tensor2D) => sparseAdamApply(s, rows, g, 'stock');
   return {
     step: (b) => {
       const du = dedup(b.u, p.users, slotU);
@@ -297,8 +268,8 @@ async function sparseArm(p: TrainingParams, fused: boolean): Promise<Arm> {
       return null;
     },
     dispose: () => {
-      disposeState?.(su);
-      disposeState?.(sv);
+      disposeSparseAdamState(su);
+      disposeSparseAdamState(sv);
       tf.dispose([U, V]);
     },
     probe: () => tf.slice(U, [0, 0], [1, 1]),
@@ -314,7 +285,7 @@ async function runArm(name: TrainingArm, p: TrainingParams, batches: Batch[]): P
       name === 'stock'
         ? stockArm(p)
         : name === 'trainer' || name === 'trainer-stock'
-          ? await trainerArm(p, name)
+          ? trainerArm(p, name)
           : name === 'catalog' || name === 'catalog-stock' || name === 'catalog-per-example'
             ? await catalogArm(name)
             : await sparseArm(p, name === 'sparse+fused');
@@ -393,7 +364,7 @@ export async function runTraining(
   const batches = makeBatches(params, 8);
   const rows: TrainingRow[] = [];
   for (const arm of arms) {
-    if (arm === 'sparse+fused' && !canUseSparseAdamWebGPU()) continue;
+    if (arm === 'sparse+fused' && !SPARSE_ADAM_KERNEL.supported({})) continue;
     const why = skip[arm];
     if (why !== undefined) {
       rows.push({ arm, steps: 0, seconds: 0, examplesPerSec: null, memAt10: null, memAtEnd: null, finalLoss: null, skipped: why });
@@ -402,23 +373,5 @@ export async function runTraining(
     rows.push(await runArm(arm, params, batches));
     await tick();
   }
-  const todo: string[] = [];
-  const embedding = import.meta.glob('../../../src/models/embedding/*.ts');
-  const training = import.meta.glob('../../../src/training/*.ts');
-  const paths = [...Object.keys(embedding), ...Object.keys(training)];
-  let found = false;
-  for (const path of paths) {
-    try {
-      const mod = (await (embedding[path] ?? training[path])!()) as Record<string, unknown>;
-      if ('mfBenchmarkProblem' in mod && ('createStockMF' in mod || 'stockTrainStep' in mod)) found = true;
-    } catch {
-      /* a half-written module: treat as absent */
-    }
-  }
-  if (!found) {
-    todo.push(
-      'Burrow EmbeddingTrainTask end-to-end throughput: waiting for `mfBenchmarkProblem` + `createStockMF`/`stockTrainStep` exports in src/training or src/models/embedding; the rows above time the sparse-Adam step itself.',
-    );
-  }
-  return { params, rows, todo };
+  return { params, rows };
 }

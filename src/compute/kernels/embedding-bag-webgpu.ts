@@ -10,12 +10,24 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { FLAT_INDEX_WGSL, flatDispatch, maxWorkgroupsPerDimension, runProgram } from './program';
+import type { FusedKernelSpec } from './registry';
 
 const WG = 256;
 
-export function canUseEmbeddingBagWebGPU(): boolean {
-  return tf.getBackend() === 'webgpu';
-}
+/** The kernel half of the embedding-bag op (src/models/layers pairs it with stock ops); no configuration. */
+export const EMBEDDING_BAG_KERNEL: FusedKernelSpec<Record<string, never>> = {
+  name: 'embedding bag',
+  requirement: 'the webgpu backend',
+  supported: () => tf.getBackend() === 'webgpu',
+  key: () => 'bag',
+  probe: () => {
+    const rows = tf.ones([3, 2]) as tf.Tensor2D;
+    const weights = tf.ones([2, 2]) as tf.Tensor2D;
+    const forward = embeddingBagForwardWebGPU(rows, tf.tensor1d([0, 2, 1, 2], 'int32'), weights);
+    const backward = embeddingBagBackwardWebGPU(forward, weights, tf.tensor1d([0, 1, 2, 4], 'int32'), tf.tensor1d([0, 2, 1, 3], 'int32'), 3);
+    return [forward, backward];
+  },
+};
 
 class BagForwardProgram implements WebGPUProgram {
   variableNames = ['rows', 'rowOf', 'weights'];

@@ -1,18 +1,20 @@
 /**
- * The custom WebGPU kernels, for the model layers and the optimizer: a second public entry of
- * src/compute. It does not go through src/compute/index.ts on purpose: that index also carries
- * backend.ts, whose imports register the WebGPU and wasm backends as a side effect, and model code
- * run in Node (tests, the eval and pack CLIs) must not pick those up.
+ * Burrow's fused WebGPU ops: the registry (defineFusedOp, KernelChoice) and each op's kernel half,
+ * for the model layers, the optimizer and ranking: a second public entry of src/compute. It does
+ * not go through src/compute/index.ts on purpose: that index also carries backend.ts, whose
+ * imports register the WebGPU and wasm backends as a side effect, and model code run in Node
+ * (tests, the eval and pack CLIs) must not pick those up.
  */
-export { canUseEmbeddingBagWebGPU, embeddingBagBackwardWebGPU, embeddingBagForwardWebGPU } from './embedding-bag-webgpu';
+export { defineFusedOp, fusedOps, type FusedKernelSpec, type FusedOp, type FusedOpDefinition, type KernelChoice } from './registry';
+export { EMBEDDING_BAG_KERNEL, embeddingBagBackwardWebGPU, embeddingBagForwardWebGPU } from './embedding-bag-webgpu';
 export {
-  canUseScoreLossWebGPU,
+  SCORE_LOSS_KERNEL,
   scoreLossBackwardWebGPU,
   scoreLossForwardWebGPU,
-  scoreLossKernelKnownBad,
-  validateScoreLossKernels,
   type SampledLoss,
+  type ScoreLossConfig,
   type ScoreLossDeviceBatch,
 } from './score-loss-webgpu';
-export { canUseSoftmaxCEWebGPU, fusedSoftmaxCrossEntropyWebGPU, softmaxCEKernelReady, validateSoftmaxCEKernels } from './softmax-ce-webgpu';
-export { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU, type SparseAdamHyper } from './sparse-adam-webgpu';
+export { SOFTMAX_CE_KERNEL, fusedSoftmaxCrossEntropyWebGPU } from './softmax-ce-webgpu';
+export { SPARSE_ADAM_KERNEL, sparseAdamRowsWebGPU, type SparseAdamHyper } from './sparse-adam-webgpu';
+export { FUSED_MAX_K, TOP_K_KERNEL, exclusionBitset, fusedRankTopK, fusedScoreTopKTensor, type TopKConfig, type TopKLists } from './topk-webgpu';

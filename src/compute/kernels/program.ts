@@ -23,8 +23,8 @@ export const FLAT_INDEX_WGSL = /* wgsl */ `let i = u32(globalId.x) + u32(globalI
 
 export type ProgramUniform = { type: 'int32' | 'float32'; data: number[] };
 
-/** Runs `program` on the active WebGPU backend; the float32 output becomes a tensor the caller owns. */
-export function runProgram(program: WebGPUProgram, inputs: tf.Tensor[], uniforms: ProgramUniform[]): tf.Tensor {
+/** Runs `program` on the active WebGPU backend; its output becomes a tensor the caller owns. */
+export function runProgram(program: WebGPUProgram, inputs: tf.Tensor[], uniforms: ProgramUniform[], dtype: 'float32' | 'int32' = 'float32'): tf.Tensor {
   const backend = tf.backend() as WebGPUBackend;
-  return tf.engine().makeTensorFromTensorInfo(backend.runWebGPUProgram(program, inputs, 'float32', uniforms));
+  return tf.engine().makeTensorFromTensorInfo(backend.runWebGPUProgram(program, inputs, dtype, uniforms));
 }

@@ -21,8 +21,9 @@
  * The forward output is [B*S + 1]: dLoss/dscore for every slot, then the loss.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { FLAT_INDEX_WGSL, flatDispatch, maxWorkgroupsPerDimension, runProgram } from './program';
+import type { FusedKernelSpec } from './registry';
 
 export type SampledLoss = 'bpr' | 'sampled-softmax';
 
@@ -44,10 +45,6 @@ export interface ScoreLossDeviceBatch {
   userOcc: tf.Tensor1D;
   itemPtr: tf.Tensor1D;
   itemOcc: tf.Tensor1D;
-}
-
-export function canUseScoreLossWebGPU(slots: number): boolean {
-  return tf.getBackend() === 'webgpu' && slots >= 2 && slots <= FUSED_MAX_SLOTS;
 }
 
 const SOFTPLUS = /* wgsl */ `
@@ -301,49 +298,31 @@ export function scoreLossBackwardWebGPU(
   return { userGrad, itemGrad, biasGrad };
 }
 
-/** Kernel configurations checked on this device: true = compiled and ran, false = failed. */
-const validated = new Map<string, boolean>();
-
-function configKey(slots: number, loss: SampledLoss, hasCorr: boolean, hasHard: boolean): string {
-  const softmax = loss === 'sampled-softmax';
-  return `${slots}_${loss}_${softmax && hasCorr ? 1 : 0}${softmax && hasHard ? 1 : 0}`;
-}
-
-/** false once this configuration failed validation on this device (callers then use stock ops). */
-export function scoreLossKernelKnownBad(slots: number, loss: SampledLoss, hasCorr: boolean, hasHard: boolean): boolean {
-  return validated.get(configKey(slots, loss, hasCorr, hasHard)) === false;
+/** A configuration of the kernels: each compiles its own shaders (dim is only the probe's width). */
+export interface ScoreLossConfig {
+  slots: number;
+  loss: SampledLoss;
+  hasCorr: boolean;
+  hasHard: boolean;
+  dim: number;
 }
 
 /**
- * Runs the three kernels of one configuration once on a tiny batch inside a WebGPU validation error
- * scope, in a submit of their own, so a shader some driver rejects is found before training relies
- * on it (an invalid pipeline would silently leave the gradients unwritten). Resolves false (and
- * remembers it) when the kernels are unusable; cheap after the first call per configuration.
+ * The kernel half of the sampled-loss op (src/models/layers/score-loss.ts pairs it with stock ops).
+ * The probe runs the three kernels of one configuration on a one-example batch.
  */
-export async function validateScoreLossKernels(
-  slots: number,
-  loss: SampledLoss,
-  hasCorr: boolean,
-  hasHard: boolean,
-  dim: number,
-): Promise<boolean> {
-  if (!canUseScoreLossWebGPU(slots)) return false;
-  const key = configKey(slots, loss, hasCorr, hasHard);
-  const known = validated.get(key);
-  if (known !== undefined) return known;
-  const backend = tf.backend() as WebGPUBackend;
-  const flush = () => {
-    backend.ensureCommandEncoderReady();
-    backend.endComputePassEncoder();
-    backend.submitQueue();
-  };
-  const softmax = loss === 'sampled-softmax';
-  const withCorr = softmax && hasCorr;
-  const withHard = softmax && hasHard;
-  flush();
-  backend.device.pushErrorScope('validation');
-  const tensors = tf.tidy(() => {
-    const S = slots;
+export const SCORE_LOSS_KERNEL: FusedKernelSpec<ScoreLossConfig> = {
+  name: 'score-loss',
+  requirement: `the webgpu backend and 2 to ${FUSED_MAX_SLOTS} slots per example`,
+  supported: (c) => tf.getBackend() === 'webgpu' && c.slots >= 2 && c.slots <= FUSED_MAX_SLOTS,
+  key: (c) => {
+    const softmax = c.loss === 'sampled-softmax';
+    return `${c.slots}_${c.loss}_${softmax && c.hasCorr ? 1 : 0}${softmax && c.hasHard ? 1 : 0}`;
+  },
+  probe: ({ slots: S, loss, hasCorr, hasHard, dim }) => {
+    const softmax = loss === 'sampled-softmax';
+    const withCorr = softmax && hasCorr;
+    const withHard = softmax && hasHard;
     const batch: ScoreLossDeviceBatch = {
       examples: 1,
       slots: S,
@@ -362,11 +341,5 @@ export async function validateScoreLossKernels(
     const forward = scoreLossForwardWebGPU(u, r, tf.zeros([S]), batch, loss);
     const g = scoreLossBackwardWebGPU(forward, tf.scalar(1), u, r, batch);
     return [forward, g.userGrad, g.itemGrad, g.biasGrad];
-  });
-  flush();
-  const err = await backend.device.popErrorScope();
-  tf.dispose(tensors);
-  validated.set(key, err === null);
-  if (err !== null) console.warn(`burrow: fused score-loss kernels unavailable (${key}), using stock ops: ${err.message}`);
-  return err === null;
-}
+  },
+};

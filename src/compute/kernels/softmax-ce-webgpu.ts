@@ -17,16 +17,13 @@
  * checks the two agree in a real browser.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
 import { flatDispatch, maxWorkgroupsPerDimension, runProgram } from './program';
+import type { FusedKernelSpec } from './registry';
 
 const WG = 64;
 /** Largest width the kernels keep per thread in registers. */
 export const FUSED_CE_MAX_DIM = 256;
-
-export function canUseSoftmaxCEWebGPU(dim: number): boolean {
-  return tf.getBackend() === 'webgpu' && dim >= 1 && dim <= FUSED_CE_MAX_DIM;
-}
 
 /** The flat workgroup index of a 2-D {@link flatDispatch} (one workgroup per row or item). */
 const GROUP_INDEX_WGSL = /* wgsl */ `let g = workgroupId.x + workgroupId.y * numWorkgroups.x;`;
@@ -213,7 +210,7 @@ export function softmaxCEBackwardWebGPU(
 
 /**
  * `[P]` -log softmax(h E^T)[target] with gradients w.r.t. h and E, by the fused kernels (see the
- * file comment). Call only when {@link canUseSoftmaxCEWebGPU} and not {@link softmaxCEKernelKnownBad}.
+ * file comment). The fused form of the op src/models/sequence/ops.ts defines (SOFTMAX_CE_KERNEL).
  */
 export function fusedSoftmaxCrossEntropyWebGPU(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   const P = h.shape[0];
@@ -233,48 +230,23 @@ export function fusedSoftmaxCrossEntropyWebGPU(h: tf.Tensor2D, E: tf.Tensor2D, t
   return f(h, E) as tf.Tensor1D;
 }
 
-/** Widths checked on this device: true = compiled and ran, false = failed. */
-const validated = new Map<number, boolean>();
-
-/** true once the kernels of this width compiled and ran on this device (validateSoftmaxCEKernels) */
-export function softmaxCEKernelReady(dim: number): boolean {
-  return tf.getBackend() === 'webgpu' && validated.get(dim) === true;
-}
-
-/** true once the kernels of this width failed validation on this device (callers then use stock ops). */
-export function softmaxCEKernelKnownBad(dim: number): boolean {
-  return validated.get(dim) === false;
-}
-
 /**
- * Runs the three kernels once on a tiny problem inside a WebGPU validation error scope, in a
- * submit of their own (as validateScoreLossKernels does), so a shader a driver rejects means stock
- * ops rather than silently unwritten gradients. Cheap after the first call per width.
+ * The kernel half of the full-softmax cross-entropy op (src/models/sequence/ops.ts pairs it with
+ * stock ops). 'auto' runs the kernels only once they passed validation: the stock form is fine up to
+ * its block size, and what a failed shader would break (the gradients) is not seen otherwise.
  */
-export async function validateSoftmaxCEKernels(dim: number): Promise<boolean> {
-  if (!canUseSoftmaxCEWebGPU(dim)) return false;
-  const known = validated.get(dim);
-  if (known !== undefined) return known;
-  const backend = tf.backend() as WebGPUBackend;
-  const flush = () => {
-    backend.ensureCommandEncoderReady();
-    backend.endComputePassEncoder();
-    backend.submitQueue();
-  };
-  flush();
-  backend.device.pushErrorScope('validation');
-  const tensors = tf.tidy(() => {
+export const SOFTMAX_CE_KERNEL: FusedKernelSpec<{ dim: number }> = {
+  name: 'softmax cross-entropy',
+  requirement: `the webgpu backend and a width of 1 to ${FUSED_CE_MAX_DIM}`,
+  supported: ({ dim }) => tf.getBackend() === 'webgpu' && dim >= 1 && dim <= FUSED_CE_MAX_DIM,
+  key: ({ dim }) => String(dim),
+  probe: ({ dim }) => {
     const h = tf.ones([2, dim]) as tf.Tensor2D;
     const E = tf.ones([3, dim]) as tf.Tensor2D;
     const t = tf.tensor1d([0, 2], 'int32');
     const fw = softmaxCEForwardWebGPU(h, E, t);
     const g = softmaxCEBackwardWebGPU(h, E, t, fw, tf.ones([2]) as tf.Tensor1D);
     return [fw, g.dh, g.dE];
-  });
-  flush();
-  const err = await backend.device.popErrorScope();
-  tf.dispose(tensors);
-  validated.set(dim, err === null);
-  if (err !== null) console.warn(`burrow: fused softmax cross-entropy kernels unavailable (dim ${dim}), using stock ops: ${err.message}`);
-  return err === null;
-}
+  },
+  autoNeedsValidation: true,
+};

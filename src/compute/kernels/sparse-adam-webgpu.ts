@@ -3,12 +3,12 @@
  * table[r], m[r], v[r] and grads[j], apply Adam, and write all three back IN PLACE into the
  * variables' existing GPU buffers (no gather, no scatter copy of the full tables, no new tensors).
  *
- * Formula identical to src/training/sparse-optimizer.ts (and tf.train.adam):
+ * Formula identical to src/models/optimizer/adam.ts (and tf.train.adam):
  *   m1 = b1 m + (1 - b1) g;  v1 = b2 v + (1 - b2) g^2
  *   p  = p - lr * (m1 / c1) / (sqrt(v1 / c2) + eps),  c1 = 1 - b1^t, c2 = 1 - b2^t
  *
  * Contract:
- *  - active backend is 'webgpu' (check `canUseSparseAdamWebGPU()` first);
+ *  - active backend is 'webgpu' (SPARSE_ADAM_KERNEL.supported);
  *  - `rows` are DISTINCT (sum duplicate rows' gradients first); out-of-range rows are skipped;
  *  - table/m/v are float32 [R, dim] and do not share storage with each other;
  *  - in place: any tensor sharing a variable's dataId (tf.clone of it, the tensor the variable was
@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { flatDispatch } from './program';
+import type { FusedKernelSpec } from './registry';
 
 export interface SparseAdamHyper {
   learningRate: number;
@@ -78,9 +79,18 @@ function deviceState(device: GPUDevice): DeviceState {
   return s;
 }
 
-export function canUseSparseAdamWebGPU(): boolean {
-  return tf.getBackend() === 'webgpu';
-}
+/** The kernel half of the row-sparse Adam op (src/models/optimizer pairs it with stock ops); no configuration. */
+export const SPARSE_ADAM_KERNEL: FusedKernelSpec<Record<string, never>> = {
+  name: 'sparse Adam',
+  requirement: 'the webgpu backend',
+  supported: () => tf.getBackend() === 'webgpu',
+  key: () => 'rows',
+  probe: () => {
+    const [table, m, v] = [0, 1, 2].map(() => tf.variable(tf.zeros([2, 4]), false));
+    sparseAdamRowsWebGPU(table!, m!, v!, tf.tensor1d([1], 'int32'), tf.ones([1, 4]), { learningRate: 0.1, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 }, 1);
+    return [table!, m!, v!];
+  },
+};
 
 /** The GPUBuffer backing a tensor on the active WebGPU backend (uploads it if it is CPU-side). */
 function gpuBuffer(backend: WebGPUBackend, t: tf.Tensor): GPUBuffer {
@@ -106,7 +116,7 @@ export function sparseAdamRowsWebGPU(
   hyper: SparseAdamHyper,
   step: number,
 ): void {
-  if (!canUseSparseAdamWebGPU()) throw new Error(`sparseAdamRowsWebGPU needs the webgpu backend, not ${tf.getBackend()}`);
+  if (tf.getBackend() !== 'webgpu') throw new Error(`sparseAdamRowsWebGPU needs the webgpu backend, not ${tf.getBackend()}`);
   const [tableRows, dim] = table.shape as [number, number];
   const count = rows.shape[0];
   if (grads.shape[0] !== count || grads.shape[1] !== dim) {

@@ -74,6 +74,3 @@ export function binaryMatrix(data: Interactions): { byUser: Csr; byItem: Csr } {
   };
   return { byUser: build(pu, pi, numUsers), byItem: build(pi, pu, numItems) };
 }
-
-/** Lets the event loop breathe (progress, abort) during long CPU loops. */
-export const yieldToEventLoop = () => new Promise<void>((r) => setTimeout(r, 0));

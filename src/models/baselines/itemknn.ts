@@ -6,8 +6,8 @@
  * items i in their history. Exact and CPU-only: typed arrays, no tensors.
  */
 import { z } from 'zod';
-import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
-import { binaryMatrix, checkShape, parseConfig, yieldToEventLoop } from './common';
+import type { Interactions, Recommender, ScoreQuery, TrainTask } from '../contract';
+import { binaryMatrix, checkShape, parseConfig } from './common';
 
 export const itemKnnConfigSchema = z
   .object({
@@ -43,12 +43,13 @@ export class ItemKNNModel implements Recommender {
     this.seen = new Uint32Array(ctx.numItems);
   }
 
-  async fit(data: Interactions, options: FitOptions = {}): Promise<FitSummary> {
-    const start = performance.now();
+  /**
+   * The neighbour lists are closed-form, computed one item per step (so the trainer can report
+   * progress and stop between items); the model takes them over after the last item only, so a
+   * cancelled fit leaves it as it was.
+   */
+  createTrainTask(data: Interactions): TrainTask {
     checkShape(this.name, data, this.numUsers, this.numItems);
-    if (options.signal?.aborted) {
-      return { epochs: 0, steps: 0, examples: 0, seconds: 0, cancelled: true };
-    }
     const { k, shrink } = this.config;
     const numItems = this.numItems;
     const { byUser, byItem } = binaryMatrix(data);
@@ -62,8 +63,8 @@ export class ItemKNNModel implements Recommender {
     // so catalogs of tens of thousands of items still fit in memory.
     const co = new Float64Array(numItems);
     const touched = new Int32Array(numItems);
-    let lastYield = performance.now();
-    for (let i = 0; i < numItems; i++) {
+    let i = 0;
+    const step = (): { examples: number } => {
       let m = 0;
       for (let a = byItem.offsets[i]!; a < byItem.offsets[i + 1]!; a++) {
         const u = byItem.values[a]!;
@@ -90,31 +91,22 @@ export class ItemKNNModel implements Recommender {
         sim.push(c.s);
       }
       offsets[i + 1] = nbr.length;
-
-      if (performance.now() - lastYield > 50) {
-        await yieldToEventLoop();
-        lastYield = performance.now();
-        options.onProgress?.({ epoch: 1, step: i + 1, totalSteps: numItems });
-        if (options.signal?.aborted) {
-          return {
-            epochs: 0,
-            steps: i + 1,
-            examples: byUser.values.length,
-            seconds: (performance.now() - start) / 1000,
-            cancelled: true,
-          };
-        }
+      // the item's users: summed over all items, the (user, item) pairs the lists came from
+      const examples = support[i]!;
+      if (++i === numItems) {
+        this.offsets = offsets;
+        this.neighbours = Int32Array.from(nbr);
+        this.sims = Float32Array.from(sim);
       }
-    }
-    this.offsets = offsets;
-    this.neighbours = Int32Array.from(nbr);
-    this.sims = Float32Array.from(sim);
-    options.onProgress?.({ epoch: 1, step: numItems, totalSteps: numItems });
+      return { examples };
+    };
     return {
-      epochs: 1,
-      steps: numItems,
-      examples: byUser.values.length,
-      seconds: (performance.now() - start) / 1000,
+      // progress and a chance to cancel every 64 items
+      schedule: { maxEpochs: 1, patience: 0, lossEvery: 64 },
+      stepsPerEpoch: numItems,
+      step,
+      variables: () => [],
+      dispose: () => {},
     };
   }
 

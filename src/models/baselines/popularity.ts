@@ -3,7 +3,7 @@
  * events per item. The floor any personalised model has to beat.
  */
 import { z } from 'zod';
-import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
+import type { Interactions, Recommender, ScoreQuery, TrainTask } from '../contract';
 import { checkShape, parseConfig } from './common';
 
 /** Popularity has no knobs; the empty strict object still rejects misspelt keys. */
@@ -24,24 +24,28 @@ export class PopularityModel implements Recommender {
     this.counts = new Float32Array(ctx.numItems);
   }
 
-  async fit(data: Interactions, options: FitOptions = {}): Promise<FitSummary> {
-    const start = performance.now();
+  /** Counting is closed-form: one step, no loss, no validation. */
+  createTrainTask(data: Interactions): TrainTask {
     checkShape(this.name, data, this.numUsers, this.numItems);
-    if (options.signal?.aborted) {
-      return { epochs: 0, steps: 0, examples: 0, seconds: 0, cancelled: true };
-    }
-    const counts = new Float32Array(this.numItems);
-    let examples = 0;
-    for (let e = 0; e < data.item.length; e++) {
-      // Only positive feedback makes an item popular; dislikes are not "attention".
-      if (data.weight[e]! > 0) {
-        counts[data.item[e]!]!++;
-        examples++;
-      }
-    }
-    this.counts = counts;
-    options.onProgress?.({ epoch: 1, step: 1, totalSteps: 1 });
-    return { epochs: 1, steps: 1, examples, seconds: (performance.now() - start) / 1000 };
+    return {
+      schedule: { maxEpochs: 1, patience: 0 },
+      stepsPerEpoch: 1,
+      step: () => {
+        const counts = new Float32Array(this.numItems);
+        let examples = 0;
+        for (let e = 0; e < data.item.length; e++) {
+          // Only positive feedback makes an item popular; dislikes are not "attention".
+          if (data.weight[e]! > 0) {
+            counts[data.item[e]!]!++;
+            examples++;
+          }
+        }
+        this.counts = counts;
+        return { examples };
+      },
+      variables: () => [],
+      dispose: () => {},
+    };
   }
 
   async scoreAll(_query: ScoreQuery): Promise<Float32Array> {

@@ -91,7 +91,7 @@ export interface EmbeddingConfig {
   foldInNegatives: number;
   /** read the training loss back every this many steps (asynchronously) */
   lossEvery: number;
-  /** seed for initialisation and, unless FitOptions.seed is given, sampling */
+  /** seed for initialisation and, unless createTrainTask gets a seed, sampling */
   seed: number;
 }
 

@@ -1,5 +1,5 @@
 import type { Interactions } from '../contract';
-import { Rng } from '../../training';
+import { Rng } from '../../common';
 
 /** Compressed rows: items of row r are `items[ptr[r] .. ptr[r+1])`. */
 export interface Csr {

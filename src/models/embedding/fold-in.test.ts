@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Rng } from '../../training';
+import { Rng } from '../../common';
 import { foldInLossAndGradient, foldInUserVector, type FoldInHead, type FoldInRows } from './fold-in';
 
 function rows(seed: number): FoldInRows {

@@ -1,8 +1,7 @@
 export { createEmbeddingModel, EmbeddingModel, WEIGHT_NAMES } from './model';
-export type { CreateEmbeddingModelArgs, EncodedFeatures, ImportOptions, SerializedTensor, SerializedWeights, ContentParams } from './model';
+export type { CreateEmbeddingModelArgs, EncodedFeatures, ContentParams } from './model';
 export { configHash, DEFAULT_EMBEDDING_CONFIG, resolveEmbeddingConfig } from './config';
 export type { EmbeddingConfig } from './config';
 export { PERSONAL_CONFIG } from './presets';
 export { EmbeddingTrainTask } from './train-task';
 export type { EmbeddingBatch } from './train-task';
-export { createStockEmbeddingStep } from './stock-step';

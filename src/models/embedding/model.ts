@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import type { EncodedFeatures as CatalogFeatures } from '../../catalog';
-import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
+import type { Interactions, Recommender, ScoreQuery } from '../contract';
 import { linear } from '../layers/linear';
 import { embeddingBag, prepareFeatureBag, type FeatureBag } from '../layers/embedding-bag';
-import { Rng, randomNormalArray } from '../../training';
-import { runTraining } from '../../training';
-import { scatterRows } from '../../training';
+import { Rng, randomNormalArray, WEIGHTS_FORMATS, type SerializedWeights, type WeightsHeader } from '../../common';
+import { exportVariables, importVariables, type ImportOptions } from '../weights';
+import { scatterRows } from '../optimizer';
 import { configHash, hashStrings, resolveEmbeddingConfig, type EmbeddingConfig } from './config';
 import { prepareData, validateInteractions } from './data';
 import { foldInUserVector } from './fold-in';
@@ -13,26 +13,6 @@ import { EmbeddingTrainTask } from './train-task';
 
 /** The part of the catalog's encoded features the content tower reads. */
 export type EncodedFeatures = Pick<CatalogFeatures, 'vocabulary' | 'numItems' | 'maxFeatures' | 'ids' | 'weights'>;
-
-export interface SerializedTensor {
-  shape: number[];
-  dtype: 'float32' | 'int32';
-  data: ArrayBuffer;
-}
-
-export interface SerializedWeights {
-  format: 'burrow-embedding/1';
-  /** configHash() of the config the weights were trained with */
-  configHash: string;
-  /** hash of the feature vocabulary of the content tower, null without content tower */
-  featuresHash: string | null;
-  tensors: Record<string, SerializedTensor>;
-}
-
-export interface ImportOptions {
-  /** also require the same configHash (default false: only names, shapes, dtypes, vocabulary) */
-  strict?: boolean;
-}
 
 export interface CreateEmbeddingModelArgs {
   numUsers: number;
@@ -338,24 +318,9 @@ export class EmbeddingModel implements Recommender {
     });
   }
 
-  async fit(data: Interactions, options: FitOptions = {}): Promise<FitSummary> {
-    const task = this.createTrainTask(data, options.seed ?? this.config.seed);
-    try {
-      return await runTraining(task, {
-        ...options,
-        maxEpochs: this.config.maxEpochs,
-        patience: this.config.patience,
-        lossEvery: this.config.lossEvery,
-      });
-    } finally {
-      task.dispose();
-      this.invalidateItemCache();
-    }
-  }
-
   /**
-   * Step-level access for the benchmark / custom loops: a TrainTask over `data` (call
-   * `task.step()` yourself, or hand it to runTraining). Dispose it when done.
+   * A TrainTask over `data` for the trainer (src/training's fit), or for step-level use (call
+   * `task.step()` yourself, as the benchmark does). Dispose it when done.
    */
   createTrainTask(data: Interactions, seed = this.config.seed): EmbeddingTrainTask {
     this.assertAlive();
@@ -478,15 +443,14 @@ export class EmbeddingModel implements Recommender {
     return tf.tensor1d(u);
   }
 
+  /** The header this model's weights carry (and imported weights must match). */
+  get weightsHeader(): WeightsHeader {
+    return { format: WEIGHTS_FORMATS.embedding, configHash: this.configHash, featuresHash: this.featuresHash };
+  }
+
   async exportWeights(): Promise<SerializedWeights> {
     this.assertAlive();
-    const named = this.namedVariables();
-    const tensors: Record<string, SerializedTensor> = {};
-    for (const [name, v] of Object.entries(named)) {
-      const data = (await v.data()) as Float32Array;
-      tensors[name] = { shape: [...v.shape], dtype: 'float32', data: data.slice().buffer };
-    }
-    return { format: 'burrow-embedding/1', configHash: this.configHash, featuresHash: this.featuresHash, tensors };
+    return exportVariables(this.namedVariables(), this.weightsHeader);
   }
 
   /**
@@ -496,45 +460,11 @@ export class EmbeddingModel implements Recommender {
    */
   importWeights(w: SerializedWeights, options: ImportOptions = {}): void {
     this.assertAlive();
-    if (!w || typeof w !== 'object' || typeof w.tensors !== 'object' || w.tensors === null) {
-      throw new Error('importWeights: not a SerializedWeights object (missing tensors)');
-    }
-    if (w.format !== undefined && w.format !== 'burrow-embedding/1') throw new Error(`importWeights: unknown format '${String(w.format)}'`);
-    if (options.strict && w.configHash !== this.configHash) {
-      throw new Error(`importWeights: configHash ${w.configHash} does not match the model's ${this.configHash}`);
-    }
-    if ((w.featuresHash ?? null) !== this.featuresHash && w.featuresHash != null && this.featuresHash != null) {
-      throw new Error('importWeights: the weights were trained on a different feature vocabulary');
-    }
-    const named = this.namedVariables();
-    const unknown = Object.keys(w.tensors).filter((k) => !(k in named));
-    if (unknown.length) {
-      throw new Error(`importWeights: unexpected weights ${unknown.join(', ')} (model has ${Object.keys(named).join(', ')})`);
-    }
-    const missing = Object.keys(named).filter((k) => k !== WEIGHT_NAMES.userEmbedding && !(k in w.tensors));
-    if (missing.length) throw new Error(`importWeights: missing item-side weights ${missing.join(', ')}`);
-    const values: [tf.Variable, Float32Array][] = [];
-    for (const [name, t] of Object.entries(w.tensors)) {
-      const v = named[name]!;
-      if (!Array.isArray(t.shape) || t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
-        throw new Error(`importWeights: ${name} has shape [${String(t.shape)}], the model expects [${v.shape.join(', ')}]`);
-      }
-      if (t.dtype !== 'float32') throw new Error(`importWeights: ${name} has dtype ${String(t.dtype)}, expected float32`);
-      const size = v.size;
-      if (!(t.data instanceof ArrayBuffer) || t.data.byteLength !== size * 4) {
-        throw new Error(`importWeights: ${name} carries ${t.data?.byteLength ?? 0} bytes, expected ${size * 4}`);
-      }
-      // a private copy: tensors may alias their source array, and training must not write into
-      // the caller's buffer
-      const arr = new Float32Array(t.data.slice(0));
-      for (let i = 0; i < arr.length; i++) {
-        if (!Number.isFinite(arr[i]!)) throw new Error(`importWeights: ${name} contains a non-finite value at ${i}`);
-      }
-      values.push([v, arr]);
-    }
-    for (const [v, arr] of values) {
-      tf.tidy(() => v.assign(tf.tensor(arr, v.shape, 'float32')));
-    }
+    importVariables(this.namedVariables(), w, this.weightsHeader, {
+      ...options,
+      optional: [WEIGHT_NAMES.userEmbedding],
+      missingLabel: 'item-side weights',
+    });
     this.invalidateItemCache();
   }
 

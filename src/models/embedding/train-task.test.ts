@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Interactions } from '../contract';
-import { Rng } from '../../training';
+import { Rng } from '../../common';
 import { createEmbeddingModel, type EmbeddingBatch, type EmbeddingConfig } from './index';
 
 beforeAll(async () => {

@@ -1,8 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainTask } from '../../training';
-import { AliasSampler, Rng } from '../../training';
-import { Deduper } from '../../training';
-import { WeightSnapshot } from '../../training';
+import { Rng } from '../../common';
+import type { HeldOutCases, HeldOutChunk, TrainSchedule, TrainTask } from '../contract';
+import { Deduper, NegativeSampler } from '../batch';
 import {
   createDenseAdamState,
   createSparseAdamState,
@@ -10,12 +9,13 @@ import {
   disposeDenseAdamState,
   disposeSparseAdamState,
   sparseAdamApply,
+  sparseAdamRowsOp,
   type DenseAdamState,
   type SparseAdamState,
-} from '../../training';
-import { validateScoreLossKernels } from '../../compute/kernels';
-import { prepareFeatureBag } from '../layers/embedding-bag';
-import { prepareScoreLoss, scoreLoss } from '../layers/score-loss';
+} from '../optimizer';
+import type { KernelChoice } from '../../compute/kernels';
+import { embeddingBagOp, prepareFeatureBag } from '../layers/embedding-bag';
+import { prepareScoreLoss, scoreLoss, scoreLossOp } from '../layers/score-loss';
 import { csrHas, type PreparedData } from './data';
 import type { EmbeddingModel } from './model';
 
@@ -42,21 +42,21 @@ export interface EmbeddingBatch {
   hardMask: Float32Array | null;
 }
 
+/** A chunk of validation users: what ranking their held-out item needs besides the scores. */
 interface ValChunk {
   /** [c] int32 users */
   users: tf.Tensor1D;
-  /** [c, 2] int32 (row, held-out item) */
-  targets: tf.Tensor2D;
-  /** [nnz, 2] int32 (row, training positive) to mask, and [nnz] fill values */
-  maskIdx: tf.Tensor2D | null;
-  maskVal: tf.Tensor1D | null;
+  /** [c] int32 the held-out item of each */
+  targets: tf.Tensor1D;
+  /** [nnz, 2] int32 (row, training positive) left out of the ranking */
+  excluded: tf.Tensor2D | null;
 }
 
 /** GPU backends compile per shape: distinct-row counts are padded to a few bucket sizes there. */
 const PADDED_BACKENDS = new Set(['webgpu', 'webgl']);
 
 /**
- * The embedding model's training step (see `runTraining` for the loop around it).
+ * The embedding model's train task (src/training's `fit` is the loop around it).
  *
  * Per step: build the batch on the CPU (sampling, de-duplication), upload int32 index arrays,
  * gather each distinct row once, take gradients w.r.t. those `[unique, dim]` rows only (duplicates
@@ -66,26 +66,27 @@ const PADDED_BACKENDS = new Set(['webgpu', 'webgl']);
  */
 
 export class EmbeddingTrainTask implements TrainTask {
+  readonly schedule: TrainSchedule;
   readonly stepsPerEpoch: number;
   readonly examplesPerStep: number;
-  validate?: () => Promise<number>;
+  /** each validation user's last positive, ranked against every item (HR@validationK) */
+  readonly validation?: HeldOutCases;
   private readonly rng: Rng;
   private readonly order: Int32Array;
   private cursor = 0;
   private readonly users: Deduper;
   private readonly items: Deduper;
   private readonly feats: Deduper | null;
-  private readonly sampler: AliasSampler | null;
+  private readonly sampler: NegativeSampler;
   private readonly userState: SparseAdamState;
   private readonly residualState: SparseAdamState;
   private readonly biasState: SparseAdamState;
   private readonly featState: SparseAdamState | null;
   private readonly denseStates: DenseAdamState[];
   private readonly headStates: DenseAdamState[];
-  private valChunks: ValChunk[] | null = null;
-  private readonly best = new WeightSnapshot();
-  /** 'ops' forces stock TF.js ops instead of the fused WebGPU kernels (benchmarks, cross-checks) */
-  implementation: 'auto' | 'ops' = 'auto';
+  private readonly valChunks: ValChunk[];
+  /** which form of the fused ops runs: 'stock' forces stock TF.js ops (benchmarks, cross-checks) */
+  kernels: KernelChoice = 'auto';
 
   constructor(
     private readonly model: EmbeddingModel,
@@ -93,6 +94,7 @@ export class EmbeddingTrainTask implements TrainTask {
     seed: number,
   ) {
     const c = model.config;
+    this.schedule = { maxEpochs: c.maxEpochs, patience: c.patience, lossEvery: c.lossEvery };
     this.rng = new Rng(seed);
     const n = data.trainUser.length;
     this.order = Int32Array.from({ length: n }, (_, i) => i);
@@ -102,14 +104,11 @@ export class EmbeddingTrainTask implements TrainTask {
     this.users = new Deduper(model.numUsers, c.batchSize);
     this.items = new Deduper(model.numItems, c.batchSize * slots);
     this.feats = model.content ? new Deduper(model.vocabSize, c.batchSize * slots * model.maxFeatures) : null;
-    if (c.sampler === 'popularity') {
-      const w = new Float64Array(model.numItems);
-      // +1: every item stays reachable as a negative
-      for (let i = 0; i < w.length; i++) w[i] = Math.pow(data.itemCounts[i]! + 1, c.popularityAlpha);
-      this.sampler = new AliasSampler(w);
-    } else {
-      this.sampler = null;
-    }
+    this.sampler = new NegativeSampler(
+      model.numItems,
+      c.negatives,
+      c.sampler === 'popularity' ? { itemCounts: data.itemCounts, alpha: c.popularityAlpha } : null,
+    );
     const hyper = { learningRate: c.lr };
     this.userState = createSparseAdamState(model.userTable, hyper);
     this.residualState = createSparseAdamState(model.residual, hyper);
@@ -117,24 +116,41 @@ export class EmbeddingTrainTask implements TrainTask {
     this.featState = model.content ? createSparseAdamState(model.content.featureEmbedding, hyper) : null;
     this.denseStates = model.denseParams().map((v) => createDenseAdamState(v, hyper));
     this.headStates = model.headParams().map((v) => createDenseAdamState(v, hyper));
-    if (data.valUser.length > 0) this.validate = () => this.runValidation();
-  }
-
-  /** Checks the fused loss kernels on this device first (a failing shader means stock ops). */
-  async prepare(): Promise<void> {
-    const c = this.model.config;
-    if (this.scoreImplementation() === 'auto') {
-      const softmax = c.loss === 'sampled-softmax';
-      // batches with and without an explicit negative compile to different shaders
-      for (const hard of softmax && c.hardNegativeRate > 0 ? [false, true] : [false]) {
-        await validateScoreLossKernels(c.negatives + 1, c.loss, softmax, hard, c.dim);
-      }
+    // built once per fit, outside any tidy: the trainer scores them after every epoch
+    this.valChunks = c.patience > 0 ? this.buildValChunks() : [];
+    if (this.valChunks.length > 0) {
+      const chunks = this.valChunks;
+      this.validation = {
+        count: data.valUser.length,
+        chunks: chunks.length,
+        metric: 'hr',
+        k: c.validationK,
+        score: (i: number): HeldOutChunk => {
+          const ch = chunks[i]!;
+          return { scores: model.scoreUsers(tf.gather(model.userTable, ch.users) as tf.Tensor2D), targets: ch.targets, excluded: ch.excluded };
+        },
+      };
     }
   }
 
+  /** Checks the fused kernels this task would run on this device first (a failing shader means stock ops). */
+  async prepare(): Promise<void> {
+    const c = this.model.config;
+    if (this.kernels === 'stock') return;
+    if (this.scoreKernels() !== 'stock') {
+      const softmax = c.loss === 'sampled-softmax';
+      // batches with and without an explicit negative compile to different shaders
+      for (const hard of softmax && c.hardNegativeRate > 0 ? [false, true] : [false]) {
+        await scoreLossOp.validate({ slots: c.negatives + 1, loss: c.loss, hasCorr: softmax, hasHard: hard, dim: c.dim });
+      }
+    }
+    if (this.model.content) await embeddingBagOp.validate({});
+    await sparseAdamRowsOp.validate({});
+  }
+
   /** The fused loss kernel scores dot products only: a model with an MLP head trains with stock ops. */
-  private scoreImplementation(): 'auto' | 'ops' {
-    return this.model.head ? 'ops' : this.implementation;
+  private scoreKernels(): KernelChoice {
+    return this.model.head ? 'stock' : this.kernels;
   }
 
   startEpoch(): void {
@@ -152,13 +168,12 @@ export class EmbeddingTrainTask implements TrainTask {
     if (this.cursor + B > n) this.startEpoch();
     const k = c.negatives;
     const S = k + 1;
-    const N = this.model.numItems;
     const softmax = c.loss === 'sampled-softmax';
     const users = new Int32Array(B);
     const items = new Int32Array(B * S);
     const exampleWeight = new Float32Array(B);
     const corr = softmax ? new Float32Array(B * S) : null;
-    const uniformCorr = Math.log(k / N);
+    const uniformCorr = this.sampler.uniformLogQ;
     let hardMask: Float32Array | null = null;
     const pos = d.userPositives;
     const negs = d.userNegatives;
@@ -166,12 +181,11 @@ export class EmbeddingTrainTask implements TrainTask {
     const draw = (u: number): number => {
       let cand = 0;
       for (let t = 0; t < 4; t++) {
-        cand = this.sampler ? this.sampler.sample(this.rng) : this.rng.int(N);
+        cand = this.sampler.draw(this.rng);
         if (u < 0 || !csrHas(pos, u, cand)) break;
       }
       return cand;
     };
-    const logQ = (item: number): number => (this.sampler ? Math.log(k * this.sampler.prob[item]!) : uniformCorr);
     for (let b = 0; b < B; b++) {
       const e = this.order[this.cursor++]!;
       users[b] = d.trainUser[e]!;
@@ -202,7 +216,7 @@ export class EmbeddingTrainTask implements TrainTask {
         // an accidental hit (a shared negative this user liked) is re-drawn for this example alone
         if (shared && csrHas(pos, u, cand)) cand = draw(u);
         items[b * S + j] = cand;
-        if (corr) corr[b * S + j] = logQ(cand);
+        if (corr) corr[b * S + j] = this.sampler.logQ(cand);
       }
     }
     // GPU backends compile per shape: keep the distinct-row counts to a few bucket sizes there.
@@ -272,12 +286,12 @@ export class EmbeddingTrainTask implements TrainTask {
           hard: batch.hardMask,
         },
         c.loss,
-        this.scoreImplementation(),
+        this.scoreKernels(),
       );
       const hasContent = m.content !== null && batch.featureUnique !== null;
       const fIdx = hasContent ? tf.tensor1d(batch.featureUnique!, 'int32') : null;
       const bag = hasContent
-        ? prepareFeatureBag(batch.featureInverse!, batch.featureWeights!, batch.itemUnique.length, batch.featureUnique!.length, this.implementation)
+        ? prepareFeatureBag(batch.featureInverse!, batch.featureWeights!, batch.itemUnique.length, batch.featureUnique!.length, this.kernels)
         : null;
 
       // The only rows this step reads or writes. Gathered OUTSIDE the gradient tape: they are
@@ -313,41 +327,16 @@ export class EmbeddingTrainTask implements TrainTask {
         return total as tf.Scalar;
       };
       const { value, grads } = tf.valueAndGrads(f)(xs);
-      sparseAdamApply(this.userState, uIdx, grads[0] as tf.Tensor2D);
+      sparseAdamApply(this.userState, uIdx, grads[0] as tf.Tensor2D, this.kernels);
       // A frozen item side: the gradients are computed (the tape needs the leaves) and dropped.
       if (!c.trainItemSide) return value;
-      sparseAdamApply(this.residualState, iIdx, grads[1] as tf.Tensor2D);
-      sparseAdamApply(this.biasState, iIdx, grads[2] as tf.Tensor2D);
-      if (FE && this.featState) sparseAdamApply(this.featState, fIdx!, grads[3] as tf.Tensor2D);
+      sparseAdamApply(this.residualState, iIdx, grads[1] as tf.Tensor2D, this.kernels);
+      sparseAdamApply(this.biasState, iIdx, grads[2] as tf.Tensor2D, this.kernels);
+      if (FE && this.featState) sparseAdamApply(this.featState, fIdx!, grads[3] as tf.Tensor2D, this.kernels);
       if (hasContent) this.denseStates.forEach((s, i) => denseAdamApply(s, grads[denseAt + i]!));
       this.headStates.forEach((s, i) => denseAdamApply(s, grads[headAt + i]!));
       return value;
     });
-  }
-
-  /** HR@K of each validation user's held-out positive, training positives masked; one readback. */
-  private async runValidation(): Promise<number> {
-    const m = this.model;
-    const d = this.data;
-    const K = m.config.validationK;
-    if (!this.valChunks) this.valChunks = this.buildValChunks();
-    m.invalidateItemCache();
-    let hits: tf.Tensor = tf.scalar(0);
-    for (const ch of this.valChunks) {
-      const next = tf.tidy(() => {
-        let S: tf.Tensor2D = m.scoreUsers(tf.gather(m.userTable, ch.users) as tf.Tensor2D);
-        if (ch.maskIdx && ch.maskVal) S = tf.tensorScatterUpdate(S, ch.maskIdx, ch.maskVal);
-        const target = tf.gatherND(S, ch.targets) as tf.Tensor1D; // [c]
-        const rank = tf.sum(tf.cast(tf.greater(S, tf.expandDims(target, 1)), 'float32'), 1);
-        return tf.add(hits, tf.sum(tf.cast(tf.less(rank, K), 'float32')));
-      });
-      hits.dispose();
-      hits = next;
-    }
-    m.invalidateItemCache();
-    const value = (await hits.data())[0]!;
-    hits.dispose();
-    return value / d.valUser.length;
   }
 
   private buildValChunks(): ValChunk[] {
@@ -356,38 +345,33 @@ export class EmbeddingTrainTask implements TrainTask {
     const out: ValChunk[] = [];
     for (let s = 0; s < d.valUser.length; s += chunk) {
       const users = d.valUser.subarray(s, s + chunk);
-      const targets = new Int32Array(users.length * 2);
-      const mask: number[] = [];
+      const excluded: number[] = [];
       users.forEach((u, r) => {
         const target = d.valItem[s + r]!;
-        targets[2 * r] = r;
-        targets[2 * r + 1] = target;
         for (let p = d.userPositives.ptr[u]!; p < d.userPositives.ptr[u + 1]!; p++) {
           const it = d.userPositives.items[p]!;
-          if (it !== target) mask.push(r, it);
+          if (it !== target) excluded.push(r, it);
         }
       });
-      const nnz = mask.length / 2;
+      const nnz = excluded.length / 2;
       out.push({
         users: tf.tensor1d(users, 'int32'),
-        targets: tf.tensor2d(targets, [users.length, 2], 'int32'),
-        maskIdx: nnz ? tf.tensor2d(mask, [nnz, 2], 'int32') : null,
-        maskVal: nnz ? tf.fill([nnz], -1e9) : null,
+        targets: tf.tensor1d(d.valItem.subarray(s, s + users.length), 'int32'),
+        excluded: nnz ? tf.tensor2d(excluded, [nnz, 2], 'int32') : null,
       });
     }
     return out;
   }
 
-  saveBest(): void {
-    this.best.save(Object.values(this.model.namedVariables()));
+  variables(): tf.Variable[] {
+    return Object.values(this.model.namedVariables());
   }
 
-  restoreBest(): void {
-    this.best.restore();
+  weightsRestored(): void {
     this.model.invalidateItemCache();
   }
 
-  /** Frees optimizer moments, validation tensors and the best-weights snapshot. */
+  /** Frees optimizer moments and validation tensors; the model's item cache goes too (training moved it). */
   dispose(): void {
     disposeSparseAdamState(this.userState);
     disposeSparseAdamState(this.residualState);
@@ -395,13 +379,8 @@ export class EmbeddingTrainTask implements TrainTask {
     if (this.featState) disposeSparseAdamState(this.featState);
     this.denseStates.forEach(disposeDenseAdamState);
     this.headStates.forEach(disposeDenseAdamState);
-    for (const ch of this.valChunks ?? []) {
-      ch.users.dispose();
-      ch.targets.dispose();
-      ch.maskIdx?.dispose();
-      ch.maskVal?.dispose();
-    }
-    this.valChunks = null;
-    this.best.dispose();
+    for (const ch of this.valChunks) tf.dispose([ch.users, ch.targets, ...(ch.excluded ? [ch.excluded] : [])]);
+    this.valChunks.length = 0;
+    this.model.invalidateItemCache();
   }
 }

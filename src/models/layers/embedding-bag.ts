@@ -1,8 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  canUseEmbeddingBagWebGPU,
+  defineFusedOp,
+  EMBEDDING_BAG_KERNEL,
   embeddingBagBackwardWebGPU,
   embeddingBagForwardWebGPU,
+  type KernelChoice,
 } from '../../compute/kernels';
 import { gatherRows } from './gather-rows';
 import { occurrences } from './occurrences';
@@ -18,27 +20,39 @@ export interface FeatureBag {
   csr: { ptr: tf.Tensor1D; occ: tf.Tensor1D; rowCount: number } | null;
 }
 
+type PrepareBag = (rowOf: Int32Array, weights: Float32Array, bags: number, perBag: number, rowCount: number) => FeatureBag;
+
+/**
+ * The embedding bag as a fused op: the form is chosen when the bag is uploaded (the fused kernels'
+ * backward pass needs the CSR of rowOf, built here on the CPU), and {@link embeddingBag} follows it.
+ */
+export const embeddingBagOp = defineFusedOp<Record<string, never>, PrepareBag>({
+  ...EMBEDDING_BAG_KERNEL,
+  fused: (rowOf, weights, bags, perBag, rowCount) => {
+    const { ptr, occ } = occurrences(rowOf, rowCount);
+    const csr = { ptr: tf.tensor1d(ptr, 'int32'), occ: tf.tensor1d(occ, 'int32'), rowCount };
+    return { rowOf: tf.tensor1d(rowOf, 'int32'), weights: tf.tensor2d(weights, [bags, perBag]), csr };
+  },
+  stock: (rowOf, weights, bags, perBag) => ({ rowOf: tf.tensor1d(rowOf, 'int32'), weights: tf.tensor2d(weights, [bags, perBag]), csr: null }),
+});
+
 /**
  * Uploads a bag (tensors belong to the caller's tidy scope).
  * @param rowCount rows of the table the bag will be applied to
+ * @param kernels which form of the bag runs (src/compute/kernels' KernelChoice)
  */
 export function prepareFeatureBag(
   rowOf: Int32Array,
   weights: Float32Array,
   bags: number,
   rowCount: number,
-  implementation: 'auto' | 'ops' = 'auto',
+  kernels: KernelChoice = 'auto',
 ): FeatureBag {
   const perBag = bags === 0 ? 0 : rowOf.length / bags;
   if (!Number.isInteger(perBag) || weights.length !== rowOf.length) {
     throw new Error(`a bag needs bags x perBag row indices and weights (got ${rowOf.length}, ${weights.length} for ${bags} bags)`);
   }
-  let csr: FeatureBag['csr'] = null;
-  if (implementation === 'auto' && canUseEmbeddingBagWebGPU()) {
-    const { ptr, occ } = occurrences(rowOf, rowCount);
-    csr = { ptr: tf.tensor1d(ptr, 'int32'), occ: tf.tensor1d(occ, 'int32'), rowCount };
-  }
-  return { rowOf: tf.tensor1d(rowOf, 'int32'), weights: tf.tensor2d(weights, [bags, perBag]), csr };
+  return embeddingBagOp.implementation(kernels, {})(rowOf, weights, bags, perBag, rowCount);
 }
 
 /**

@@ -1,10 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {
-  canUseScoreLossWebGPU,
-  scoreLossKernelKnownBad,
+  defineFusedOp,
+  SCORE_LOSS_KERNEL,
   scoreLossBackwardWebGPU,
   scoreLossForwardWebGPU,
+  type KernelChoice,
   type SampledLoss,
+  type ScoreLossConfig,
   type ScoreLossDeviceBatch,
 } from '../../compute/kernels';
 import { gatherRows } from './gather-rows';
@@ -37,7 +39,7 @@ export interface ScoreLossBatch {
 export type PreparedScoreLoss =
   | { kind: 'fused'; loss: SampledLoss; device: ScoreLossDeviceBatch }
   | {
-      kind: 'ops';
+      kind: 'stock';
       loss: SampledLoss;
       examples: number;
       slots: number;
@@ -55,26 +57,18 @@ export function repeatEach(values: Int32Array, times: number): Int32Array {
   return out;
 }
 
+type PrepareScoreLoss = (batch: ScoreLossBatch, loss: SampledLoss) => PreparedScoreLoss;
+
 /**
- * Uploads the batch (the tensors belong to the caller's tidy scope). The fused WebGPU kernels are
- * used on webgpu unless `implementation` says otherwise; elsewhere stock TF.js ops.
+ * The sampled loss as a fused op: the form is chosen when the batch is uploaded (the fused kernels
+ * take the slot floats in one buffer and CSR lists of each row's slots, built here on the CPU),
+ * and {@link scoreLoss} follows it.
  */
-export function prepareScoreLoss(
-  batch: ScoreLossBatch,
-  loss: SampledLoss,
-  implementation: 'auto' | 'ops' = 'auto',
-): PreparedScoreLoss {
-  const { examples: B, slots: S } = batch;
-  if (S < 2) throw new Error(`a sampled loss needs a positive and at least one negative per example (slots = ${S})`);
-  if (batch.userOf.length !== B || batch.itemOf.length !== B * S || batch.weight.length !== B) {
-    throw new Error(`batch arrays do not match ${B} examples x ${S} slots`);
-  }
-  const softmax = loss === 'sampled-softmax';
-  if (
-    implementation === 'auto' &&
-    canUseScoreLossWebGPU(S) &&
-    !scoreLossKernelKnownBad(S, loss, batch.corr !== null, batch.hard !== null)
-  ) {
+export const scoreLossOp = defineFusedOp<ScoreLossConfig, PrepareScoreLoss>({
+  ...SCORE_LOSS_KERNEL,
+  fused: (batch, loss) => {
+    const { examples: B, slots: S } = batch;
+    const softmax = loss === 'sampled-softmax';
     const users = occurrences(batch.userOf, batch.userRows);
     const items = occurrences(batch.itemOf, batch.itemRows);
     const corr = softmax ? batch.corr : null;
@@ -100,20 +94,40 @@ export function prepareScoreLoss(
         itemOcc: tf.tensor1d(items.occ, 'int32'),
       },
     };
+  },
+  stock: (batch, loss) => {
+    const { examples: B, slots: S } = batch;
+    const softmax = loss === 'sampled-softmax';
+    return {
+      kind: 'stock',
+      loss,
+      examples: B,
+      slots: S,
+      // each example's user once per slot, so the dot products need no broadcast: the gradient of
+      // a broadcast is a reduce, slow on WebGPU (see sumLastAxis)
+      userOfSlot: tf.tensor1d(repeatEach(batch.userOf, S), 'int32'),
+      itemOf: tf.tensor1d(batch.itemOf, 'int32'),
+      weight: tf.tensor1d(batch.weight),
+      corr: softmax && batch.corr ? tf.tensor2d(batch.corr, [B, S]) : null,
+      hard: softmax && batch.hard ? tf.tensor2d(batch.hard, [B, S]) : null,
+    };
+  },
+});
+
+/**
+ * Uploads the batch (the tensors belong to the caller's tidy scope) for the form `kernels` picks:
+ * 'auto' is the fused WebGPU kernels where they support the batch and have not failed validation
+ * here, stock TF.js ops elsewhere.
+ */
+export function prepareScoreLoss(batch: ScoreLossBatch, loss: SampledLoss, kernels: KernelChoice = 'auto'): PreparedScoreLoss {
+  const { examples: B, slots: S } = batch;
+  if (S < 2) throw new Error(`a sampled loss needs a positive and at least one negative per example (slots = ${S})`);
+  if (batch.userOf.length !== B || batch.itemOf.length !== B * S || batch.weight.length !== B) {
+    throw new Error(`batch arrays do not match ${B} examples x ${S} slots`);
   }
-  return {
-    kind: 'ops',
-    loss,
-    examples: B,
-    slots: S,
-    // each example's user once per slot, so the dot products need no broadcast: the gradient of
-    // a broadcast is a reduce, slow on WebGPU (see sumLastAxis)
-    userOfSlot: tf.tensor1d(repeatEach(batch.userOf, S), 'int32'),
-    itemOf: tf.tensor1d(batch.itemOf, 'int32'),
-    weight: tf.tensor1d(batch.weight),
-    corr: softmax && batch.corr ? tf.tensor2d(batch.corr, [B, S]) : null,
-    hard: softmax && batch.hard ? tf.tensor2d(batch.hard, [B, S]) : null,
-  };
+  // the configuration's dim only sizes the validation probe, so any width picks the same form
+  const config = { slots: S, loss, hasCorr: batch.corr !== null, hasHard: batch.hard !== null, dim: 1 };
+  return scoreLossOp.implementation(kernels, config)(batch, loss);
 }
 
 /**
@@ -133,7 +147,7 @@ export function scoreLoss(
   extraScore?: ExtraScore,
 ): tf.Scalar {
   if (prepared.kind === 'fused') {
-    if (extraScore) throw new Error('scoreLoss: the fused kernel scores dot products only; prepare the batch with implementation "ops"');
+    if (extraScore) throw new Error("scoreLoss: the fused kernel scores dot products only; prepare the batch with kernels 'stock'");
     return fusedScoreLoss(prepared.device, prepared.loss, userRows, itemRows, itemBias);
   }
   return opsScoreLoss(prepared, userRows, itemRows, itemBias, extraScore);
@@ -168,7 +182,7 @@ function fusedScoreLoss(
 }
 
 function opsScoreLoss(
-  p: Extract<PreparedScoreLoss, { kind: 'ops' }>,
+  p: Extract<PreparedScoreLoss, { kind: 'stock' }>,
   userRows: tf.Tensor2D,
   itemRows: tf.Tensor2D,
   itemBias: tf.Tensor2D,

@@ -20,7 +20,7 @@ export interface SequenceConfig {
   ffnMultiplier: number;
   /** dropout rate (embeddings, attention weights, residual branches, GRU output); training only */
   dropout: number;
-  /** Adam learning rate of fit() */
+  /** Adam learning rate of the train task */
   lr: number;
   /** Adam beta2 (0.98 as in the SASRec reference code: faster-moving second moments) */
   beta2: number;
@@ -58,8 +58,8 @@ export interface SequenceConfig {
   recencyDecay: number;
   maxEpochs: number;
   /**
-   * wall-time budget of fit() in seconds (0 = none): training stops at the first step past it, as
-   * early stopping does (the best validated weights are kept)
+   * wall-time budget of the train task in seconds (0 = none): training stops at the first step
+   * past it, as early stopping does (the best validated weights are kept)
    */
   maxSeconds: number;
   /** epochs without validation improvement before early stopping; 0 = no validation at all */
@@ -69,12 +69,12 @@ export interface SequenceConfig {
   validationK: number;
   /** at most this many users hold out their last item for validation (sampled with the seed) */
   maxValidationUsers: number;
-  /** default steps and Adam learning rate of fineTune() */
+  /** default steps and Adam learning rate of the fine-tune task (createFineTuneTask) */
   fineTuneSteps: number;
   fineTuneLr: number;
   /** read the training loss back every this many steps (asynchronously) */
   lossEvery: number;
-  /** seed for initialisation and, unless FitOptions.seed is given, sampling and dropout */
+  /** seed for initialisation and, unless createTrainTask gets a seed, sampling and dropout */
   seed: number;
 }
 

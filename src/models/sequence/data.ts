@@ -1,5 +1,5 @@
 import type { Interactions } from '../contract';
-import { Rng } from '../../training';
+import { Rng } from '../../common';
 
 /** Per-user time-ordered positive item sequences (CSR layout). */
 export interface UserSequences {

@@ -1,16 +1,8 @@
-export { createSequenceModel, FORMATS, SequenceModel } from './model';
-export type {
-  CreateSequenceModelArgs,
-  FineTuneOptions,
-  FineTuneSummary,
-  SequenceImportOptions,
-  SequenceSerializedWeights,
-  SequenceWeightsFormat,
-  SerializedTensor,
-} from './model';
+export { createSequenceModel, SequenceModel } from './model';
+export type { CreateSequenceModelArgs, FineTuneOptions } from './model';
 export { DEFAULT_SEQUENCE_CONFIGS, resolveSequenceConfig, sequenceConfigHash, usesFullSoftmax } from './config';
 export type { SequenceConfig, SequenceKind } from './config';
-export { SequenceTrainTask } from './train-task';
+export { SequenceFineTuneTask, SequenceTrainTask } from './train-task';
 export type { SequenceBatch } from './train-task';
 export { dataSizedSequenceConfig } from './sizing';
 export type { SequenceDataStats } from './sizing';

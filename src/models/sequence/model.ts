@@ -1,40 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
-import type { FitOptions, FitSummary, Interactions, Recommender, ScoreQuery } from '../contract';
-import { runTraining } from '../../training';
-import { Rng } from '../../training';
-import { Deduper } from '../../training';
-import { resolveSequenceConfig, sequenceConfigHash, usesFullSoftmax, type SequenceConfig, type SequenceKind } from './config';
-import { buildWindows, leftPad, prepareSequenceData, validateInteractions, type UserSequences } from './data';
+import type { Interactions, Recommender, ScoreQuery } from '../contract';
+import { Rng, WEIGHTS_FORMATS, type SerializedWeights, type WeightsHeader } from '../../common';
+import { exportVariables, importVariables, type ImportOptions } from '../weights';
+import { resolveSequenceConfig, sequenceConfigHash, type SequenceConfig, type SequenceKind } from './config';
+import { leftPad, prepareSequenceData, validateInteractions } from './data';
 import { denseParamShapes, encode, initialValues, ITEM_EMBEDDING, type EncodeOptions } from './network';
-import {
-  createSequenceOptimizer,
-  disposeSequenceOptimizer,
-  NegativeSampler,
-  SequenceTrainTask,
-  trainStep,
-  windowsToBatch,
-} from './train-task';
-
-export interface SerializedTensor {
-  shape: number[];
-  dtype: 'float32' | 'int32';
-  data: ArrayBuffer;
-}
-
-export type SequenceWeightsFormat = 'burrow-gru4rec/1' | 'burrow-sasrec/1';
-
-/** Same style as the embedding model's SerializedWeights. */
-export interface SequenceSerializedWeights {
-  format: SequenceWeightsFormat;
-  /** sequenceConfigHash() of the config the weights were trained with */
-  configHash: string;
-  tensors: Record<string, SerializedTensor>;
-}
-
-export interface SequenceImportOptions {
-  /** also require the same configHash (default false: format, names, shapes, dtypes, values) */
-  strict?: boolean;
-}
+import { SequenceFineTuneTask, SequenceTrainTask } from './train-task';
 
 export interface CreateSequenceModelArgs {
   kind: SequenceKind;
@@ -47,17 +18,9 @@ export interface FineTuneOptions {
   steps?: number;
   /** Adam learning rate (default config.fineTuneLr) */
   lr?: number;
-  signal?: AbortSignal;
+  /** sampling and dropout seed (default: a fresh one per fine-tune of this model) */
   seed?: number;
 }
-
-export interface FineTuneSummary {
-  steps: number;
-  /** loss of the last step (one readback at the end), undefined when no step ran */
-  loss?: number;
-}
-
-export const FORMATS: Readonly<Record<SequenceKind, SequenceWeightsFormat>> = { gru4rec: 'burrow-gru4rec/1', sasrec: 'burrow-sasrec/1' };
 
 /**
  * GRU4Rec- / SASRec-style next-item model.
@@ -105,8 +68,9 @@ export class SequenceModel implements Recommender {
     return sequenceConfigHash(this.kind, this.config);
   }
 
-  get format(): SequenceWeightsFormat {
-    return FORMATS[this.kind];
+  /** The header this model's weights carry (and imported weights must match). */
+  get weightsHeader(): WeightsHeader {
+    return { format: WEIGHTS_FORMATS[this.kind], configHash: this.configHash, featuresHash: null };
   }
 
   /**
@@ -157,22 +121,7 @@ export class SequenceModel implements Recommender {
     }
   }
 
-  async fit(data: Interactions, options: FitOptions = {}): Promise<FitSummary> {
-    const task = this.createTrainTask(data, options.seed);
-    try {
-      return await runTraining(task, {
-        ...options,
-        maxEpochs: this.config.maxEpochs,
-        patience: this.config.patience,
-        lossEvery: this.config.lossEvery,
-        ...(this.config.maxSeconds > 0 ? { maxSeconds: this.config.maxSeconds } : {}),
-      });
-    } finally {
-      task.dispose();
-    }
-  }
-
-  /** Step-level access (tests, benchmarks): a TrainTask over `data`. Dispose it when done. */
+  /** A TrainTask over `data` for the trainer (src/training's fit) or step-level use. Dispose it when done. */
   createTrainTask(data: Interactions, seed = this.config.seed): SequenceTrainTask {
     this.assertAlive();
     validateInteractions(data, this.numItems);
@@ -181,50 +130,24 @@ export class SequenceModel implements Recommender {
   }
 
   /**
-   * On-device personalisation: a few Adam steps (fresh moments, small learning rate, dropout on)
-   * on one user's own sequence, every parameter updated. Reads the loss back once at the end.
-   * @param history `[n]` the user's items, oldest first (n >= 2, else nothing to learn)
+   * On-device personalisation: a task of a few Adam steps (fresh moments, small learning rate,
+   * dropout on) on one user's own sequence, every parameter updated, for the trainer to run.
+   * @param history `[n]` the user's items, oldest first (n >= 2, else the task has no steps)
    */
-  async fineTune(history: Int32Array, options: FineTuneOptions = {}): Promise<FineTuneSummary> {
+  createFineTuneTask(history: Int32Array, options: FineTuneOptions = {}): SequenceFineTuneTask {
     this.assertAlive();
     const h = this.checkHistory(history, 'fineTune');
     const steps = options.steps ?? this.config.fineTuneSteps;
     const lr = options.lr ?? this.config.fineTuneLr;
     if (!(Number.isInteger(steps) && steps >= 0)) throw new Error(`fineTune: steps must be an integer >= 0, got ${steps}`);
     if (!(Number.isFinite(lr) && lr >= 0)) throw new Error(`fineTune: lr must be a finite number >= 0, got ${lr}`);
-    if (h.length < 2 || steps === 0) return { steps: 0 };
-    const seqs: UserSequences = { ptr: Int32Array.from([0, h.length]), items: Int32Array.from(h) };
-    const batch = windowsToBatch(seqs, buildWindows(seqs, this.config.maxLen, 0));
-    const full = usesFullSoftmax(this.config, this.numItems);
-    const sampler = full ? null : new NegativeSampler(this.numItems, Math.min(this.config.negatives, this.numItems), null, 0);
-    const deduper = full ? null : new Deduper(this.numItems);
     const rng = new Rng(options.seed ?? this.config.seed + 7919 * ++this.fineTuneCalls);
-    const opt = createSequenceOptimizer(this, lr, !full);
-    let last: tf.Scalar | null = null;
-    let done = 0;
-    try {
-      for (let s = 0; s < steps; s++) {
-        if (options.signal?.aborted) break;
-        last?.dispose();
-        last = trainStep(this, batch, opt, rng, sampler, deduper);
-        done += 1;
-      }
-      const loss = last ? (await last.data())[0] : undefined;
-      return loss === undefined ? { steps: done } : { steps: done, loss };
-    } finally {
-      last?.dispose();
-      disposeSequenceOptimizer(opt);
-    }
+    return new SequenceFineTuneTask(this, h, h.length < 2 ? 0 : steps, lr, rng);
   }
 
-  async exportWeights(): Promise<SequenceSerializedWeights> {
+  async exportWeights(): Promise<SerializedWeights> {
     this.assertAlive();
-    const tensors: Record<string, SerializedTensor> = {};
-    for (const [name, v] of Object.entries(this.variables)) {
-      const data = (await v.data()) as Float32Array;
-      tensors[name] = { shape: [...v.shape], dtype: 'float32', data: data.slice().buffer };
-    }
-    return { format: this.format, configHash: this.configHash, tensors };
+    return exportVariables(this.variables, this.weightsHeader);
   }
 
   /**
@@ -232,38 +155,9 @@ export class SequenceModel implements Recommender {
    * present with the model's shape; everything is validated before anything is assigned; throws
    * an Error naming the problem.
    */
-  importWeights(w: SequenceSerializedWeights, options: SequenceImportOptions = {}): void {
+  importWeights(w: SerializedWeights, options: ImportOptions = {}): void {
     this.assertAlive();
-    if (!w || typeof w !== 'object' || typeof w.tensors !== 'object' || w.tensors === null) {
-      throw new Error('importWeights: not a SerializedWeights object (missing tensors)');
-    }
-    if (w.format !== this.format) throw new Error(`importWeights: format '${String(w.format)}' does not match this ${this.kind} model ('${this.format}')`);
-    if (options.strict && w.configHash !== this.configHash) {
-      throw new Error(`importWeights: configHash ${String(w.configHash)} does not match the model's ${this.configHash}`);
-    }
-    const named = this.variables;
-    const unknown = Object.keys(w.tensors).filter((k) => !Object.hasOwn(named, k));
-    if (unknown.length) throw new Error(`importWeights: unexpected weights ${unknown.join(', ')} (different architecture?)`);
-    const missing = Object.keys(named).filter((k) => !Object.hasOwn(w.tensors, k));
-    if (missing.length) throw new Error(`importWeights: missing weights ${missing.join(', ')}`);
-    const values: [tf.Variable, Float32Array][] = [];
-    for (const [name, t] of Object.entries(w.tensors)) {
-      const v = named[name]!;
-      if (!Array.isArray(t.shape) || t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
-        throw new Error(`importWeights: ${name} has shape [${String(t.shape)}], the model expects [${v.shape.join(', ')}]`);
-      }
-      if (t.dtype !== 'float32') throw new Error(`importWeights: ${name} has dtype ${String(t.dtype)}, expected float32`);
-      if (!(t.data instanceof ArrayBuffer) || t.data.byteLength !== v.size * 4) {
-        throw new Error(`importWeights: ${name} carries ${(t.data as ArrayBuffer | undefined)?.byteLength ?? 0} bytes, expected ${v.size * 4}`);
-      }
-      // a private copy: training must never write into the caller's buffer
-      const arr = new Float32Array(t.data.slice(0));
-      for (let i = 0; i < arr.length; i++) {
-        if (!Number.isFinite(arr[i]!)) throw new Error(`importWeights: ${name} contains a non-finite value at ${i}`);
-      }
-      values.push([v, arr]);
-    }
-    for (const [v, arr] of values) tf.tidy(() => v.assign(tf.tensor(arr, v.shape, 'float32')));
+    importVariables(this.variables, w, this.weightsHeader, options);
   }
 
   dispose(): void {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { Rng, randomNormalArray } from '../../training';
+import { Rng, randomNormalArray } from '../../common';
 import type { SequenceConfig, SequenceKind } from './config';
 import { mm, mmT } from './ops';
 

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { fusedSoftmaxCrossEntropyWebGPU, softmaxCEKernelReady } from '../../compute/kernels';
+import { defineFusedOp, fusedSoftmaxCrossEntropyWebGPU, SOFTMAX_CE_KERNEL, type KernelChoice } from '../../compute/kernels';
 
 /**
  * Differentiable building blocks whose backward passes avoid slow kernels.
@@ -132,19 +132,33 @@ export function chunkedSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targe
 /** Largest `[P, chunk]` logits block (floats) the stock-op full softmax materialises at once. */
 export const MAX_LOGITS_BLOCK = 16 * 1024 * 1024;
 
+type SoftmaxCE = (h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D) => tf.Tensor1D;
+
+/**
+ * The full-catalog softmax cross-entropy as a fused op: the WebGPU kernels that never store the
+ * logits, or stock ops in one block while the logits fit in {@link MAX_LOGITS_BLOCK}, else in item
+ * chunks. 'auto' runs the kernels only once they passed validation on this device (the sequence
+ * train task validates them in prepare()).
+ */
+export const softmaxCEOp = defineFusedOp<{ dim: number }, SoftmaxCE>({
+  ...SOFTMAX_CE_KERNEL,
+  fused: fusedSoftmaxCrossEntropyWebGPU,
+  stock: (h, E, targets) => {
+    const P = h.shape[0];
+    if (P * E.shape[0] <= MAX_LOGITS_BLOCK) return softmaxCrossEntropy(h, E, targets);
+    return chunkedSoftmaxCrossEntropy(h, E, targets, Math.max(1, Math.floor(MAX_LOGITS_BLOCK / P)));
+  },
+});
+
 /**
  * The full-catalog softmax cross-entropy of the sequence models' training step. While the whole
- * `[P, N]` logits fit in {@link MAX_LOGITS_BLOCK}: stock ops in one block (on SwiftShader the
- * stock matMuls were 1.24x faster than the fused kernels at [256, 64] x [1700, 64]: 8.5 s vs
- * 10.5 s per loss + gradients). Above it: the fused WebGPU kernels once validated on this device
- * (SequenceTrainTask.prepare), which never store the logits, else stock ops in item chunks.
- * `impl`: 'ops' forces stock ops, 'fused' the kernels whatever the size (tests, benchmarks).
+ * `[P, N]` logits fit in {@link MAX_LOGITS_BLOCK}, 'auto' is stock ops in one block (on SwiftShader
+ * the stock matMuls were 1.24x faster than the fused kernels at [256, 64] x [1700, 64]: 8.5 s vs
+ * 10.5 s per loss + gradients). Above it, 'auto' is the fused WebGPU kernels once validated on this
+ * device, else stock ops in item chunks. 'stock' and 'fused' force a form whatever the size
+ * (tests, benchmarks).
  */
-export function fullSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D, impl: 'auto' | 'ops' | 'fused' = 'auto'): tf.Tensor1D {
-  const [P, d] = h.shape;
-  const N = E.shape[0];
-  const fits = P * N <= MAX_LOGITS_BLOCK;
-  if (impl === 'fused' || (impl === 'auto' && !fits && softmaxCEKernelReady(d))) return fusedSoftmaxCrossEntropyWebGPU(h, E, targets);
-  if (fits) return softmaxCrossEntropy(h, E, targets);
-  return chunkedSoftmaxCrossEntropy(h, E, targets, Math.max(1, Math.floor(MAX_LOGITS_BLOCK / P)));
+export function fullSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D, kernels: KernelChoice = 'auto'): tf.Tensor1D {
+  const fits = h.shape[0] * E.shape[0] <= MAX_LOGITS_BLOCK;
+  return softmaxCEOp.implementation(kernels === 'auto' && fits ? 'stock' : kernels, { dim: h.shape[1] })(h, E, targets);
 }

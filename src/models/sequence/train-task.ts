@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
-import type { TrainTask } from '../../training';
-import { AliasSampler, Rng } from '../../training';
+import { Rng } from '../../common';
+import type { HeldOutCases, TrainSchedule, TrainTask } from '../contract';
+import { Deduper, NegativeSampler } from '../batch';
 import {
   createDenseAdamState,
   createSparseAdamState,
@@ -8,19 +9,17 @@ import {
   disposeDenseAdamState,
   disposeSparseAdamState,
   sparseAdamApply,
+  sparseAdamRowsOp,
   type DenseAdamState,
   type SparseAdamState,
-} from '../../training';
-import { Deduper } from '../../training';
-import { WeightSnapshot } from '../../training';
+} from '../optimizer';
 import { sumLastAxis } from '../layers/sum-last-axis';
 import { gatherRows } from '../layers/gather-rows';
 import { usesFullSoftmax } from './config';
 import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
-import { fullSoftmaxCrossEntropy, mmT } from './ops';
-import { canUseSoftmaxCEWebGPU, validateSoftmaxCEKernels } from '../../compute/kernels';
+import { fullSoftmaxCrossEntropy, mmT, softmaxCEOp } from './ops';
 
 /** One training batch, built on the CPU. */
 export interface SequenceBatch {
@@ -81,44 +80,8 @@ export function windowsToBatch(seqs: UserSequences, windows: readonly Window[]):
 }
 
 /**
- * Draws the shared negatives of a sampled-softmax step and the logQ correction of each:
- * log(K * q(j)), the log of its expected count among the K draws.
- */
-export class NegativeSampler {
-  private readonly alias: AliasSampler | null;
-  constructor(
-    private readonly numItems: number,
-    readonly count: number,
-    itemCounts: Float32Array | null,
-    alpha: number,
-  ) {
-    if (itemCounts) {
-      const w = new Float64Array(numItems);
-      // +1: every item stays reachable as a negative
-      for (let i = 0; i < numItems; i++) w[i] = Math.pow(itemCounts[i]! + 1, alpha);
-      this.alias = new AliasSampler(w);
-    } else {
-      this.alias = null;
-    }
-  }
-
-  sample(rng: Rng): { items: Int32Array; logQ: Float32Array } {
-    const K = this.count;
-    const items = new Int32Array(K);
-    const logQ = new Float32Array(K);
-    const uniform = Math.log(K / this.numItems);
-    for (let k = 0; k < K; k++) {
-      const j = this.alias ? this.alias.sample(rng) : rng.int(this.numItems);
-      items[k] = j;
-      logQ[k] = this.alias ? Math.log(K * this.alias.prob[j]!) : uniform;
-    }
-    return { items, logQ };
-  }
-}
-
-/**
- * One optimisation step (shared by fit's TrainTask and fineTune). Builds the loss under a tape,
- * applies Adam, reads nothing back; returns the loss scalar (caller disposes).
+ * One optimisation step (shared by the train task and the fine-tune task). Builds the loss under
+ * a tape, applies Adam, reads nothing back; returns the loss scalar (caller disposes).
  *
  * full softmax: loss = mean over positions of logsumexp(h . E^T) - h . e_target.
  * sampled: the same over {target} U K shared negatives, negatives' logits minus log(K q(j))
@@ -213,25 +176,22 @@ export function trainStep(
 }
 
 interface ValChunk {
-  rows: number;
-  width: number;
   /** [rows, width] int32 left-padded inputs, [rows, width] mask */
   items: tf.Tensor2D;
   mask: tf.Tensor2D;
-  /** [rows, 2] (row, target) */
-  targets: tf.Tensor2D;
-  /** [nnz, 2] (row, earlier item) excluded from the ranking, and the -1e9 fill values */
-  excludeIdx: tf.Tensor2D | null;
-  excludeVal: tf.Tensor1D | null;
+  /** [rows] int32 the held-out item of each row */
+  targets: tf.Tensor1D;
+  /** [nnz, 2] int32 (row, earlier item) left out of the ranking */
+  excluded: tf.Tensor2D | null;
 }
 
 /**
- * The sequence models' TrainTask: shuffled windows per epoch, one `trainStep` per batch, and a
- * validation pass that ranks the held-out last item of each validation user's sequence against
- * the whole catalog (earlier items excluded, ties pessimistic) with ONE readback.
+ * The sequence models' TrainTask: shuffled windows per epoch, one `trainStep` per batch, and as
+ * held-out cases the last item of each validation user's sequence after the rest of it.
  */
 export class SequenceTrainTask implements TrainTask {
-  validate?: () => Promise<number>;
+  readonly schedule: TrainSchedule;
+  readonly validation?: HeldOutCases;
   private readonly rng: Rng;
   private windows: Window[];
   private order: Int32Array;
@@ -239,8 +199,7 @@ export class SequenceTrainTask implements TrainTask {
   private readonly opt: SequenceOptimizer;
   private readonly sampler: NegativeSampler | null;
   private readonly deduper: Deduper | null;
-  private valChunks: ValChunk[] | null = null;
-  private readonly best = new WeightSnapshot();
+  private readonly valChunks: ValChunk[];
 
   constructor(
     private readonly model: SequenceModel,
@@ -248,22 +207,49 @@ export class SequenceTrainTask implements TrainTask {
     seed: number,
   ) {
     const c = model.config;
+    this.schedule = {
+      maxEpochs: c.maxEpochs,
+      patience: c.patience,
+      lossEvery: c.lossEvery,
+      ...(c.maxSeconds > 0 ? { maxSeconds: c.maxSeconds } : {}),
+    };
     this.rng = new Rng(seed);
     this.windows = buildWindows(data.train, c.maxLen, c.maxWindowsPerUser);
     this.order = Int32Array.from(this.windows, (_, i) => i);
     const full = usesFullSoftmax(c, model.numItems);
     this.sampler = full
       ? null
-      : new NegativeSampler(model.numItems, Math.min(c.negatives, model.numItems), c.sampler === 'popularity' ? data.itemCounts : null, c.popularityAlpha);
+      : new NegativeSampler(
+          model.numItems,
+          Math.min(c.negatives, model.numItems),
+          c.sampler === 'popularity' ? { itemCounts: data.itemCounts, alpha: c.popularityAlpha } : null,
+        );
     this.deduper = full ? null : new Deduper(model.numItems);
     this.opt = createSequenceOptimizer(model, c.lr, !full);
-    if (data.valUser.length > 0) this.validate = () => this.runValidation();
+    // built once per fit, outside any tidy: the trainer scores them after every epoch
+    this.valChunks = c.patience > 0 ? this.buildValChunks() : [];
+    if (this.valChunks.length > 0) {
+      const chunks = this.valChunks;
+      this.validation = {
+        count: data.valUser.length,
+        chunks: chunks.length,
+        metric: c.validationMetric,
+        k: c.validationK,
+        score: (i) => {
+          const ch = chunks[i]!;
+          return { scores: model.scoreBatch(ch.items, ch.mask), targets: ch.targets, excluded: ch.excluded };
+        },
+      };
+    }
   }
 
-  /** On WebGPU, checks the fused softmax cross-entropy kernels once (stock ops if they fail). */
+  /**
+   * On WebGPU, checks the fused kernels this task would run once (stock ops if they fail): the
+   * softmax cross-entropy with the full softmax, the sparse Adam of the item table without.
+   */
   async prepare(): Promise<void> {
-    const d = this.model.config.dim;
-    if (!this.sampler && canUseSoftmaxCEWebGPU(d)) await validateSoftmaxCEKernels(d);
+    if (this.sampler) await sparseAdamRowsOp.validate({});
+    else await softmaxCEOp.validate({ dim: this.model.config.dim });
   }
 
   /** optimisation steps in the current epoch (random crops can change it from epoch to epoch) */
@@ -297,31 +283,6 @@ export class SequenceTrainTask implements TrainTask {
     return { loss: trainStep(this.model, batch, this.opt, this.rng, this.sampler, this.deduper), examples: batch.targets.length };
   }
 
-  private async runValidation(): Promise<number> {
-    const c = this.model.config;
-    if (!this.valChunks) this.valChunks = this.buildValChunks();
-    const K = c.validationK;
-    const ndcg = c.validationMetric === 'ndcg';
-    let total: tf.Tensor = tf.scalar(0);
-    for (const ch of this.valChunks) {
-      const next = tf.tidy(() => {
-        let S = this.model.scoreBatch(ch.items, ch.mask); // [rows, N]
-        if (ch.excludeIdx && ch.excludeVal) S = tf.tensorScatterUpdate(S, ch.excludeIdx, ch.excludeVal);
-        const target = tf.gatherND(S, ch.targets) as tf.Tensor1D;
-        // pessimistic ties: everything scoring >= the target (except itself) ranks before it
-        const rank = tf.sub(tf.sum(tf.cast(tf.greaterEqual(S, tf.expandDims(target, 1)), 'float32'), 1), 1);
-        const hit = tf.cast(tf.less(rank, K), 'float32');
-        const gain = ndcg ? tf.mul(hit, tf.div(Math.LN2, tf.log(tf.add(rank, 2)))) : hit;
-        return tf.add(total, tf.sum(gain));
-      });
-      total.dispose();
-      total = next;
-    }
-    const value = (await total.data())[0]!;
-    total.dispose();
-    return value / this.data.valUser.length;
-  }
-
   private buildValChunks(): ValChunk[] {
     const d = this.data;
     const c = this.model.config;
@@ -333,41 +294,74 @@ export class SequenceTrainTask implements TrainTask {
       const histories = Array.from(users, (u) => d.train.items.subarray(d.train.ptr[u]!, d.train.ptr[u + 1]!));
       const width = Math.min(c.maxLen, Math.max(1, ...histories.map((h) => h.length)));
       const { items, mask } = leftPad(histories, width);
-      const targets = new Int32Array(users.length * 2);
       const ex: number[] = [];
       histories.forEach((h, r) => {
         const target = d.valItem[s + r]!;
-        targets[2 * r] = r;
-        targets[2 * r + 1] = target;
         for (const it of new Set(h)) if (it !== target) ex.push(r, it);
       });
       const nnz = ex.length / 2;
       out.push({
-        rows: users.length,
-        width,
         items: tf.tensor2d(items, [users.length, width], 'int32'),
         mask: tf.tensor2d(mask, [users.length, width]),
-        targets: tf.tensor2d(targets, [users.length, 2], 'int32'),
-        excludeIdx: nnz ? tf.tensor2d(ex, [nnz, 2], 'int32') : null,
-        excludeVal: nnz ? tf.fill([nnz], -1e9) : null,
+        targets: tf.tensor1d(d.valItem.subarray(s, s + users.length), 'int32'),
+        excluded: nnz ? tf.tensor2d(ex, [nnz, 2], 'int32') : null,
       });
     }
     return out;
   }
 
-  saveBest(): void {
-    this.best.save(Object.values(this.model.variables));
+  variables(): tf.Variable[] {
+    return Object.values(this.model.variables);
   }
 
-  restoreBest(): void {
-    this.best.restore();
-  }
-
-  /** Frees optimizer moments, validation tensors and the best-weights snapshot. */
+  /** Frees optimizer moments and validation tensors. */
   dispose(): void {
     disposeSequenceOptimizer(this.opt);
-    for (const ch of this.valChunks ?? []) tf.dispose([ch.items, ch.mask, ch.targets, ...(ch.excludeIdx ? [ch.excludeIdx] : []), ...(ch.excludeVal ? [ch.excludeVal] : [])]);
-    this.valChunks = null;
-    this.best.dispose();
+    for (const ch of this.valChunks) tf.dispose([ch.items, ch.mask, ch.targets, ...(ch.excluded ? [ch.excluded] : [])]);
+    this.valChunks.length = 0;
+  }
+}
+
+/**
+ * On-device personalisation as a train task: a fixed number of Adam steps (fresh moments, the
+ * given learning rate, dropout on) on one user's own sequence, every parameter updated. No
+ * validation; the loss is read back once, after the last step.
+ */
+export class SequenceFineTuneTask implements TrainTask {
+  readonly schedule: TrainSchedule;
+  readonly stepsPerEpoch: number;
+  private readonly batch: SequenceBatch;
+  private readonly opt: SequenceOptimizer;
+  private readonly sampler: NegativeSampler | null;
+  private readonly deduper: Deduper | null;
+
+  /** @param history the user's items, oldest first, at least 2 */
+  constructor(
+    private readonly model: SequenceModel,
+    history: Int32Array,
+    steps: number,
+    lr: number,
+    private readonly rng: Rng,
+  ) {
+    this.stepsPerEpoch = steps;
+    this.schedule = { maxEpochs: 1, patience: 0, lossEvery: Math.max(1, steps) };
+    const seqs: UserSequences = { ptr: Int32Array.from([0, history.length]), items: Int32Array.from(history) };
+    this.batch = windowsToBatch(seqs, buildWindows(seqs, model.config.maxLen, 0));
+    const full = usesFullSoftmax(model.config, model.numItems);
+    this.sampler = full ? null : new NegativeSampler(model.numItems, Math.min(model.config.negatives, model.numItems), null);
+    this.deduper = full ? null : new Deduper(model.numItems);
+    this.opt = createSequenceOptimizer(model, lr, !full);
+  }
+
+  step(): { loss: tf.Scalar; examples: number } {
+    return { loss: trainStep(this.model, this.batch, this.opt, this.rng, this.sampler, this.deduper), examples: this.batch.targets.length };
+  }
+
+  variables(): tf.Variable[] {
+    return Object.values(this.model.variables);
+  }
+
+  dispose(): void {
+    disposeSequenceOptimizer(this.opt);
   }
 }

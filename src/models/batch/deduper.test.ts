@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { bucketSize, Deduper } from './unique';
+import { bucketSize, Deduper } from './deduper';
 
 describe('Deduper', () => {
   it('returns distinct rows in first-seen order and the inverse map', () => {

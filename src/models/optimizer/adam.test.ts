@@ -1,9 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { gatherRows } from '../models';
-import { createSparseAdamState, disposeSparseAdamState, sparseAdamApply } from './sparse-optimizer';
-import { Rng } from './rng';
-import { uniqueInverse } from './unique';
+import { gatherRows } from '../layers/gather-rows';
+import { createSparseAdamState, disposeSparseAdamState, sparseAdamApply } from './adam';
+import { Rng } from '../../common';
+import { uniqueInverse } from '../batch';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');

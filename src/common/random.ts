@@ -1,7 +1,7 @@
 /**
- * Seeded CPU-side randomness for batch construction and initialisation. Batches are built on the
- * CPU (cheap index arithmetic), so the RNG lives here rather than on the device; same seed, same
- * batches, on every backend.
+ * Seeded CPU-side randomness for batch construction, initialisation, data splits and exploration.
+ * Batches are built on the CPU (cheap index arithmetic), so the RNG lives here rather than on the
+ * device; same seed, same batches, on every backend.
  */
 
 /** A seeded PRNG (mulberry32 over a splitmix32-scrambled seed). */

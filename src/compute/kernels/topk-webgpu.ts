@@ -9,15 +9,23 @@
  *         G partial top-K lists [G, 2, K] (int32: score bits, item index).
  *  pass 2 (1 workgroup): the same threshold/sort loop over the G*K candidates -> [2, K].
  *
- * Ordering matches topKFromArray: higher score first, ties -> lower index; excluded / NaN / -Inf never
- * returned (sentinels are filtered on the CPU after readback).
+ * Ordering matches src/ranking's topKFromArray: higher score first, ties -> lower index; excluded /
+ * NaN / -Inf never returned (sentinels are filtered on the CPU after readback).
  *
- * Runs through the TF.js WebGPU backend's own program machinery (`runWebGPUProgram`), so it is
+ * Runs through the TF.js WebGPU backend's own program machinery (program.ts' runProgram), so it is
  * queued in order with every other TF.js op and reads the embedding tensor's GPU buffer directly.
+ * src/ranking/rank.ts pairs it with the stock-op top-K as one fused op (TOP_K_KERNEL).
  */
 import * as tf from '@tensorflow/tfjs';
-import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import type { TopKResult } from './topk-array';
+import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
+import { runProgram } from './program';
+import type { FusedKernelSpec } from './registry';
+
+/** Best first: item indices and their scores (src/ranking's TopKResult). */
+export interface TopKLists {
+  indices: Int32Array;
+  scores: Float32Array;
+}
 
 export const FUSED_WORKGROUP = 256;
 export const FUSED_CAPACITY = 1024;
@@ -219,9 +227,26 @@ export function exclusionBitset(n: number, exclude: ArrayLike<number>): Int32Arr
   return words;
 }
 
-export function fusedSupported(dim: number, k: number): boolean {
-  return tf.getBackend() === 'webgpu' && k >= 1 && k <= FUSED_MAX_K && dim >= 1 && dim <= 1024;
+/** A ranking's sizes: its shaders are compiled for the width and min(k, items). */
+export interface TopKConfig {
+  dim: number;
+  /** the k asked for (the kernels support at most FUSED_MAX_K) */
+  k: number;
+  items: number;
+  hasBias: boolean;
 }
+
+/** The kernel half of the top-K op; the probe ranks k items once. */
+export const TOP_K_KERNEL: FusedKernelSpec<TopKConfig> = {
+  name: 'top-K',
+  requirement: `the webgpu backend, 1 <= k <= ${FUSED_MAX_K} and a width of 1 to 1024`,
+  supported: ({ dim, k }) => tf.getBackend() === 'webgpu' && k >= 1 && k <= FUSED_MAX_K && dim >= 1 && dim <= 1024,
+  key: ({ dim, k, items, hasBias }) => `${dim}_${Math.min(k, items)}_${hasBias}`,
+  probe: ({ dim, k, items, hasBias }) => {
+    const n = Math.max(1, Math.min(k, items));
+    return [fusedScoreTopKTensor(tf.ones([n, dim]), tf.ones([dim]), hasBias ? tf.zeros([n]) : null, n, [])];
+  },
+};
 
 /**
  * Run both passes; returns the [2, K] int32 tensor (score bits, indices). Caller disposes.
@@ -235,31 +260,37 @@ export function fusedScoreTopKTensor(
   exclude: ArrayLike<number>,
 ): tf.Tensor {
   const [n, dim] = itemEmb.shape;
-  const backend = tf.backend() as WebGPUBackend;
   const kk = Math.min(k, n);
   const perGroup = Math.max(FUSED_WORKGROUP * 4, Math.ceil(n / MAX_GROUPS / FUSED_WORKGROUP) * FUSED_WORKGROUP);
   const groups = Math.max(1, Math.ceil(n / perGroup));
   const mask = tf.tensor1d(exclusionBitset(n, exclude), 'int32');
   const biasT = bias ?? tf.zeros([1]);
   const prog1 = new ScoreTopKProgram(dim, kk, groups, bias !== null);
-  const partInfo = backend.runWebGPUProgram(prog1, [itemEmb, user, biasT, mask], 'int32', [
-    { type: 'int32', data: [n] },
-    { type: 'int32', data: [perGroup] },
-  ]);
-  const part = tf.engine().makeTensorFromTensorInfo(partInfo);
-  const prog2 = new MergeTopKProgram(kk);
-  const outInfo = backend.runWebGPUProgram(prog2, [part], 'int32', [
-    { type: 'int32', data: [groups * kk] },
-    { type: 'int32', data: [groups * kk] },
-  ]);
-  const out = tf.engine().makeTensorFromTensorInfo(outInfo);
+  const part = runProgram(
+    prog1,
+    [itemEmb, user, biasT, mask],
+    [
+      { type: 'int32', data: [n] },
+      { type: 'int32', data: [perGroup] },
+    ],
+    'int32',
+  );
+  const out = runProgram(
+    new MergeTopKProgram(kk),
+    [part],
+    [
+      { type: 'int32', data: [groups * kk] },
+      { type: 'int32', data: [groups * kk] },
+    ],
+    'int32',
+  );
   tf.dispose([mask, part]);
   if (bias === null) biasT.dispose();
   return out;
 }
 
-/** Decode the [2, K] int32 result into a TopKResult, dropping sentinels / -Inf / NaN. */
-export function decodeFused(raw: Int32Array, k: number): TopKResult {
+/** Decode the [2, K] int32 result into top-K lists, dropping sentinels / -Inf / NaN. */
+export function decodeFused(raw: Int32Array, k: number): TopKLists {
   const keys = new Float32Array(raw.buffer, raw.byteOffset, k);
   const idx = raw.subarray(k, 2 * k);
   let m = 0;
@@ -267,20 +298,9 @@ export function decodeFused(raw: Int32Array, k: number): TopKResult {
   return { indices: idx.slice(0, m), scores: keys.slice(0, m) };
 }
 
-/** Shader configurations that compiled and ran without a validation error, or failed. */
-const validated = new Map<string, boolean>();
-
-function flushQueue(backend: WebGPUBackend): void {
-  backend.ensureCommandEncoderReady();
-  backend.endComputePassEncoder();
-  backend.submitQueue();
-}
-
 /**
- * Top-K with the fused kernel. The first call per (dim, k, bias) configuration runs inside a
- * WebGPU validation error scope, isolated in its own submit, so a shader that fails to compile on
- * some driver cannot corrupt other TF.js work; such a configuration throws `FusedKernelUnavailable`
- * (rankTopK's 'auto' then falls back to stock ops for good).
+ * Top-K with the fused kernels (the caller checked the configuration: TOP_K_KERNEL, and the op's
+ * validation on first use, see src/ranking/rank.ts).
  */
 export async function fusedRankTopK(
   itemEmb: tf.Tensor2D,
@@ -288,43 +308,14 @@ export async function fusedRankTopK(
   bias: tf.Tensor1D | null,
   k: number,
   exclude: ArrayLike<number>,
-): Promise<TopKResult> {
+): Promise<TopKLists> {
   const kk = Math.min(k, itemEmb.shape[0]);
   if (kk <= 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
-  const key = `${itemEmb.shape[1]}_${kk}_${bias !== null}`;
-  if (validated.get(key) === false) throw new FusedKernelUnavailable(key);
-  const firstUse = !validated.has(key);
-  const backend = tf.backend() as WebGPUBackend;
-  if (firstUse) {
-    flushQueue(backend);
-    backend.device.pushErrorScope('validation');
-  }
   const out = fusedScoreTopKTensor(itemEmb, user, bias, kk, exclude);
-  if (firstUse) {
-    flushQueue(backend);
-    const err = await backend.device.popErrorScope();
-    validated.set(key, err === null);
-    if (err !== null) {
-      out.dispose();
-      throw new FusedKernelUnavailable(key, err.message);
-    }
-  }
   try {
     const raw = (await out.data()) as Int32Array;
     return decodeFused(raw, kk);
   } finally {
     out.dispose();
   }
-}
-
-export class FusedKernelUnavailable extends Error {
-  constructor(config: string, detail = 'failed validation earlier') {
-    super(`fused top-K kernel unavailable for config ${config}: ${detail}`);
-    this.name = 'FusedKernelUnavailable';
-  }
-}
-
-/** false once a configuration failed validation on this device (auto mode then uses stock). */
-export function fusedKnownBad(dim: number, k: number, hasBias: boolean): boolean {
-  return validated.get(`${dim}_${k}_${hasBias}`) === false;
 }

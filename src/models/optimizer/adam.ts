@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../compute/kernels';
+import { defineFusedOp, SPARSE_ADAM_KERNEL, sparseAdamRowsWebGPU, type KernelChoice } from '../../compute/kernels';
 
 /**
  * Row-sparse ("lazy") Adam for embedding tables.
@@ -10,8 +10,8 @@ import { canUseSparseAdamWebGPU, sparseAdamRowsWebGPU } from '../compute/kernels
  * and written back. Untouched rows keep their moments frozen (the usual LazyAdam semantics:
  * identical to dense Adam whenever every row gets a gradient on every step).
  *
- * `sparseAdamApply` is the single place where the row update happens, so a backend-specific
- * fused kernel (e.g. WebGPU in `src/compute`) can replace its body without touching trainers.
+ * `sparseAdamApply` is the single place where the row update happens: a fused op
+ * (src/compute/kernels' registry) whose fused form updates the rows in place on WebGPU.
  */
 
 export interface AdamHyper {
@@ -102,36 +102,37 @@ export function scatterRows(table: tf.Tensor, rows: tf.Tensor1D, values: tf.Tens
   });
 }
 
+type SparseAdamRows = (state: SparseAdamState, rows: tf.Tensor1D, grads: tf.Tensor2D, t: number) => void;
+
+/**
+ * Adam step `t` on some rows of (table, m, v). Fused: one dispatch that updates the touched rows
+ * of all three in place (no gathers, no full-table scatter copies). Stock: gather, the Adam
+ * arithmetic, scatter back.
+ */
+export const sparseAdamRowsOp = defineFusedOp<Record<string, never>, SparseAdamRows>({
+  ...SPARSE_ADAM_KERNEL,
+  fused: (state, rows, grads, t) => sparseAdamRowsWebGPU(state.table, state.m, state.v, rows, grads, state.hyper, t),
+  stock: (state, rows, grads, t) =>
+    tf.tidy(() => {
+      const out = adamRows(state.hyper, t, tf.gather(state.table, rows), tf.gather(state.m, rows), tf.gather(state.v, rows), grads);
+      // tensorScatterUpdate copies the table once (TF.js tensors are immutable) but does no
+      // arithmetic on untouched rows; the fused in-place kernel drops even that copy.
+      state.table.assign(scatterRows(state.table, rows, out.p));
+      state.m.assign(scatterRows(state.m, rows, out.m));
+      state.v.assign(scatterRows(state.v, rows, out.v));
+    }),
+});
+
 /**
  * Applies one Adam step to the given rows only.
  *
  * @param rows `[u]` int32, DISTINCT row indices (duplicates must already be summed into `grads`)
  * @param grads `[u, dim]` float32 gradient of the loss w.r.t. those rows
+ * @param kernels which form of the update runs (src/compute/kernels' KernelChoice)
  */
-export function sparseAdamApply(state: SparseAdamState, rows: tf.Tensor1D, grads: tf.Tensor2D): void {
+export function sparseAdamApply(state: SparseAdamState, rows: tf.Tensor1D, grads: tf.Tensor2D, kernels: KernelChoice = 'auto'): void {
   state.step += 1;
-  const t = state.step;
-  if (canUseSparseAdamWebGPU()) {
-    // One fused dispatch that updates the touched rows of table, m and v in place: no gathers,
-    // no full-table scatter copies (src/compute/kernels/sparse-adam-webgpu.ts).
-    sparseAdamRowsWebGPU(state.table, state.m, state.v, rows, grads, state.hyper, t);
-    return;
-  }
-  tf.tidy(() => {
-    const out = adamRows(
-      state.hyper,
-      t,
-      tf.gather(state.table, rows),
-      tf.gather(state.m, rows),
-      tf.gather(state.v, rows),
-      grads,
-    );
-    // tensorScatterUpdate copies the table once (TF.js tensors are immutable) but does no
-    // arithmetic on untouched rows; a fused in-place kernel can drop even that copy.
-    state.table.assign(scatterRows(state.table, rows, out.p));
-    state.m.assign(scatterRows(state.m, rows, out.m));
-    state.v.assign(scatterRows(state.v, rows, out.v));
-  });
+  sparseAdamRowsOp.implementation(kernels, {})(state, rows, grads, state.step);
 }
 
 /** Dense Adam for small parameters (the content MLP): same formula, whole tensor. */

@@ -1,9 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Interactions } from '../contract';
-import { configHash } from './config';
-import { createEmbeddingModel, type EmbeddingConfig, type EncodedFeatures } from './index';
-import { Rng } from '../../training';
+import { Rng } from '../common';
+import { configHash, createEmbeddingModel, type EmbeddingConfig, type EncodedFeatures, type Interactions } from '../models';
+import { fitModel } from './fit';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -81,12 +80,13 @@ async function precisionAt10(model: { scoreAll: (q: { user: number; history: Int
   return hits / (USERS * 10);
 }
 
+/** The embedding model trained by the trainer (fit), end to end. */
 describe('EmbeddingModel', () => {
   it('learns planted clusters (MF, BPR): loss falls, planted items rank on top', async () => {
     const model = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, config: { ...FAST, loss: 'bpr', patience: 4 } });
     const losses: number[] = [];
     const perEpoch = new Map<number, number>();
-    const summary = await model.fit(planted(), {
+    const summary = await fitModel(model, planted(), {
       seed: 3,
       onProgress: (p) => {
         if (p.loss !== undefined) losses.push(p.loss);
@@ -110,7 +110,7 @@ describe('EmbeddingModel', () => {
       features: features(),
       config: { ...FAST, sampler: 'popularity', hardNegativeRate: 1, sharedNegatives },
     });
-    const summary = await model.fit(planted());
+    const summary = await fitModel(model, planted());
     expect(summary.epochs).toBe(FAST.maxEpochs);
     expect(await precisionAt10(model)).toBeGreaterThan(0.9);
     // cold items (no events): their block's users still rank them above other blocks' cold items
@@ -147,7 +147,7 @@ describe('EmbeddingModel', () => {
     const user = model.userEmbedding(0);
     const [before, biasBefore, userBefore] = [await items.data(), await biases.data(), await user.data()];
     tf.dispose([items, biases, user]);
-    await model.fit(planted());
+    await fitModel(model, planted());
     const itemsAfter = model.itemEmbeddings();
     const biasesAfter = model.itemBiases();
     const userAfter = model.userEmbedding(0);
@@ -164,7 +164,7 @@ describe('EmbeddingModel', () => {
 
   it('foldIn moves only that user, towards the items they liked, away from a dislike', async () => {
     const model = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, features: features(), config: { ...FAST, maxEpochs: 15 } });
-    await model.fit(planted());
+    await fitModel(model, planted());
     const fresh = USERS; // no events in the log
     const before = await model.userEmbedding(0).data();
     const liked = Int32Array.from([2 * BLOCK + 0, 2 * BLOCK + 3, 2 * BLOCK + 5]);
@@ -190,7 +190,7 @@ describe('EmbeddingModel', () => {
   it('export/import round trip gives identical scores; a base pack keeps the user side', async () => {
     const cfg = { ...FAST, maxEpochs: 3 };
     const a = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, features: features(), config: cfg });
-    await a.fit(planted());
+    await fitModel(a, planted());
     const w = await a.exportWeights();
     expect(w.configHash).toBe(configHash(cfg));
     expect(Object.keys(w.tensors).sort()).toEqual(
@@ -213,7 +213,7 @@ describe('EmbeddingModel', () => {
     tf.dispose([ea, ec]);
     // training after the import does not write into the serialized buffers
     const snapshot = new Float32Array(w.tensors['item/residual']!.data.slice(0));
-    await c.fit(planted());
+    await fitModel(c, planted());
     expect(new Float32Array(w.tensors['item/residual']!.data)).toEqual(snapshot);
     for (const m of [a, b, c]) m.dispose();
   });
@@ -221,7 +221,7 @@ describe('EmbeddingModel', () => {
   it('NCF-style MLP head: learns the clusters; ranking, training and fold-in score the same function; weights round-trip', async () => {
     const cfg = { ...FAST, head: 'mlp' as const, headHidden: 8 };
     const model = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, config: cfg });
-    await model.fit(planted());
+    await fitModel(model, planted());
     expect(await precisionAt10(model)).toBeGreaterThan(0.9);
 
     // scoreAll (ranking: scoreUsers) = dot + bias + headScores (the training path's function)
@@ -242,7 +242,7 @@ describe('EmbeddingModel', () => {
     const outside = await model.scoreAll({ user: -1, history: liked });
     for (const hd of ['dot', 'mlp'] as const) {
       const m2 = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, config: { ...cfg, head: hd } });
-      await m2.fit(planted());
+      await fitModel(m2, planted());
       const o2 = await m2.scoreAll({ user: -1, history: liked });
       console.log('PROBE', hd, topK(o2, 10).join(','), topK(o2, 10).filter((i) => blockOf(i) === 2).length);
       m2.dispose();
@@ -308,7 +308,7 @@ describe('EmbeddingModel', () => {
 
     await model.scoreAll({ user: 0, history: new Int32Array() }); // builds the item cache
     const base = tf.memory().numTensors;
-    await model.fit(planted());
+    await fitModel(model, planted());
     await model.scoreAll({ user: 0, history: new Int32Array() });
     await model.foldIn(USERS, Int32Array.from([1, 2]), Float32Array.from([1, -1]));
     await model.scoreAll({ user: -1, history: Int32Array.from([1, 2]) });
@@ -323,7 +323,7 @@ describe('EmbeddingModel', () => {
     const controller = new AbortController();
     let calls = 0;
     const before = tf.memory().numTensors;
-    const summary = await model.fit(planted(), {
+    const summary = await fitModel(model, planted(), {
       signal: controller.signal,
       onProgress: () => {
         if (++calls === 3) controller.abort();
@@ -338,7 +338,7 @@ describe('EmbeddingModel', () => {
   it('is reproducible with a seed; configHash is stable and order-independent', async () => {
     const run = async () => {
       const m = createEmbeddingModel({ numUsers: USERS + FRESH, numItems: ITEMS, features: features(), config: { ...FAST, maxEpochs: 2 } });
-      await m.fit(planted(), { seed: 11 });
+      await fitModel(m, planted(), { seed: 11 });
       const s = await m.scoreAll({ user: 4, history: new Int32Array() });
       m.dispose();
       return Array.from(s);
