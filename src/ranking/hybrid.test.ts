@@ -53,6 +53,29 @@ describe('the For you blend', () => {
     expect(mixed.personal).toBe(PRIOR_WEIGHTS.personal);
   });
 
+  it('reaches the maximum of its objective: any nudge of the fitted weights lowers the log-posterior', () => {
+    const n = 60;
+    const content = Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7));
+    const popularity = Float32Array.from({ length: n }, (_, i) => Math.cos(i * 0.9) + i / n);
+    const examples = [
+      { inputs: { content, popularity }, targets: [3, 11], exclude: [0, 1, 2] },
+      { inputs: { content, popularity }, targets: [40], exclude: [5] },
+    ];
+    const fitted = fitPooledHybridWeights(examples, PRIOR_WEIGHTS, HISTORY_FIT);
+    const logPosterior = (w: typeof fitted) =>
+      examples.reduce((sum, e) => {
+        const s = hybridScores(e.inputs, w, e.exclude.filter((i) => !e.targets.includes(i)));
+        const max = Math.max(...s);
+        const logZ = max + Math.log(s.reduce((z, v) => z + (Number.isFinite(v) ? Math.exp(v - max) : 0), 0));
+        return sum + e.targets.reduce((t, h) => t + s[h]! - logZ, 0);
+      }, 0) -
+      (HISTORY_FIT.l2 / 2) * ((w.content - PRIOR_WEIGHTS.content) ** 2 + (w.popularity - PRIOR_WEIGHTS.popularity) ** 2);
+    const best = logPosterior(fitted);
+    for (const [dc, dp] of [[0.05, 0], [-0.05, 0], [0, 0.05], [0, -0.05], [0.03, -0.03]] as const) {
+      expect(logPosterior({ ...fitted, content: fitted.content + dc, popularity: fitted.popularity + dp })).toBeLessThan(best);
+    }
+  });
+
   it('puts popularity on the log-odds scale: its top stands out as far as it really is', () => {
     const z = standardise(popularitySignal(Float32Array.from([0.5, 0.5, 0.5, 0.5, 0.9, 0.999])));
     expect(z[5]! - z[4]!).toBeGreaterThan(z[4]! - z[0]!);
