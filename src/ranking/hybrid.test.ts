@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HISTORY_FIT, PRIOR_WEIGHTS, contributions, eraAffinity, fitPooledHybridWeights, hybridScores, parseHybridWeights, popularitySignal, qualitySignal, standardise } from './hybrid';
+import { HISTORY_FIT, PRIOR_WEIGHTS, chooseHistoryL2, contributions, eraAffinity, fitPooledHybridWeights, hybridScores, parseHybridWeights, popularitySignal, qualitySignal, standardise } from './hybrid';
 import { explainCards, type ExplainContext } from './explain';
 
 describe('the For you blend', () => {
@@ -74,6 +74,36 @@ describe('the For you blend', () => {
     for (const [dc, dp] of [[0.05, 0], [-0.05, 0], [0, 0.05], [0, -0.05], [0.03, -0.03]] as const) {
       expect(logPosterior({ ...fitted, content: fitted.content + dc, popularity: fitted.popularity + dp })).toBeLessThan(best);
     }
+  });
+
+  describe("a pack's history l2, learned on its calibration users", () => {
+    const n = 60;
+    /** a user's state: two random signals, and as targets the top 2 of the one they follow (or random items) */
+    const state = (seed: number, follows: 'content' | 'popularity' | 'nothing') => {
+      const r = (i: number) => Math.sin(seed * 12.9898 + i * 78.233) * 43758.5453 % 1;
+      const content = Float32Array.from({ length: n }, (_, i) => r(i));
+      const popularity = Float32Array.from({ length: n }, (_, i) => r(i + 1000));
+      const by = follows === 'content' ? content : follows === 'popularity' ? popularity : Float32Array.from({ length: n }, (_, i) => r(i + 2000));
+      const targets = [...by.keys()].sort((a, b) => by[b]! - by[a]!).slice(0, 2);
+      return { inputs: { content, popularity }, targets, exclude: [] as number[] };
+    };
+    const user = (u: number, history: 'content' | 'popularity' | 'nothing', next: 'content' | 'popularity') => ({
+      history: [1, 2, 3, 4, 5, 6].map((k) => state(u * 100 + k, history)),
+      cutoff: state(u * 100 + 99, next),
+    });
+
+    it('refits each user when their own likes tell them apart (half follow content, half popularity)', () => {
+      const users = Array.from({ length: 24 }, (_, u) => (u % 4 < 2 ? user(u, 'content', 'content') : user(u, 'popularity', 'popularity')));
+      const { l2, logLikelihood } = chooseHistoryL2(users, PRIOR_WEIGHTS);
+      expect(l2).not.toBeNull();
+      expect(l2!).toBeLessThanOrEqual(3);
+      expect(logLikelihood[String(l2)]!).toBeGreaterThan(logLikelihood.none!);
+    });
+
+    it('keeps the starting blend when everyone follows it and a user\'s own likes are noise', () => {
+      const users = Array.from({ length: 24 }, (_, u) => user(u, 'nothing', 'popularity'));
+      expect(chooseHistoryL2(users, PRIOR_WEIGHTS).l2 ?? Infinity).toBeGreaterThanOrEqual(30);
+    });
   });
 
   it('puts popularity on the log-odds scale: its top stands out as far as it really is', () => {

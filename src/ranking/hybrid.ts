@@ -276,6 +276,70 @@ function solveSymmetric(A: number[][], b: readonly number[]): number[] {
   return x;
 }
 
+/** Mean log-probability the blend's softmax (over the items not excluded) gives each target. */
+export function meanLogLikelihood(examples: readonly BlendExample[], weights: (example: BlendExample) => HybridWeights): number {
+  let sum = 0;
+  let count = 0;
+  for (const e of examples) {
+    const targets = new Set(e.targets);
+    const s = hybridScores(e.inputs, weights(e), [...e.exclude].filter((i) => !targets.has(i)));
+    let max = -Infinity;
+    for (const v of s) if (v > max) max = v;
+    let z = 0;
+    for (const v of s) if (Number.isFinite(v)) z += Math.exp(v - max);
+    const logZ = max + Math.log(z);
+    for (const h of e.targets) {
+      sum += s[h]! - logZ;
+      count++;
+    }
+  }
+  return count > 0 ? sum / count : 0;
+}
+
+/** One held-out user of a pack's calibration: their likes as the app's history fit sees them, and their state at the cut-off. */
+export interface CalibrationUser {
+  /** the examples the app's history fit would learn from at the cut-off (one per earlier like) */
+  history: readonly BlendExample[];
+  /** the blend's inputs at the cut-off and the likes that followed */
+  cutoff: BlendExample;
+}
+
+/** How hard each user's own fit is pulled to the pack's starting blend; null: not refitted at all. */
+export type HistoryL2 = number | null;
+export const HISTORY_L2_CANDIDATES: readonly HistoryL2[] = [1, 3, 10, 30, null];
+
+/**
+ * The history fit's l2 for a pack's starting blend, learned on its calibration users rather than
+ * taken from the app's default: a starting blend learned from real users may already sit where
+ * each user's few likes would pull it (then refitting only adds noise), or not. Cross-fitted in
+ * two halves, so the prior a user's fit starts from was learned without that user: for each
+ * candidate, the mean log-likelihood of each user's next likes under their own refitted blend.
+ * Among equals (within 0.001 nats) the stronger pull wins.
+ */
+export function chooseHistoryL2(
+  users: readonly CalibrationUser[],
+  prior: HybridWeights,
+  candidates: readonly HistoryL2[] = HISTORY_L2_CANDIDATES,
+): { l2: HistoryL2; logLikelihood: Record<string, number> } {
+  const halves = [users.filter((_, i) => i % 2 === 0), users.filter((_, i) => i % 2 === 1)];
+  const priors = halves.map((_, h) => fitPooledHybridWeights(halves[1 - h]!.map((u) => u.cutoff), prior, DEFAULT_FIT));
+  const scored = candidates.map((l2) => {
+    const perHalf = halves.map((half, h) =>
+      half.map((u) => ({
+        example: u.cutoff,
+        weights: l2 === null ? priors[h]! : fitPooledHybridWeights(u.history, priors[h]!, { ...HISTORY_FIT, l2 }),
+      })),
+    );
+    const all = perHalf.flat();
+    const byExample = new Map(all.map((x) => [x.example, x.weights]));
+    return { l2, value: meanLogLikelihood(all.map((x) => x.example), (e) => byExample.get(e)!) };
+  });
+  const best = Math.max(...scored.map((s) => s.value));
+  const strength = (l2: HistoryL2) => (l2 === null ? Infinity : l2);
+  const chosen = scored.filter((s) => s.value >= best - 1e-3).sort((a, b) => strength(b.l2) - strength(a.l2))[0]!;
+  return { l2: chosen.l2, logLikelihood: Object.fromEntries(scored.map((s) => [String(s.l2 ?? 'none'), Math.round(s.value * 1e4) / 1e4])) };
+}
+
 /** A Gaussian over the blend weights of the signals present: the fit's Laplace approximation. */
 export interface WeightPosterior {
   signals: HybridSignal[];
