@@ -105,6 +105,12 @@ const manifestSchema = z.object({
       setting: z.string(),
       users: nonNegativeInt,
       targets: nonNegativeInt,
+      /**
+       * How hard each user's own fit of the blend is pulled back to these weights (the l2 of
+       * ranking's HISTORY_FIT), learned on the same users (chooseHistoryL2); null: users are not
+       * refitted at all. Absent: the app's HISTORY_FIT.
+       */
+      historyL2: z.number().positive().finite().nullable().optional(),
       metrics: z.record(z.string(), z.unknown()).optional(),
     })
     .optional(),
