@@ -19,7 +19,7 @@ import {
   type TasteContext,
 } from '../../src/eval/app-replay';
 import { AUTO_TRAIN_AFTER, deriveItemStates, isPositiveRating, shouldAutoTrain } from '../../src/events';
-import { topIndices, type BlendExample } from '../../src/ranking';
+import { topKItems, type BlendExample } from '../../src/ranking';
 import type { NodeApp } from './app-engine';
 
 /** What the session asks for after each event (RECOMMENDATION_COUNT, UP_NEXT_COUNT in src/ui/session.ts). */
@@ -179,12 +179,7 @@ async function scoreCutoff(
   ctx: TasteContext,
 ): Promise<void> {
   const { scores, exclude } = await app.engine.rankers();
-  const top = (s: Float32Array | null): number[] | null => {
-    if (!s) return null;
-    const copy = s.slice();
-    for (const i of exclude) copy[i] = -Infinity;
-    return topIndices(copy, 10);
-  };
+  const top = (s: Float32Array | null): number[] | null => (s ? topKItems(s, 10, exclude) : null);
   const add = (name: string, list: number[] | null, reasons?: string[]) => {
     if (list) acc[name]!.add(list, targets, liked, ctx, reasons);
   };

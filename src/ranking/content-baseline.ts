@@ -4,6 +4,7 @@
  * and the floor every learned model must beat.
  */
 import { isPositiveStrength } from '../events';
+import { topKItems } from './ranker';
 
 /** The padded feature rows of every item, as produced by `encodeFeatures` in src/catalog. */
 export interface FeatureRows {
@@ -156,14 +157,6 @@ export function baselineScores(
   return scores;
 }
 
-/** Indices of the k best finite scores, best first; ties broken by lower index (stable). */
-export function topIndices(scores: Float32Array, k: number): number[] {
-  const order: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (Number.isFinite(scores[i]!)) order.push(i);
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return order.slice(0, k);
-}
-
 /** For an item, the liked item it shares the most content with (the "because you liked" reason). */
 export function strongestLikedNeighbour(
   rows: FeatureRows,
@@ -191,7 +184,7 @@ export function rankBaseline(
 ): RankedItem[] {
   const scores = baselineScores(rows, popularity, signals, options);
   const liked = signals.filter((s) => isPositiveStrength(s.strength)).map((s) => s.item);
-  return topIndices(scores, options.k).map((item) => ({
+  return topKItems(scores, options.k).map((item) => ({
     item,
     score: scores[item]!,
     becauseOf: strongestLikedNeighbour(rows, item, liked),

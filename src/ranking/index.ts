@@ -1,6 +1,14 @@
 /** Public API of src/ranking. */
-export { rankTopK, stockRankTopK, topKOp, type RankOptions } from './rank';
-export { topKFromArray, isBetter, type TopKResult } from './topk-array';
+export {
+  topK,
+  topKItems,
+  topKByEmbedding,
+  stockTopKByEmbedding,
+  embeddingTopKOp,
+  isBetter,
+  type RankOptions,
+  type TopKResult,
+} from './ranker';
 export {
   baselineScores,
   idfWeighted,
@@ -9,7 +17,6 @@ export {
   similarityGroupWeights,
   strongestLikedNeighbour,
   tasteProfile,
-  topIndices,
   type BaselineOptions,
   type FeatureRows,
   type RankedItem,

@@ -29,7 +29,7 @@ import {
   baselineScores,
   idfWeighted,
   sharedContent,
-  topIndices,
+  topKItems,
   type FeatureRows,
   type TasteSignal,
 } from '../ranking';
@@ -271,7 +271,7 @@ export class Engine {
     const lastTwo = history.slice(-2).reverse().map((i) => loaded.index.item(i).title);
     const verb = history.slice(-2).every((i) => states.get(loaded.index.idAt(i))?.reaction === 'like') ? 'liked' : 'enjoyed';
     return {
-      items: topIndices(scores, k).map((item) => ({ itemId: loaded.index.idAt(item), score: scores[item]!, reason: '' })),
+      items: topKItems(scores, k).map((item) => ({ itemId: loaded.index.idAt(item), score: scores[item]!, reason: '' })),
       reason: `Because you just ${verb} ${lastTwo.join(' and ')}`,
       source: 'sasrec',
     };
@@ -447,7 +447,7 @@ export class Engine {
     const ranked = hybridScores(inputs, weights, exclude);
     const similarity = loaded.personal.similarity();
     const spreadBy = similarity ?? ((a: number, b: number) => contentCosine(loaded.contentRows, a, b));
-    const plain = unitInterval(variety) > 0 ? diversify(ranked, topIndices(ranked, 5 * k), spreadBy, { k, variety: unitInterval(variety) }) : topIndices(ranked, k);
+    const plain = unitInterval(variety) > 0 ? diversify(ranked, topKItems(ranked, 5 * k), spreadBy, { k, variety: unitInterval(variety) }) : topKItems(ranked, k);
     let top = plain;
     let explored = new Set<number>();
     if (explore) {
@@ -456,7 +456,7 @@ export class Engine {
       const posterior = weightPosterior(inputs, weights, likes, exclude, HISTORY_FIT.l2);
       const rng = new Rng(0x9e3779b1 ^ eventCount);
       const sampled = hybridScores(inputs, sampleWeights(posterior, weights, () => rng.normal()), exclude);
-      ({ items: top, explored } = withExploration(plain, topIndices(sampled, 2 * k), k));
+      ({ items: top, explored } = withExploration(plain, topKItems(sampled, 2 * k), k));
     }
     const contentNorms = new Map<number, number>();
     const selfContent = (i: number) => {
