@@ -12,14 +12,11 @@ export {
 export {
   baselineScores,
   idfWeighted,
-  rankBaseline,
   sharedContent,
   similarityGroupWeights,
-  strongestLikedNeighbour,
   tasteProfile,
   type BaselineOptions,
   type FeatureRows,
-  type RankedItem,
   type TasteSignal,
 } from './content-baseline';
 export { reciprocalRankFusion } from './fusion';

@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CatalogIndex, type Catalog } from '../catalog';
 import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
 import { deriveItemStates, isJudged, isPositiveStrength, likeMoments, signalStrength, type EventLike, type ItemState } from '../events';
-import { diversify, explainCards, onboardingPicks, withExploration, type CardReason } from '../ranking';
+import { diversify, explain, likingOf, onboardingPicks, upNextReason, withExploration, type ReasonWords } from '../ranking';
 import { Rng } from '../common';
 import {
   HISTORY_FIT,
@@ -268,11 +268,9 @@ export class Engine {
     const scores = await this.sequence.scores(Int32Array.from(history));
     for (const item of exclude) scores[item] = -Infinity;
     for (const item of history) scores[item] = -Infinity;
-    const lastTwo = history.slice(-2).reverse().map((i) => loaded.index.item(i).title);
-    const verb = history.slice(-2).every((i) => states.get(loaded.index.idAt(i))?.reaction === 'like') ? 'liked' : 'enjoyed';
     return {
       items: topKItems(scores, k).map((item) => ({ itemId: loaded.index.idAt(item), score: scores[item]!, reason: '' })),
-      reason: `Because you just ${verb} ${lastTwo.join(' and ')}`,
+      reason: upNextReason(history.slice(-2).reverse(), reasonWords(loaded, states)),
       source: 'sasrec',
     };
   }
@@ -464,7 +462,7 @@ export class Engine {
       if (v === undefined) contentNorms.set(i, (v = Math.sqrt(sharedContent(loaded.contentRows, i, i))));
       return v;
     };
-    const reasons = explainCards(top, {
+    const reasons = explain(top, {
       liked: [...signals].filter((s) => isPositiveStrength(s.strength)).sort((a, b) => a.ts - b.ts),
       contributions: (item) => contributions(inputs, weights, item),
       modelSimilarity: similarity,
@@ -474,11 +472,11 @@ export class Engine {
       },
       genresOf: (item) => loaded.genres[item] ?? [],
       facetsOf: (item) => loaded.facetTags[item] ?? [],
-    });
+    }, reasonWords(loaded, states), explored);
     const items: Recommendation[] = top.map((item, r) => ({
       itemId: loaded.index.idAt(item),
       score: ranked[item]!,
-      reason: explored.has(item) ? 'Something different to try' : explainReason(loaded, reasons[r]!, states, item),
+      reason: reasons[r]!,
     }));
     return {
       items,
@@ -649,33 +647,13 @@ function contentCosine(rows: FeatureRows, a: number, b: number): number {
   return n > 0 ? sharedContent(rows, a, b) / n : 0;
 }
 
-/** A card's reason (ranking/explain.ts) as the sentence the card shows. */
-function explainReason(loaded: Loaded, reason: CardReason, states: Map<string, ItemState>, item: number): string {
-  const title = reason.because !== null ? loaded.index.item(reason.because).title : null;
-  switch (reason.kind) {
-    case 'sequence':
-      return `Because you just watched ${title}`;
-    case 'genre-popular':
-      if (title === null) return `Popular with people who like ${reason.genre}`;
-      if (reason.facet === 'director') return `Directed by ${reason.genre}, like ${title}`;
-      return `Popular ${reason.genre}, like ${title}`;
-    case 'popular':
-      return 'Popular and well rated';
-    case 'acclaimed':
-      return 'Highly rated by critics and audiences';
-    case 'new':
-      return title ? `New to you: a change from ${title}` : 'New to you';
-    case 'era': {
-      const year = loaded.years[item]!;
-      return `From the ${Math.floor(year / 10) * 10}s, the years you like most`;
-    }
-    case 'like': {
-      const state = states.get(loaded.index.idAt(reason.because!));
-      if (state?.reaction === 'like') return `Because you liked ${title}`;
-      if (state?.rating) return `Because you rated ${title} ${state.rating} stars`;
-      return `Because you looked at ${title}`;
-    }
-  }
+/** What the reasons' sentences say about items: the catalog's titles and years, the user's own states. */
+function reasonWords(loaded: Loaded, states: Map<string, ItemState>): ReasonWords {
+  return {
+    title: (item) => loaded.index.item(item).title,
+    year: (item) => loaded.years[item]!,
+    liking: (item) => likingOf(states.get(loaded.index.idAt(item))),
+  };
 }
 
 function computeStatusOf(info: BackendInfo, reason: string): ComputeStatus {
