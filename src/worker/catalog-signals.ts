@@ -23,13 +23,13 @@ export interface CatalogSignals {
   facetTags: readonly (readonly string[])[];
 }
 
-export function catalogSignals(catalog: Catalog): CatalogSignals {
+export function catalogSignals(catalog: Catalog, index = new CatalogIndex(catalog)): CatalogSignals {
   // One encoding feeds the model's content tower and the baseline, and the base pack was trained
   // on exactly it (appCatalogFeatures): what an item *is* outweighs how famous it is.
   const features = appCatalogFeatures(catalog);
   return {
     catalog,
-    index: new CatalogIndex(catalog),
+    index,
     features,
     contentRows: idfWeighted(features),
     popularity: Float32Array.from(catalog.items, (item) => item.popularity),

@@ -1,23 +1,41 @@
 /**
  * The engine that runs inside the worker: a thin coordinator over small services. It owns the
- * compute backend and the store connection, and hands each request to the service that answers
- * it: the base pack (base-pack.ts), For you and Up next (recommend.ts), the held-out quality record
- * (quality.ts), the personal models (personal-model.ts, personal-sequence.ts). DOM-free; the worker
- * entry only wires it to messages.
+ * store connection and the compute backend, and hands each request to the service that answers
+ * it: the event log, the one writer of events (event-log.ts), the base pack (base-pack.ts), For you
+ * and Up next (recommend.ts), the held-out quality record (quality.ts), the personal models
+ * (personal-model.ts, personal-sequence.ts). It starts in two steps: `open` (the store and the
+ * log, enough for history, export, import and erasure) and `init` (compute, pack, models), so the
+ * user's history keeps working when no compute backend does. DOM-free; the worker entry only
+ * wires it to messages.
  */
 import * as tf from '@tensorflow/tfjs';
 import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
-import { deriveItemStates } from '../events';
+import { CatalogIndex, type Catalog } from '../catalog';
+import type { ItemState } from '../events';
 import { holdOutRecentPositives, type QualityRecord } from '../eval';
 import type { HybridInputs, HybridWeights } from '../ranking';
-import { openStore, type BurrowStore } from '../store';
+import { openStore, type BurrowStore, type ExportFile, type ImportResult, type StoredEvent } from '../store';
 import { BasePack } from './base-pack';
 import { catalogSignals, type CatalogSignals } from './catalog-signals';
 import { PersonalModel, type ModelInfo } from './personal-model';
 import { QualityTracker } from './quality';
 import { Recommender, type RankerScores, type RecommendOptions } from './recommend';
-import { recentPositives, tasteFromStates, UP_NEXT_HISTORY, type Taste } from './taste';
-import type { ComputeStatus, EngineNotice, EngineProtocol, ModelStatus, PackInfo, RecommendResult, UpNextResult } from './protocol';
+import { EventLog } from './event-log';
+import { recentPositives, UP_NEXT_HISTORY, type Taste } from './taste';
+import {
+  SETTING_KEYS,
+  type ComputeStatus,
+  type EngineNotice,
+  type EngineProtocol,
+  type LogContents,
+  type ModelStatus,
+  type PackInfo,
+  type RecommendResult,
+  type RecordRequest,
+  type SettingKey,
+  type Settings,
+  type UpNextResult,
+} from './protocol';
 
 export type { RankerScores };
 
@@ -29,8 +47,16 @@ export type { RankerScores };
 export interface EngineDeps {
   initCompute: (options: InitBackendOptions) => Promise<BackendInfo>;
   fetchPack: (url: string) => Promise<ArrayBuffer>;
-  openStore: (name: string) => Promise<BurrowStore>;
+  openStore: (name: string, hooks: StoreHooks) => Promise<BurrowStore>;
 }
+
+export interface StoreHooks {
+  /** another tab upgraded or deleted the database: this connection is closed and can no longer write */
+  onVersionChange: () => void;
+}
+
+/** Said when another tab took the database over (a newer Burrow, or its data deleted there). */
+export const STORE_TAKEN_OVER = 'Burrow was updated in another tab. Reload this tab to keep saving.';
 
 export const DEFAULT_ENGINE_DEPS: EngineDeps = {
   initCompute: (options) => initBackend(options),
@@ -39,8 +65,16 @@ export const DEFAULT_ENGINE_DEPS: EngineDeps = {
     if (!response.ok) throw new Error(`the default pack could not be fetched (${response.status})`);
     return response.arrayBuffer();
   },
-  openStore: (name) => openStore({ name }),
+  openStore: (name, hooks) => openStore({ name, ...hooks }),
 };
+
+/** An opened engine: the store and the log, no compute yet. */
+interface Opened {
+  catalog: Catalog;
+  index: CatalogIndex;
+  store: BurrowStore;
+  log: EventLog;
+}
 
 /** The services of a started engine. */
 interface Services {
@@ -53,6 +87,7 @@ interface Services {
 }
 
 export class Engine {
+  private opened: Opened | null = null;
   private services: Services | null = null;
   private compute: ComputeStatus | null = null;
   /** backends that failed in this session (a crashed engine, a lost device): never tried again */
@@ -63,7 +98,23 @@ export class Engine {
     private readonly deps: EngineDeps = DEFAULT_ENGINE_DEPS,
   ) {}
 
+  /** Opens the store and reads the event log (once); returns it with the user's settings. */
+  async open({ catalog, storeName }: EngineProtocol['open']['request']): Promise<LogContents & { settings: Settings }> {
+    if (this.opened) throw new Error('The event log is already open.');
+    const store = await this.deps.openStore(storeName, { onVersionChange: () => this.notify({ kind: 'store', message: STORE_TAKEN_OVER }) });
+    try {
+      const index = new CatalogIndex(catalog);
+      const log = await EventLog.open(store, { id: catalog.id, index }, (change) => this.notify({ kind: 'log', change }));
+      this.opened = { catalog, index, store, log };
+      return { ...log.contents(), settings: await readSettings(store) };
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
   async init(request: EngineProtocol['init']['request']): Promise<ComputeStatus> {
+    const { store, catalog: source, index } = this.requireOpen();
     this.excluded = request.exclude ?? [];
     const info = await this.deps.initCompute({
       preference: request.backend,
@@ -72,8 +123,7 @@ export class Engine {
       onDeviceLost: (reason) => void this.recoverFromDeviceLoss(reason),
     });
     this.compute = computeStatusOf(info, info.reason);
-    const store = await this.deps.openStore(request.storeName);
-    const catalog = catalogSignals(request.catalog);
+    const catalog = catalogSignals(source, index);
     const personal = new PersonalModel(store, catalog.catalog.id, catalog.features);
     const pack = new BasePack({ store, catalog: catalog.catalog, personal, fetchPack: this.deps.fetchPack, defaultPackUrl: request.defaultPackUrl, notify: this.notify });
     const recommender = new Recommender(catalog, personal, pack, () => this.readTaste());
@@ -81,6 +131,43 @@ export class Engine {
     await pack.loadStarting();
     void this.restoreModel();
     return this.compute;
+  }
+
+  /** Appends one interaction to the log (the one way events are written). */
+  async record(request: RecordRequest): Promise<StoredEvent> {
+    return this.requireOpen().log.append(request);
+  }
+
+  async exportLog(): Promise<ExportFile> {
+    return this.requireOpen().log.exportFile();
+  }
+
+  async importLog({ data }: { data: unknown }): Promise<ImportResult> {
+    return this.requireOpen().log.importFile(data);
+  }
+
+  /** "Delete all my data": the models (when they run), then every event, checkpoint and setting. */
+  async eraseAll(): Promise<{ pack: PackInfo | null; model: ModelStatus | null }> {
+    const { log } = this.requireOpen();
+    // a model that cannot be forgotten (a broken backend) must not keep the data from being deleted
+    if (this.services) await this.forgetModel().catch(() => undefined);
+    await log.eraseAll();
+    return { pack: this.services?.pack.info() ?? null, model: this.services ? this.modelStatus() : null };
+  }
+
+  async saveSetting({ key, value }: { key: SettingKey; value: unknown }): Promise<null> {
+    await this.requireOpen().store.setMeta(key, value);
+    return null;
+  }
+
+  /** The log as held in memory (the eval replay asks it what the session would: is a fine-tune due?). */
+  logView(): { events: readonly StoredEvent[]; states: ReadonlyMap<string, ItemState> } {
+    return this.requireOpen().log.view();
+  }
+
+  /** Closes the store (Node callers; a worker simply ends). */
+  close(): void {
+    this.opened?.store.close();
   }
 
   async loadPack(request: { data: ArrayBuffer; fileName: string }): Promise<PackInfo> {
@@ -91,26 +178,26 @@ export class Engine {
     return this.require().pack.info();
   }
 
-  upNext(request: { k: number }): Promise<UpNextResult> {
+  async upNext(request: { k: number }): Promise<UpNextResult> {
     return this.require().recommender.upNext(request);
   }
 
-  recommend(request: RecommendOptions): Promise<RecommendResult> {
+  async recommend(request: RecommendOptions): Promise<RecommendResult> {
     return this.require().recommender.recommend(request);
   }
 
   /** A dozen well-known films spread over the item space, for a new user to react to (ranking/onboarding.ts). */
-  onboarding(request: { k: number }): Promise<{ items: string[] }> {
+  async onboarding(request: { k: number }): Promise<{ items: string[] }> {
     return this.require().recommender.onboarding(request);
   }
 
   /** Every ranker's scores for the user's current taste (the eval replay compares them). */
-  rankers(): Promise<{ scores: RankerScores; exclude: number[] }> {
+  async rankers(): Promise<{ scores: RankerScores; exclude: number[] }> {
     return this.require().recommender.rankers();
   }
 
   /** For you's inputs for the current history (what recommend blends), for learning a pack's starting blend. */
-  blendInputs(): Promise<{ inputs: HybridInputs; exclude: number[] }> {
+  async blendInputs(): Promise<{ inputs: HybridInputs; exclude: number[] }> {
     return this.require().recommender.blendInputs();
   }
 
@@ -198,7 +285,7 @@ export class Engine {
     return this.modelStatus();
   }
 
-  qualityHistory(): Promise<QualityRecord[]> {
+  async qualityHistory(): Promise<QualityRecord[]> {
     return this.require().quality.history();
   }
 
@@ -217,17 +304,34 @@ export class Engine {
     return status;
   }
 
+  /** The user's taste from the log in memory: no read of the store. */
   private async readTaste(): Promise<Taste> {
-    const { store, catalog } = this.require();
-    const { events } = await store.readEvents();
-    const states = deriveItemStates(events);
-    return { states, ...tasteFromStates(states, catalog.index), eventCount: events.length, events };
+    return this.requireOpen().log.currentTaste();
+  }
+
+  private requireOpen(): Opened {
+    if (!this.opened) throw new Error('The event log is not open yet.');
+    return this.opened;
   }
 
   private require(): Services {
     if (!this.services) throw new Error('The engine is not initialised yet.');
     return this.services;
   }
+}
+
+/** The user's settings; one that cannot be read is left out (the UI falls back to its default). */
+async function readSettings(store: BurrowStore): Promise<Settings> {
+  const settings: Settings = {};
+  for (const key of SETTING_KEYS) {
+    try {
+      const value = await store.getMeta<unknown>(key);
+      if (value !== undefined) settings[key] = value;
+    } catch {
+      // unreadable: the default
+    }
+  }
+  return settings;
 }
 
 function statusOf(info: ModelInfo | null, training: boolean, blend: ModelStatus['blend']): ModelStatus {

@@ -274,7 +274,7 @@ function unitInterval(x: number): number {
 }
 
 /** What the reasons' sentences say about items: the catalog's titles and years, the user's own states. */
-function reasonWords(loaded: CatalogSignals, states: Map<string, ItemState>): ReasonWords {
+function reasonWords(loaded: CatalogSignals, states: ReadonlyMap<string, ItemState>): ReasonWords {
   return {
     title: (item) => loaded.index.item(item).title,
     year: (item) => loaded.years[item]!,

@@ -11,7 +11,7 @@ import type { PersonalSignal } from './personal-model';
 export interface Taste {
   events: readonly EventLike[];
   eventCount: number;
-  states: Map<string, ItemState>;
+  states: ReadonlyMap<string, ItemState>;
   signals: (TasteSignal & PersonalSignal)[];
   exclude: Set<number>;
 }
@@ -21,7 +21,7 @@ export const UP_NEXT_HISTORY = 50;
 
 /** The user's taste signals by item index, and the items never to recommend again. */
 export function tasteFromStates(
-  states: Map<string, ItemState>,
+  states: ReadonlyMap<string, ItemState>,
   index: CatalogIndex,
 ): { signals: (TasteSignal & PersonalSignal)[]; exclude: Set<number> } {
   const signals: (TasteSignal & PersonalSignal)[] = [];
