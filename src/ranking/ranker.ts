@@ -11,12 +11,13 @@
  * compute backend (scores = itemEmb · user + bias, never read back whole; the fused WebGPU kernel
  * where it is validated, stock TF.js ops elsewhere: embedding-topk.ts).
  *
- * Why the app's own lists use the CPU path: For you mixes six standardised signals (the personal
- * model, content, the sequence model, era, popularity, ratings: hybrid.ts) and explains each card
- * from the same per-signal scores, so every signal's scores are needed on the CPU anyway; Up next
- * takes the sequence model's scores, which come from a softmax head, not an embedding dot product.
- * No list the app shows ranks by one embedding model alone, so the GPU path serves the benchmark
- * and any caller that does (it is checked against `topK` in a real browser: bench correctness).
+ * Which path where: Up next ranks by the sequence model alone (its scores are the item table times
+ * the last hidden state), so it takes the GPU path (worker/personal-sequence.ts). For you takes the
+ * CPU path, and has to: it mixes six standardised signals on the CPU (the personal model, content,
+ * the sequence model, era, popularity, ratings: hybrid.ts) and explains each card from the same
+ * per-signal scores, so every signal's scores are read back anyway; forcing the kernel there would
+ * rank one signal, not the blend. The eval and the pack CLI rank score arrays: the CPU path.
+ * The GPU path is checked against `topK` in a real browser (bench correctness, e2e kernels).
  */
 export interface TopKResult {
   /** item indices, best first */

@@ -80,11 +80,10 @@ export class Recommender {
     const { states, signals, exclude } = await this.taste();
     const history = recentPositives(signals, UP_NEXT_HISTORY);
     if (history.length === 0) return { items: [], reason: null, source: 'sasrec' };
-    const scores = await sequence.scores(Int32Array.from(history));
-    for (const item of exclude) scores[item] = -Infinity;
-    for (const item of history) scores[item] = -Infinity;
+    // ranked by the sequence model alone: the top is cut on the backend, only k scores come back
+    const top = await sequence.topK(Int32Array.from(history), k, Int32Array.from([...exclude, ...history]));
     return {
-      items: topKItems(scores, k).map((item) => ({ itemId: loaded.index.idAt(item), score: scores[item]!, reason: '' })),
+      items: Array.from(top.indices, (item, r) => ({ itemId: loaded.index.idAt(item), score: top.scores[r]!, reason: '' })),
       reason: upNextReason(history.slice(-2).reverse(), reasonWords(loaded, states)),
       source: 'sasrec',
     };
@@ -199,7 +198,7 @@ export class Recommender {
    * `tail` (0..1) takes that share of the popularity pull away, leaving taste and ratings to decide.
    * The top is cut on the CPU (ranking's topK): the blend mixes several signals read back to the
    * CPU, and the reasons decompose it per signal, so the GPU top-K over one model's embeddings
-   * does not fit here.
+   * (what Up next uses) does not fit here.
    */
   async recommend({ k, variety = 0, tail = 0, explore = false }: RecommendOptions): Promise<RecommendResult> {
     const loaded = this.catalog;
