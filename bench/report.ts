@@ -149,7 +149,7 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   if (webgpu?.correctness) {
     const pass = webgpu.correctness.filter((c) => c.ok).length;
     md.push('## Correctness (real browser, WebGPU)', '');
-    md.push(`${pass}/${webgpu.correctness.length} checks passed. The custom kernels are compared with a CPU reference (topKFromArray over JS-computed scores; float64 Adam) and with stock TF.js ops.`, '');
+    md.push(`${pass}/${webgpu.correctness.length} checks passed. The custom kernels are compared with a CPU reference (the ranker's topK over JS-computed scores; float64 Adam) and with stock TF.js ops.`, '');
     md.push('| check | result | detail |', '|---|---|---|');
     for (const c of webgpu.correctness) md.push(`| ${cell(c.name)} | ${c.ok ? 'PASS' : '**FAIL**'} | ${cell(c.detail)} |`);
     md.push('');

@@ -3,7 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/compute/backend';
 import { WASM_URLS } from '../../src/compute/wasm-urls';
-import { rankTopK } from '../../src/ranking/rank';
+import { topKByEmbedding } from '../../src/ranking';
 import type { BackendPreference } from '../../src/compute/backend-plan';
 
 self.onmessage = async (e: MessageEvent<{ preference: BackendPreference }>) => {
@@ -12,7 +12,7 @@ self.onmessage = async (e: MessageEvent<{ preference: BackendPreference }>) => {
     const emb = tf.tensor2d([1, 0, 0, 1, 1, 1, 2, 2], [4, 2]);
     const user = tf.tensor1d([1, 1]);
     const kernels = info.backend === 'webgpu' ? 'fused' : 'stock';
-    const top = await rankTopK(emb, user, null, 2, new Int32Array([3]), { kernels });
+    const top = await topKByEmbedding(emb, user, null, 2, new Int32Array([3]), { kernels });
     tf.dispose([emb, user]);
     const ok = info.backend === e.data.preference && Array.from(top.indices).join(',') === '2,0';
     postMessage({ ok, detail: `backend ${info.backend} (${info.adapter?.architecture ?? 'no adapter'}), kernels ${kernels}, top ${Array.from(top.indices).join(',')}` });

@@ -1,20 +1,18 @@
 /**
  * The app's engine (src/worker/engine.ts) in Node: TF.js on a Node backend, IndexedDB from
  * fake-indexeddb, the pack read from disk. Nothing of the engine is copied: the replay drives the
- * same class the worker runs, through the same store the session writes to.
+ * same class the worker runs, and writes events the way the session does, through the engine
+ * (the one writer of the log).
  */
 import 'fake-indexeddb/auto';
 import { readFile } from 'node:fs/promises';
 import type { Catalog } from '../../src/catalog';
-import { openStore, type BurrowStore } from '../../src/store';
 import { DEFAULT_ENGINE_DEPS, Engine } from '../../src/worker/engine';
 import type { EngineNotice } from '../../src/worker/protocol';
 import { prepareNodeBackend, type NodeBackend } from './backend';
 
 export interface NodeApp {
   engine: Engine;
-  /** the session's own connection to the same event store */
-  store: BurrowStore;
   backend: string;
   close(): void;
 }
@@ -34,7 +32,7 @@ export async function startNodeApp(options: {
     initCompute: async () => ({ backend: backend as 'cpu' | 'wasm', adapter: null, reason: `Node, --backend ${options.backend}`, attempts: [] }),
     fetchPack: async () => packData.slice(0),
   });
-  await engine.init({ catalog: options.catalog, backend: 'auto', storeName: options.storeName, defaultPackUrl: options.packPath });
-  const store = await openStore({ name: options.storeName });
-  return { engine, store, backend, close: () => store.close() };
+  await engine.open({ catalog: options.catalog, storeName: options.storeName });
+  await engine.init({ backend: 'auto', defaultPackUrl: options.packPath });
+  return { engine, backend, close: () => engine.close() };
 }

@@ -1,7 +1,8 @@
 /**
- * The app-setting replay: each sampled user's ratings become the app's own rating events, written
- * to the app's event store, and after each one the harness does what the session does (ask the
- * engine for For you and Up next, start a fine-tune when `shouldAutoTrain` says the app would).
+ * The app-setting replay: each sampled user's ratings become the app's own rating events, recorded
+ * through the engine as the session records them, and after each one the harness does what the
+ * session does (ask the engine for For you and Up next, start a fine-tune when `shouldAutoTrain`
+ * says the app would).
  * At the two cut-offs every ranker's top 10 is scored against the user's next likes. The engine is
  * the worker's own class (src/worker/engine.ts); nothing here ranks.
  */
@@ -18,8 +19,8 @@ import {
   type ReplayUser,
   type TasteContext,
 } from '../../src/eval/app-replay';
-import { AUTO_TRAIN_AFTER, deriveItemStates, isPositiveRating, shouldAutoTrain } from '../../src/events';
-import { topIndices, type BlendExample } from '../../src/ranking';
+import { AUTO_TRAIN_AFTER, isPositiveRating, shouldAutoTrain } from '../../src/events';
+import { topKItems, type BlendExample } from '../../src/ranking';
 import type { NodeApp } from './app-engine';
 
 /** What the session asks for after each event (RECOMMENDATION_COUNT, UP_NEXT_COUNT in src/ui/session.ts). */
@@ -81,7 +82,7 @@ export async function replayUsersThroughApp(
     const shownForYou: number[][] = [];
     const shownExplored: number[][] = [];
     for (let e = 0; e < last; e++) {
-      await appendRating(app, index, catalog, user.events[e]!);
+      await appendRating(app, index, user.events[e]!);
       eventsReplayed++;
       // BurrowSession.record: re-rank, then maybe start the automatic fine-tune
       const [forYou, , explored] = await Promise.all([
@@ -114,19 +115,19 @@ export async function replayUsersThroughApp(
 
 /** "Delete all my data": a fresh user on the loaded pack. */
 async function startFreshUser(app: NodeApp): Promise<void> {
-  await app.engine.forgetModel();
-  await app.store.clearAll();
+  await app.engine.eraseAll();
 }
 
-/** One rating, written as the session writes it. */
-async function appendRating(app: NodeApp, index: CatalogIndex, catalog: Catalog, event: ReplayUser['events'][number]): Promise<void> {
-  await app.store.append({ itemId: index.idAt(event.item), kind: 'rating', value: event.stars, session: 'replay', catalogId: catalog.id });
+let replayed = 0;
+/** One rating, recorded as the session records it (through the engine, the one writer of events). */
+async function appendRating(app: NodeApp, index: CatalogIndex, event: ReplayUser['events'][number]): Promise<void> {
+  await app.engine.record({ uid: `replay-${++replayed}`, itemId: index.idAt(event.item), kind: 'rating', value: event.stars, session: 'replay' });
 }
 
 /** The session's automatic fine-tune, when `shouldAutoTrain` says the app would start one. */
 async function autoTrainIfDue(app: NodeApp): Promise<boolean> {
-  const { events } = await app.store.readEvents();
-  if (!shouldAutoTrain(deriveItemStates(events).values(), events.length, app.engine.modelStatus().trainedOnEvents)) return false;
+  const { events, states } = app.engine.logView();
+  if (!shouldAutoTrain(states.values(), events.length, app.engine.modelStatus().trainedOnEvents)) return false;
   await app.engine.train();
   return true;
 }
@@ -150,7 +151,7 @@ export async function collectBlendExamples(
     if (cut) {
       await startFreshUser(app);
       for (let e = 0; e < cut.history; e++) {
-        await appendRating(app, index, catalog, user.events[e]!);
+        await appendRating(app, index, user.events[e]!);
         await autoTrainIfDue(app);
       }
       const { inputs, exclude } = await app.engine.blendInputs();
@@ -179,12 +180,7 @@ async function scoreCutoff(
   ctx: TasteContext,
 ): Promise<void> {
   const { scores, exclude } = await app.engine.rankers();
-  const top = (s: Float32Array | null): number[] | null => {
-    if (!s) return null;
-    const copy = s.slice();
-    for (const i of exclude) copy[i] = -Infinity;
-    return topIndices(copy, 10);
-  };
+  const top = (s: Float32Array | null): number[] | null => (s ? topKItems(s, 10, exclude) : null);
   const add = (name: string, list: number[] | null, reasons?: string[]) => {
     if (list) acc[name]!.add(list, targets, liked, ctx, reasons);
   };

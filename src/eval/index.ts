@@ -7,7 +7,6 @@ export {
   ndcg,
   rankOfTarget,
   reciprocalRank,
-  topK,
   type EvalMetrics,
   type MetricName,
 } from './metrics';

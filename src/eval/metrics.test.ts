@@ -7,7 +7,6 @@ import {
   ndcg,
   rankOfTarget,
   reciprocalRank,
-  topK,
 } from './metrics';
 
 const f32 = (xs: number[]) => Float32Array.from(xs);
@@ -61,16 +60,6 @@ describe('per-target metrics', () => {
     expect(reciprocalRank(3)).toBe(0.25);
     expect(coverage(3, 12)).toBe(0.25);
     expect(coverage(0, 0)).toBe(0);
-  });
-});
-
-describe('topK', () => {
-  it('returns best first, skips excluded, breaks ties by lower index', () => {
-    const s = f32([0.3, 0.9, 0.3, 0.8, 0.1]);
-    expect(Array.from(topK(s, 3))).toEqual([1, 3, 0]);
-    expect(Array.from(topK(s, 3, [1]))).toEqual([3, 0, 2]);
-    expect(Array.from(topK(s, 10))).toEqual([1, 3, 0, 2, 4]);
-    expect(Array.from(topK(s, 0))).toEqual([]);
   });
 });
 

@@ -14,6 +14,7 @@
  *
  * Pure functions, no DOM/Node dependencies, so the app and the CLI share them.
  */
+import { topK } from '../ranking';
 
 export const METRIC_NAMES = ['HR@10', 'NDCG@10', 'HR@20', 'NDCG@20', 'MRR', 'coverage@10'] as const;
 export type MetricName = (typeof METRIC_NAMES)[number];
@@ -101,47 +102,6 @@ export function coverage(distinctRecommended: number, numItems: number): number 
 }
 
 /**
- * Indices of the `k` best-scored items, best first, skipping items whose stamp equals `stamp`.
- * Ties break towards the lower index so lists are deterministic. O(numItems * k) worst case, O(numItems)
- * typical, which beats a full sort for the small K used here.
- */
-function topKStamped(
-  scores: ArrayLike<number>,
-  k: number,
-  stamps: Uint32Array | null,
-  stamp: number,
-): Int32Array {
-  const idx = new Int32Array(k);
-  const sc = new Float64Array(k);
-  let size = 0;
-  for (let j = 0; j < scores.length; j++) {
-    if (stamps !== null && stamps[j] === stamp) continue;
-    const s = val(scores[j]);
-    // Strictly greater than the current worst: an equal later item loses (lower index wins).
-    if (size === k && !(s > sc[k - 1]!)) continue;
-    let pos = size < k ? size : k - 1;
-    while (pos > 0 && s > sc[pos - 1]!) {
-      idx[pos] = idx[pos - 1]!;
-      sc[pos] = sc[pos - 1]!;
-      pos--;
-    }
-    idx[pos] = j;
-    sc[pos] = s;
-    if (size < k) size++;
-  }
-  return size === k ? idx : idx.slice(0, size);
-}
-
-/** The top `k` items, best first, with `excluded` items left out; ties break towards the lower index. */
-export function topK(scores: ArrayLike<number>, k: number, excluded: ArrayLike<number> = []): Int32Array {
-  if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
-  if (k === 0) return new Int32Array(0);
-  const stamps = new Uint32Array(scores.length);
-  stampExcluded(stamps, 1, excluded);
-  return topKStamped(scores, k, stamps, 1);
-}
-
-/**
  * Accumulates the protocol's metrics over users. Feed one user at a time with `add`, then read
  * `result()` (means over the users added; coverage over the union of their top-10 lists).
  */
@@ -188,7 +148,8 @@ export class MetricAccumulator {
     // the next user gets a new stamp).
     this.stamps[target] = 0;
     const rank = rankStamped(scores, target, this.stamps, this.stamp);
-    const top = topKStamped(scores, 10, this.stamps, this.stamp);
+    // coverage counts the ranker's own top 10 (ranking's topK), the target eligible as above
+    const top = topK(scores, 10, Array.from(excluded).filter((item) => item !== target)).indices;
 
     for (let i = 0; i < top.length; i++) {
       const item = top[i]!;

@@ -17,6 +17,7 @@ export {
   likeMoments,
   shouldAutoTrain,
   signalStrength,
+  withEvent,
   type EventKind,
   type EventLike,
   type ItemState,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { deriveItemStates, isJudged, likeMoments, signalStrength, type EventLike } from './signals';
+import { deriveItemStates, isJudged, likeMoments, signalStrength, withEvent, type EventLike } from './signals';
 
 const ev = (itemId: string, kind: EventLike['kind'], ts: number, value: number | null = null): EventLike => ({
   itemId,
@@ -9,6 +9,18 @@ const ev = (itemId: string, kind: EventLike['kind'], ts: number, value: number |
 });
 
 describe('event signals', () => {
+  it('withEvent folds one more event as deriveItemStates would, leaving the states it was given as they were', () => {
+    const log = [ev('a', 'open', 1), ev('a', 'like', 2), ev('b', 'rating', 3, 4), ev('a', 'remove', 4), ev('c', 'skip', 5), ev('b', 'like', 6)];
+    let states = deriveItemStates([]);
+    for (const [i, e] of log.entries()) {
+      const before = structuredClone(states);
+      const next = withEvent(states, e);
+      expect(states).toEqual(before);
+      expect(next).toEqual(deriveItemStates(log.slice(0, i + 1)));
+      states = next;
+    }
+  });
+
   it('keeps the latest reaction and rating per item', () => {
     const states = deriveItemStates([ev('a', 'like', 1), ev('a', 'dislike', 2), ev('b', 'rating', 3, 4), ev('b', 'rating', 4, 2)]);
     expect(states.get('a')?.reaction).toBe('dislike');

@@ -72,6 +72,19 @@ export function deriveItemStates(events: readonly EventLike[]): Map<string, Item
   return states;
 }
 
+/**
+ * The states after one more event, as deriveItemStates over the log with `e` appended would give
+ * them; `states` itself is left as it was (whoever holds it keeps a consistent view), so a new
+ * event costs a copy of the map, not a walk of the whole log.
+ */
+export function withEvent(states: ReadonlyMap<string, ItemState>, e: EventLike): Map<string, ItemState> {
+  const next = new Map(states);
+  const current = next.get(e.itemId);
+  if (current) next.set(e.itemId, { ...current });
+  applyEvent(next, e);
+  return next;
+}
+
 function applyEvent(states: Map<string, ItemState>, e: EventLike): void {
   const s = states.get(e.itemId) ?? emptyState(e.ts);
   s.lastTs = e.ts;

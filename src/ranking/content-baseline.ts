@@ -3,7 +3,6 @@
  * liked, minus what they disliked. It is what a brand-new user sees before any model is trained,
  * and the floor every learned model must beat.
  */
-import { isPositiveStrength } from '../events';
 
 /** The padded feature rows of every item, as produced by `encodeFeatures` in src/catalog. */
 export interface FeatureRows {
@@ -26,14 +25,6 @@ export interface BaselineOptions {
   popularityWeight: number;
   /** items never recommended (already rated, liked, disliked, skipped) */
   exclude: ReadonlySet<number>;
-  k: number;
-}
-
-export interface RankedItem {
-  item: number;
-  score: number;
-  /** the liked item that contributes most to this recommendation, if any */
-  becauseOf: number | null;
 }
 
 const DEFAULT_POPULARITY_WEIGHT = 0.3;
@@ -154,46 +145,4 @@ export function baselineScores(
     scores[i] = popularityWeight * pop + (1 - popularityWeight) * cosine;
   }
   return scores;
-}
-
-/** Indices of the k best finite scores, best first; ties broken by lower index (stable). */
-export function topIndices(scores: Float32Array, k: number): number[] {
-  const order: number[] = [];
-  for (let i = 0; i < scores.length; i++) if (Number.isFinite(scores[i]!)) order.push(i);
-  order.sort((a, b) => scores[b]! - scores[a]! || a - b);
-  return order.slice(0, k);
-}
-
-/** For an item, the liked item it shares the most content with (the "because you liked" reason). */
-export function strongestLikedNeighbour(
-  rows: FeatureRows,
-  item: number,
-  liked: readonly number[],
-): number | null {
-  let best: number | null = null;
-  let bestShared = 0;
-  for (const candidate of liked) {
-    const shared = sharedContent(rows, item, candidate);
-    if (shared > bestShared) {
-      bestShared = shared;
-      best = candidate;
-    }
-  }
-  return best;
-}
-
-/** The full baseline ranking with a reason for each recommended item. */
-export function rankBaseline(
-  rows: FeatureRows,
-  popularity: Float32Array,
-  signals: readonly TasteSignal[],
-  options: BaselineOptions,
-): RankedItem[] {
-  const scores = baselineScores(rows, popularity, signals, options);
-  const liked = signals.filter((s) => isPositiveStrength(s.strength)).map((s) => s.item);
-  return topIndices(scores, options.k).map((item) => ({
-    item,
-    score: scores[item]!,
-    becauseOf: strongestLikedNeighbour(rows, item, liked),
-  }));
 }

@@ -14,8 +14,13 @@
  *   'era'            the closeness of its year to the years of the likes carries it
  * Distinct: among liked films that explain at least `closeShare` of the best one's attribution, the
  * one named least often so far is named, so ten cards rarely share one reason while each named
- * film really is among the card's main contributors. Pure.
+ * film really is among the card's main contributors.
+ *
+ * This is the one place reasons are made: `explain` turns the kinds into the sentences For you's
+ * cards show (reasonSentence) and `upNextReason` words Up next's; the engine calls them, and the
+ * eval replay and the pack CLI see reasons only through the engine's lists. Pure.
  */
+import type { ItemState } from '../events';
 import type { HybridSignal } from './hybrid';
 
 export type ReasonKind = 'like' | 'sequence' | 'genre-popular' | 'popular' | 'acclaimed' | 'new' | 'era';
@@ -133,4 +138,68 @@ export function explainCards(items: readonly number[], ctx: ExplainContext): Car
     if (shared.length === 0) return { kind: 'new', because: ctx.liked[pick]!.item, genre: null };
     return { kind: 'like', because: ctx.liked[pick]!.item, genre: null };
   });
+}
+
+/** How the user marked a film they like: the sentence says "liked", "rated N stars" or "looked at". */
+export type Liking = { kind: 'liked' } | { kind: 'rated'; stars: number } | { kind: 'looked' };
+
+/** An item's state as a Liking: a like wins over a rating; without either the user only looked. */
+export function likingOf(state: ItemState | undefined): Liking {
+  if (state?.reaction === 'like') return { kind: 'liked' };
+  if (state?.rating) return { kind: 'rated', stars: state.rating };
+  return { kind: 'looked' };
+}
+
+/** What a reason's sentence says about items (the engine answers from its catalog and the user's log). */
+export interface ReasonWords {
+  title: (item: number) => string;
+  /** release year; only asked of a card an 'era' reason carries */
+  year: (item: number) => number;
+  liking: (item: number) => Liking;
+}
+
+/** The sentence of a card placed by exploration (explore.ts) rather than by its score. */
+export const EXPLORED_REASON = 'Something different to try';
+
+/** A card's reason as the sentence the card shows. */
+export function reasonSentence(reason: CardReason, item: number, words: ReasonWords): string {
+  const title = reason.because !== null ? words.title(reason.because) : null;
+  switch (reason.kind) {
+    case 'sequence':
+      return `Because you just watched ${title}`;
+    case 'genre-popular':
+      if (title === null) return `Popular with people who like ${reason.genre}`;
+      if (reason.facet === 'director') return `Directed by ${reason.genre}, like ${title}`;
+      return `Popular ${reason.genre}, like ${title}`;
+    case 'popular':
+      return 'Popular and well rated';
+    case 'acclaimed':
+      return 'Highly rated by critics and audiences';
+    case 'new':
+      return title ? `New to you: a change from ${title}` : 'New to you';
+    case 'era':
+      return `From the ${Math.floor(words.year(item) / 10) * 10}s, the years you like most`;
+    case 'like': {
+      const liking = words.liking(reason.because!);
+      if (liking.kind === 'liked') return `Because you liked ${title}`;
+      if (liking.kind === 'rated') return `Because you rated ${title} ${liking.stars} stars`;
+      return `Because you looked at ${title}`;
+    }
+  }
+}
+
+/**
+ * For you's sentences, one per card of `items` (in order). Every card takes part in explainCards'
+ * spreading of the films named, the explored ones too, which then say they are something different.
+ */
+export function explain(items: readonly number[], ctx: ExplainContext, words: ReasonWords, explored: ReadonlySet<number> = new Set()): string[] {
+  const reasons = explainCards(items, ctx);
+  return items.map((item, r) => (explored.has(item) ? EXPLORED_REASON : reasonSentence(reasons[r]!, item, words)));
+}
+
+/** Up next's sentence, naming the user's latest positives (newest first, at most two are named). */
+export function upNextReason(latest: readonly number[], words: ReasonWords): string {
+  const named = latest.slice(0, 2);
+  const verb = named.every((i) => words.liking(i).kind === 'liked') ? 'liked' : 'enjoyed';
+  return `Because you just ${verb} ${named.map(words.title).join(' and ')}`;
 }

@@ -1,18 +1,22 @@
 /** Public API of src/ranking. */
-export { rankTopK, stockRankTopK, topKOp, type RankOptions } from './rank';
-export { topKFromArray, isBetter, type TopKResult } from './topk-array';
+export {
+  topK,
+  topKItems,
+  topKByEmbedding,
+  stockTopKByEmbedding,
+  embeddingTopKOp,
+  isBetter,
+  type RankOptions,
+  type TopKResult,
+} from './ranker';
 export {
   baselineScores,
   idfWeighted,
-  rankBaseline,
   sharedContent,
   similarityGroupWeights,
-  strongestLikedNeighbour,
   tasteProfile,
-  topIndices,
   type BaselineOptions,
   type FeatureRows,
-  type RankedItem,
   type TasteSignal,
 } from './content-baseline';
 export { reciprocalRankFusion } from './fusion';

@@ -6,6 +6,7 @@
  * best-known pool: start from the best-known film, then repeatedly add the film whose nearest
  * pick is farthest away. Pure.
  */
+import { topKItems } from './ranker';
 
 export interface OnboardingOptions {
   /** how many films to offer */
@@ -26,10 +27,7 @@ export function onboardingPicks(
   exclude: ReadonlySet<number> = new Set(),
   options: OnboardingOptions = DEFAULT_ONBOARDING,
 ): number[] {
-  const candidates = Array.from({ length: popularity.length }, (_, i) => i)
-    .filter((i) => !exclude.has(i) && Number.isFinite(popularity[i]!))
-    .sort((a, b) => popularity[b]! - popularity[a]! || a - b)
-    .slice(0, options.pool);
+  const candidates = topKItems(popularity, options.pool, [...exclude]);
   if (candidates.length === 0) return [];
   const picks = [candidates[0]!];
   // nearest[c] = similarity of candidate c to its most similar pick so far

@@ -17,7 +17,7 @@ export {
   type CheckpointInfo,
   type CheckpointWeights,
 } from './schema.ts';
-export type { ReadResult, StoreStats } from './events.ts';
+export { randomUid, type ReadResult, type StoreStats } from './events.ts';
 export type { StoreChange, ChangeKind, ChangeListener } from './changes.ts';
 export type { StorageInfo } from './storage.ts';
 export { storageEstimate, requestPersistence } from './storage.ts';

@@ -23,8 +23,13 @@ export interface StoredEvent {
   catalogId: string;
 }
 
-/** What callers append; the store fills in uid, and ts/session when absent. */
+/** What callers append; the store fills in uid, ts and session when absent. */
 export interface NewEvent {
+  /**
+   * the caller's own uid, when it must recognise the event later (a write retried after the
+   * engine worker died mid-write is sent again only when the log does not hold it)
+   */
+  uid?: string;
   itemId: string;
   kind: EventKind;
   /** required (1..5) for 'rating'; may be omitted otherwise */
@@ -144,7 +149,7 @@ export function completeEvent(input: NewEvent, defaults: EventDefaults, label = 
   const candidate: unknown =
     typeof input === 'object' && input !== null
       ? {
-          uid: defaults.uid,
+          uid: input.uid ?? defaults.uid,
           itemId: input.itemId,
           kind: input.kind,
           value: input.value === undefined ? null : input.value,

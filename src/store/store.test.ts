@@ -67,6 +67,14 @@ describe('events', () => {
     expect(events[0]).toEqual(first);
   });
 
+  it("keeps a caller's own uid, so a retried write can be recognised", async () => {
+    const { store } = await fresh();
+    const stored = await store.append({ uid: 'mine-1', itemId: 'a', kind: 'like', catalogId: 'movies' });
+    expect(stored.uid).toBe('mine-1');
+    expect((await store.readEvents()).events.map((e) => e.uid)).toEqual(['mine-1']);
+    await expect(store.append({ uid: '', itemId: 'a', kind: 'like', catalogId: 'movies' })).rejects.toThrow(/uid/);
+  });
+
   it('stamps time and session when not given', async () => {
     const { store } = await fresh();
     const before = Date.now();

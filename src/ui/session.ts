@@ -1,20 +1,26 @@
 /**
- * The app's imperative shell: loads the catalog, opens the event store, starts the engine worker,
- * and turns user actions into stored events and fresh recommendations. React reads its state
- * through `useSyncExternalStore`; every state change replaces the state object.
+ * The app's imperative shell: loads the catalog, starts the engine worker, and turns user actions
+ * into requests to it. The engine owns the event log (it writes every event, and reads the log
+ * once when it opens); this side mirrors the log from the engine's answers and 'log' notices for
+ * the history view and the counts, and never opens IndexedDB itself. React reads the state through
+ * `useSyncExternalStore`; every state change replaces the state object.
  */
 import { CatalogIndex, parseCatalog, type Catalog } from '../catalog';
-import { AUTO_TRAIN_AFTER, deriveItemStates, isJudged, shouldAutoTrain, type ItemState } from '../events';
-import { openStore, StoreError, type BurrowStore, type NewEvent, type StorageInfo, type StoredEvent } from '../store';
+import { AUTO_TRAIN_AFTER, deriveItemStates, isJudged, shouldAutoTrain, withEvent, type EventKind, type ItemState } from '../events';
+import { randomUid, requestPersistence, storageEstimate, StoreError, type StorageInfo, type StoredEvent } from '../store';
 import type { EngineClient } from '../worker';
 import type {
   BackendName,
   BackendPreference,
   ComputeStatus,
+  LogChange,
+  LogContents,
   ModelStatus,
   PackInfo,
   QualityRecord,
   RecommendResult,
+  SettingKey,
+  Settings,
   TrainingProgressNotice,
   UpNextResult,
 } from '../worker';
@@ -81,8 +87,8 @@ export interface RankingControls {
 }
 
 export const DEFAULT_RANKING_CONTROLS: Readonly<RankingControls> = Object.freeze({ variety: 0, tail: 0, explore: false });
-/** meta key: the user's For you controls */
-const RANKING_CONTROLS_KEY = 'ranking-controls';
+/** setting: the user's For you controls */
+const RANKING_CONTROLS_KEY: SettingKey = 'ranking-controls';
 
 /** Stored controls, or the defaults when absent or damaged. */
 export function parseRankingControls(value: unknown): RankingControls {
@@ -105,8 +111,8 @@ export interface SessionOptions {
 
 const RECOMMENDATION_COUNT = 12;
 const ONBOARDING_COUNT = 12;
-/** meta key: the user finished or skipped the cold-start picker (cleared by "Delete all my data") */
-const ONBOARDING_DONE_KEY = 'onboarding-done';
+/** setting: the user finished or skipped the cold-start picker (cleared by "Delete all my data") */
+const ONBOARDING_DONE_KEY: SettingKey = 'onboarding-done';
 const UP_NEXT_COUNT = 8;
 export { AUTO_TRAIN_AFTER };
 /** webgpu, webgl, wasm, cpu */
@@ -146,8 +152,14 @@ export class BurrowSession {
     applyUpdate: null,
   };
   private readonly listeners = new Set<() => void>();
-  private store: BurrowStore | null = null;
   private engine: EngineClient | null = null;
+  /**
+   * The engine whose event log is open, once it is (null when none could open it). A click waits
+   * for it, so an event made while an engine (re)starts is written by the next one.
+   */
+  private logOpen: Promise<EngineClient | null> = Promise.resolve(null);
+  /** the settings the engine read when it opened the log, kept up to date by this side's saves */
+  private settings: Settings = {};
   private nextNoticeId = 1;
   private recommendRequest = 0;
   /** bumped for each engine started; answers and notices from an older (crashed) one are ignored */
@@ -203,44 +215,38 @@ export class BurrowSession {
       return;
     }
     this.update({ catalog, index: new CatalogIndex(catalog) });
-    try {
-      this.store = await openStore({
-        name: this.options.storeName,
-        onVersionChange: () => this.notify('error', 'Burrow was updated in another tab. Reload this tab to keep saving.'),
-      });
-    } catch (error) {
-      this.update({ phase: 'failed', failure: `Your history could not be opened: ${describe(error)}` });
-      return;
-    }
-    // This tab reloads after its own writes; the channel only has to bring in other tabs' changes.
-    this.store.onChange((change) => {
-      if (change.origin === 'other') void this.reloadEvents();
-    });
-    await this.reloadEvents();
-    try {
-      this.update({ rankingControls: parseRankingControls(await this.store.getMeta<unknown>(RANKING_CONTROLS_KEY)) });
-    } catch {
-      // unreadable settings: the defaults
-    }
-    this.update({ phase: 'ready' });
     void this.refreshStorage();
-    void this.startEngine(catalog);
+    await this.startEngine(catalog);
   }
 
   /**
-   * Starts an engine worker. When it crashes (or reports a broken backend), a new one starts with
-   * that backend skipped, so the engine walks down the chain by itself; the stored history and
-   * model are in IndexedDB, and the new engine reloads them.
+   * Starts an engine worker: it opens the event log (the app is ready then), then starts computing.
+   * When it crashes (or reports a broken backend), a new one starts with that backend skipped, so
+   * the engine walks down the chain by itself; the stored history and model are in IndexedDB, and
+   * the new engine reloads them. With `compute` false the engine only keeps the log (every backend
+   * has failed): history, reactions and the data panel still work.
    */
-  private async startEngine(catalog: Catalog, restartNote: string | null = null): Promise<void> {
+  private async startEngine(catalog: Catalog, restartNote: string | null = null, compute = true): Promise<void> {
     const generation = ++this.engineGeneration;
     const engine = this.options.createEngine();
     this.engine = engine;
     this.tryingBackend = null;
-    engine.onCrash((message) => void this.restartEngine(generation, catalog, message));
+    let opened!: (engine: EngineClient | null) => void;
+    this.logOpen = new Promise((resolve) => (opened = resolve));
+    engine.onCrash((message) => {
+      opened(null);
+      if (compute) void this.restartEngine(generation, catalog, message);
+      else if (generation === this.engineGeneration) this.logLost(message);
+    });
     engine.onNotice((notice) => {
       if (generation !== this.engineGeneration) return;
       switch (notice.kind) {
+        case 'log':
+          this.applyLog(notice.change);
+          break;
+        case 'store':
+          this.notify('error', notice.message);
+          break;
         case 'trying':
           this.tryingBackend = notice.backend;
           break;
@@ -264,10 +270,26 @@ export class BurrowSession {
       }
     });
     try {
+      const { settings, ...log } = await engine.call('open', { catalog, storeName: this.options.storeName });
+      if (generation !== this.engineGeneration) return;
+      this.settings = settings;
+      this.applyLog({ type: 'reset', ...log });
+      if (this.state.phase === 'loading') this.update({ phase: 'ready', rankingControls: parseRankingControls(settings[RANKING_CONTROLS_KEY]) });
+      opened(engine);
+    } catch (error) {
+      opened(null);
+      // A crash is handled by restartEngine; anything else means the history cannot be opened.
+      if (generation !== this.engineGeneration || (error instanceof Error && error.name === 'EngineCrash')) return;
+      this.engine = null;
+      engine.terminate();
+      if (this.state.phase === 'loading') this.update({ phase: 'failed', failure: `Your history could not be opened: ${describe(error)}` });
+      else this.notify('error', `Your history could not be opened: ${describe(error)}`);
+      return;
+    }
+    if (!compute) return;
+    try {
       const started = await engine.call('init', {
-        catalog,
         backend: this.options.backend,
-        storeName: this.options.storeName,
         defaultPackUrl: this.options.defaultPackUrl,
         exclude: [...this.failedBackends],
       });
@@ -285,6 +307,39 @@ export class BurrowSession {
     }
   }
 
+  /** The engine that only kept the log died too: nothing can be saved until the page is reloaded. */
+  private logLost(message: string): void {
+    this.engineGeneration++;
+    this.engine = null;
+    this.notify('error', `${message}. Your history is safe, but new reactions cannot be saved until you reload the page.`);
+  }
+
+  /** The engine that holds the log open, waiting for one that is starting; null when none can. */
+  private async logOwner(): Promise<EngineClient | null> {
+    for (;;) {
+      const generation = this.engineGeneration;
+      const engine = await this.logOpen;
+      if (generation === this.engineGeneration) return engine;
+      // a newer engine started meanwhile (a crash restarted it): wait for that one
+    }
+  }
+
+  /** Mirrors a change of the engine's log: the history view, the counts and each item's state. */
+  private applyLog(change: LogChange): void {
+    if (change.type === 'append') {
+      this.update({ events: [...this.state.events, change.event], itemStates: withEvent(this.state.itemStates, change.event) });
+      return;
+    }
+    this.replaceLog(change);
+  }
+
+  private replaceLog({ events, skipped }: LogContents): void {
+    if (skipped > 0 && skipped !== this.state.skippedRecords) {
+      this.notify('error', `${skipped} stored record(s) were unreadable and are ignored; the rest of your history is intact.`);
+    }
+    this.update({ events, skippedRecords: skipped, itemStates: deriveItemStates(events) });
+  }
+
   private async restartEngine(generation: number, catalog: Catalog, message: string): Promise<void> {
     if (generation !== this.engineGeneration) return;
     const backend = this.state.compute?.backend ?? this.tryingBackend;
@@ -293,25 +348,16 @@ export class BurrowSession {
     this.update({ compute: null, training: null, recommending: false });
     const where = backend ? ` on ${backend}` : '';
     if (backend === null || this.failedBackends.length >= BACKEND_CHAIN_LENGTH || this.restarts > BACKEND_CHAIN_LENGTH) {
-      this.engineGeneration++;
-      this.engine = null;
       this.update({
         computeError: `Every compute backend failed (${this.failedBackends.join(', ') || 'none could start'}). Last error${where}: ${message}. Browsing, reactions and your data still work.`,
       });
       this.notify('error', `${message}. The recommender is unavailable; your history is safe.`);
+      // the log needs no backend: an engine that only keeps it lets reactions and the data panel work on
+      await this.startEngine(catalog, null, false);
       return;
     }
     this.notify('error', `${message}${where}. Restarting the engine without ${backend}…`);
     await this.startEngine(catalog, `The engine crashed${where} (${message}) and restarted without it.`);
-  }
-
-  private async reloadEvents(): Promise<void> {
-    if (!this.store) return;
-    const { events, skipped } = await this.store.readEvents();
-    if (skipped > 0 && skipped !== this.state.skippedRecords) {
-      this.notify('error', `${skipped} stored record(s) were unreadable and are ignored; the rest of your history is intact.`);
-    }
-    this.update({ events, skippedRecords: skipped, itemStates: deriveItemStates(events) });
   }
 
   /** The TF.js backend the engine really runs on, as `tf.getBackend()` reports it in the worker. */
@@ -348,19 +394,41 @@ export class BurrowSession {
     }
   }
 
-  /** Stores one interaction, then re-ranks. Returns false (with a notice) when it was not saved. */
-  async record(itemId: string, kind: NewEvent['kind'], value: number | null = null): Promise<boolean> {
-    if (!this.store || !this.state.catalog) return false;
+  /**
+   * Has the engine store one interaction, then re-ranks. Returns false (with a notice) when it was
+   * not saved. The event joins the history when the engine says it is stored (a 'log' notice).
+   */
+  async record(itemId: string, kind: EventKind, value: number | null = null): Promise<boolean> {
+    if (!this.state.catalog) return false;
+    const event = { uid: randomUid(), itemId, kind, value, session: this.session };
     try {
-      await this.store.append({ itemId, kind, value, session: this.session, catalogId: this.state.catalog.id });
+      await this.writeOnce(event);
     } catch (error) {
       this.notify('error', describe(error));
       return false;
     }
-    await this.reloadEvents();
     if (kind !== 'view') void this.refreshRecommendations();
     this.maybeAutoTrain();
     return true;
+  }
+
+  /**
+   * Sends the event to the engine that keeps the log. If that engine dies before it answers, the
+   * write may or may not have committed: the next engine reads the log when it opens, and the
+   * event is sent again only if it is not there, so it is neither lost nor stored twice.
+   */
+  private async writeOnce(event: { uid: string; itemId: string; kind: EventKind; value: number | null; session: string }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const engine = await this.logOwner();
+      if (!engine) throw new Error('Your reaction was not saved: the engine that keeps your history is not running. Reload the page.');
+      if (attempt > 1 && this.state.events.some((e) => e.uid === event.uid)) return;
+      try {
+        await engine.call('record', event);
+        return;
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'EngineCrash') || attempt >= 3) throw error;
+      }
+    }
   }
 
   /** Fine-tunes the personal model in the worker; progress arrives as notices. */
@@ -406,26 +474,26 @@ export class BurrowSession {
   }
 
   async refreshStorage(): Promise<void> {
-    if (!this.store) return;
-    this.update({ storage: await this.store.storageEstimate() });
+    this.update({ storage: await storageEstimate() });
   }
 
   async requestPersistence(): Promise<void> {
-    if (!this.store) return;
-    const granted = await this.store.requestPersistence();
+    const granted = await requestPersistence();
     this.notify('info', granted ? 'Your browser will keep Burrow’s data even when space runs low.' : 'The browser did not grant persistent storage; your data is kept, but the browser may evict it under storage pressure.');
     await this.refreshStorage();
   }
 
   async exportData(): Promise<{ fileName: string; json: string } | null> {
-    if (!this.store) return null;
-    const file = await this.store.exportAll();
+    const engine = await this.logOwner();
+    if (!engine) return null;
+    const file = await engine.call('exportLog', null);
     const date = new Date(file.exportedAt).toISOString().slice(0, 10);
     return { fileName: `burrow-export-${date}.json`, json: JSON.stringify(file, null, 1) };
   }
 
   async importData(text: string, fileName: string): Promise<void> {
-    if (!this.store) return;
+    const engine = await this.logOwner();
+    if (!engine) return;
     let data: unknown;
     try {
       data = JSON.parse(text);
@@ -434,13 +502,13 @@ export class BurrowSession {
       return;
     }
     try {
-      const { added, duplicates } = await this.store.importFile(data);
+      // the engine validates the whole file, merges it and sends the new log (a 'log' notice)
+      const { added, duplicates } = await engine.call('importLog', { data });
       this.notify('info', `Imported ${added} event(s) from ${fileName}${duplicates ? `; ${duplicates} already present were skipped` : ''}.`);
     } catch (error) {
       this.notify('error', `Import failed: ${describe(error)} Nothing was changed.`);
       return;
     }
-    await this.reloadEvents();
     void this.refreshStorage();
     void this.refreshRecommendations();
   }
@@ -465,17 +533,24 @@ export class BurrowSession {
     this.update({ rankingControls });
     void this.refreshRecommendations();
     try {
-      await this.store?.setMeta(RANKING_CONTROLS_KEY, rankingControls);
+      await this.saveSetting(RANKING_CONTROLS_KEY, rankingControls);
     } catch (error) {
       this.notify('error', `The setting applies now but was not saved: ${describe(error)}`);
     }
   }
 
+  private async saveSetting(key: SettingKey, value: unknown): Promise<void> {
+    const engine = await this.logOwner();
+    if (!engine) throw new Error('the engine that keeps your data is not running.');
+    await engine.call('saveSetting', { key, value });
+    this.settings = { ...this.settings, [key]: value };
+  }
+
   /** A new user (nothing judged, picker never finished) is offered the cold-start picker. */
   private async offerOnboarding(): Promise<void> {
-    if (!this.store || !this.engine || this.state.onboarding) return;
+    if (!this.engine || this.state.onboarding) return;
     if ([...this.state.itemStates.values()].some(isJudged)) return;
-    if ((await this.store.getMeta<unknown>(ONBOARDING_DONE_KEY)) === true) return;
+    if (this.settings[ONBOARDING_DONE_KEY] === true) return;
     const { items } = await this.engine.call('onboarding', { k: ONBOARDING_COUNT });
     if (items.length > 0) this.update({ onboarding: items });
   }
@@ -484,19 +559,26 @@ export class BurrowSession {
   async finishOnboarding(): Promise<void> {
     this.update({ onboarding: null });
     try {
-      await this.store?.setMeta(ONBOARDING_DONE_KEY, true);
+      await this.saveSetting(ONBOARDING_DONE_KEY, true);
     } catch (error) {
       this.notify('error', `The picker will come back next time: ${describe(error)}`);
     }
   }
 
   async deleteAll(): Promise<void> {
-    if (!this.store) return;
-    await this.engine?.call('forgetModel', null).catch(() => undefined);
-    await this.store.clearAll();
+    const engine = await this.logOwner();
+    if (!engine) return;
+    let erased: { pack: PackInfo | null; model: ModelStatus | null };
+    try {
+      // the engine forgets the models, then deletes events, checkpoints and settings; the empty log arrives as a notice
+      erased = await engine.call('eraseAll', null);
+    } catch (error) {
+      this.notify('error', `Your data was not deleted: ${describe(error)}`);
+      return;
+    }
     this.storageFull = false;
-    this.update({ rankingControls: { ...DEFAULT_RANKING_CONTROLS }, quality: [], pack: await this.engine?.call('packInfo', null).catch(() => null) ?? null });
-    await this.reloadEvents();
+    this.settings = {};
+    this.update({ rankingControls: { ...DEFAULT_RANKING_CONTROLS }, quality: [], pack: erased.pack, ...(erased.model ? { model: erased.model } : {}) });
     this.notify('info', 'All your data was deleted from this browser.');
     void this.refreshStorage();
     void this.refreshRecommendations();

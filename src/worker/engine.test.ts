@@ -1,7 +1,8 @@
 /**
  * Issue 13, engine side, in Node on the cpu backend: packs that do not fit are refused at load
  * (the previous base stays), a failing training leaves the trainer usable, and fold-in (one like a
- * tick, each followed by a ranking) overlapping the end of training never breaks either.
+ * tick, each followed by a ranking) overlapping the end of training never breaks either. Issue 11:
+ * the engine is the one writer of events and a click reads nothing from the store.
  */
 import 'fake-indexeddb/auto';
 import * as tf from '@tensorflow/tfjs';
@@ -12,7 +13,7 @@ import { createEmbeddingModel } from '../models';
 import { appCatalogFeatures } from '../packs';
 import { decodePack, encodePack, encodeSealedPack, manifestInputOf, withManifest, type PackManifestInput } from '../packs';
 import { PRIOR_WEIGHTS } from '../ranking';
-import { openStore } from '../store';
+import { BurrowStore, openStore } from '../store';
 import { Engine } from './engine';
 import { PERSONAL_CONFIG, PersonalModel } from './personal-model';
 import type { EngineNotice } from './protocol';
@@ -81,12 +82,16 @@ async function startEngine(storeName: string, pack: ArrayBuffer) {
   vi.stubGlobal('fetch', async () => new Response(pack.slice(0)));
   const notices: EngineNotice[] = [];
   const engine = new Engine((n) => notices.push(n));
-  await engine.init({ catalog, backend: 'cpu', storeName, defaultPackUrl: '/packs/default.burrowpack' });
+  await engine.open({ catalog, storeName });
+  await engine.init({ backend: 'cpu', defaultPackUrl: '/packs/default.burrowpack' });
+  // a second connection to the same database: what another tab (or a test's inspection) sees
   const store = await openStore({ name: storeName });
   return { engine, notices, store };
 }
 
-const like = (i: number) => ({ itemId: `film-${i}`, kind: 'like' as const, catalogId: catalog.id });
+let uids = 0;
+/** A like as the UI sends it to the engine (the one writer of events). */
+const like = (i: number) => ({ uid: `test-${++uids}`, itemId: `film-${i}`, kind: 'like' as const, value: null, session: 'test' });
 
 describe('packs whose embedding side does not fit are refused at load (item 2)', () => {
   const bias = () => base.tensors['item/bias']!;
@@ -108,7 +113,7 @@ describe('packs whose embedding side does not fit are refused at load (item 2)',
     expect(engine.packInfo()).toEqual(before);
     // nothing was stored as the user's pack: a restart still uses the default
     expect(await store.loadCheckpoint('pack/user')).toBeUndefined();
-    for (let i = 0; i < 3; i++) await store.append(like(i));
+    for (let i = 0; i < 3; i++) await engine.record(like(i));
     const status = await engine.train();
     expect(status.state).toBe('ready');
     store.close();
@@ -150,11 +155,11 @@ describe('fold-in and training take turns (item 4)', () => {
     let next = 0;
     const pending: Promise<unknown>[] = [];
     /**
-     * What the UI does per click: store the like, then re-rank (fold-in on the live model) without
+     * What the UI does per click: record the like, then re-rank (fold-in on the live model) without
      * waiting for the previous ranking (session.refreshRecommendations is fire-and-forget).
      */
     const click = async () => {
-      await store.append(like(next++ % (N - 10))); // 10 items stay unjudged, to be recommended
+      await engine.record(like(next++ % (N - 10))); // 10 items stay unjudged, to be recommended
       pending.push(engine.recommend({ k: 5 }).catch((e: unknown) => failures.push(e)));
       await new Promise((resolve) => setTimeout(resolve, 0));
     };
@@ -200,7 +205,7 @@ describe("For you's weights, learned on the user's own likes", () => {
     await engine.recommend({ k: 5 });
     expect(engine.modelStatus().blend).toMatchObject({ learned: false, likes: 0, weights: { ...PRIOR_WEIGHTS } });
     const fifties = [0, 6, 12, 18, 24, 30]; // year 1950 + (i % 6) * 10, across all four genres
-    for (const i of fifties) await store.append(like(i));
+    for (const i of fifties) await engine.record(like(i));
     const { items } = await engine.recommend({ k: 3 });
     const blend = engine.modelStatus().blend;
     // the first like had no taste before it; each later one is an example
@@ -211,5 +216,98 @@ describe("For you's weights, learned on the user's own likes", () => {
     await engine.recommend({ k: 3, explore: true });
     expect(engine.modelStatus().blend.weights).toEqual(blend.weights);
     store.close();
+  });
+});
+
+describe('the event path: the engine writes every event and keeps the log in memory', () => {
+  /** Reads of the event log by the engine's own connection (the test's second connection is left out). */
+  function countReads(inspector: () => BurrowStore) {
+    const reads = vi.spyOn(BurrowStore.prototype, 'readEvents');
+    onTestFinished(() => reads.mockRestore());
+    return () => reads.mock.contexts.filter((store) => store !== inspector()).length;
+  }
+
+  it('opening reads the log once; clicks (record, For you, Up next) and a training read it no more', async () => {
+    let store!: BurrowStore;
+    const engineReads = countReads(() => store);
+    const started = await startEngine(`engine-reads-${Math.random()}`, await packWith());
+    store = started.store;
+    const { engine, notices } = started;
+    expect(engineReads()).toBe(1);
+    for (let i = 0; i < 6; i++) {
+      await engine.record(like(i));
+      await Promise.all([engine.recommend({ k: 5 }), engine.upNext({ k: 5 }), engine.recommend({ k: 5, explore: true })]);
+    }
+    await engine.train();
+    expect(engineReads()).toBe(1);
+    // the log it keeps is the stored one, and the UI was told of each append, in order
+    const stored = (await store.readEvents()).events;
+    expect(engine.logView().events).toEqual(stored);
+    expect(notices.flatMap((n) => (n.kind === 'log' && n.change.type === 'append' ? [n.change.event] : []))).toEqual(stored);
+    // For you ranks what is in memory: the liked films are not offered again
+    const { items } = await engine.recommend({ k: N });
+    expect(items.map((x) => x.itemId)).not.toContain('film-5');
+    store.close();
+  });
+
+  it("another tab's write is seen: the log is read again once, the UI gets the whole log, For you leaves the film out", async () => {
+    let store!: BurrowStore;
+    const engineReads = countReads(() => store);
+    const started = await startEngine(`engine-tabs-${Math.random()}`, await packWith());
+    store = started.store;
+    const { engine, notices } = started;
+    await engine.record(like(1));
+    // the second connection is the other tab: it writes behind this engine's back
+    await store.append({ itemId: 'film-2', kind: 'like', catalogId: catalog.id });
+    await vi.waitFor(() => expect(engine.logView().events.map((e) => e.itemId)).toEqual(['film-1', 'film-2']));
+    expect(engineReads()).toBe(2);
+    expect(notices.at(-1)).toMatchObject({ kind: 'log', change: { type: 'reset', skipped: 0, events: [{ itemId: 'film-1' }, { itemId: 'film-2' }] } });
+    const { items } = await engine.recommend({ k: N });
+    expect(items.map((x) => x.itemId)).not.toContain('film-2');
+    store.close();
+  });
+
+  it('a write the disk refuses is reported with the reason; the log, the store and the UI keep what they had', async () => {
+    const { engine, notices, store } = await startEngine(`engine-full-${Math.random()}`, await packWith());
+    await engine.record(like(1));
+    const add = vi.spyOn(IDBObjectStore.prototype, 'add').mockImplementation(() => {
+      throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+    });
+    await expect(engine.record(like(2))).rejects.toThrow(/storage is full: the event was not saved/);
+    add.mockRestore();
+    expect(engine.logView().events.map((e) => e.itemId)).toEqual(['film-1']);
+    expect((await store.readEvents()).events.map((e) => e.itemId)).toEqual(['film-1']);
+    expect(notices.filter((n) => n.kind === 'log')).toHaveLength(1);
+    await engine.record(like(3));
+    expect(engine.logView().events.map((e) => e.itemId)).toEqual(['film-1', 'film-3']);
+    store.close();
+  });
+
+  it('import, export and erase go through the log; it opens and records without a compute backend', async () => {
+    const storeName = `engine-data-${Math.random()}`;
+    const notices: EngineNotice[] = [];
+    const engine = new Engine((n) => notices.push(n));
+    // only opened: what the app runs when every compute backend has failed
+    const opened = await engine.open({ catalog, storeName });
+    expect(opened).toEqual({ events: [], skipped: 0, settings: {} });
+    await engine.record(like(1));
+    await expect(engine.recommend({ k: 5 })).rejects.toThrow(/not initialised/);
+    const file = await engine.exportLog();
+    expect(file.events.map((e) => e.itemId)).toEqual(['film-1']);
+    await engine.saveSetting({ key: 'onboarding-done', value: true });
+    expect(await engine.eraseAll()).toEqual({ pack: null, model: null });
+    expect(engine.logView().events).toEqual([]);
+    expect(notices.at(-1)).toEqual({ kind: 'log', change: { type: 'reset', events: [], skipped: 0 } });
+    expect(await engine.importLog({ data: file })).toEqual({ added: 1, duplicates: 0 });
+    expect(engine.logView().events).toEqual(file.events);
+    expect(notices.at(-1)).toMatchObject({ kind: 'log', change: { type: 'reset', events: file.events } });
+    await expect(engine.importLog({ data: { format: 'nope' } })).rejects.toThrow(/not a Burrow export/);
+    engine.close();
+    // a restarted engine reads what was stored, settings included
+    const again = new Engine(() => undefined);
+    const reopened = await again.open({ catalog, storeName });
+    expect(reopened.events).toEqual(file.events);
+    expect(reopened.settings).toEqual({});
+    again.close();
   });
 });

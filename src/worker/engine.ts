@@ -1,91 +1,43 @@
 /**
- * The engine that runs inside the worker: the compute backend, the catalog's encoded features,
- * the user's event log, and the rankers. DOM-free; the worker entry only wires it to messages.
+ * The engine that runs inside the worker: a thin coordinator over small services. It owns the
+ * store connection and the compute backend, and hands each request to the service that answers
+ * it: the event log, the one writer of events (event-log.ts), the base pack (base-pack.ts), For you
+ * and Up next (recommend.ts), the held-out quality record (quality.ts), the personal models
+ * (personal-model.ts, personal-sequence.ts). It starts in two steps: `open` (the store and the
+ * log, enough for history, export, import and erasure) and `init` (compute, pack, models), so the
+ * user's history keeps working when no compute backend does. DOM-free; the worker entry only
+ * wires it to messages.
  */
 import * as tf from '@tensorflow/tfjs';
-import { CatalogIndex, type Catalog } from '../catalog';
 import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type DeviceLostInfo, type InitBackendOptions } from '../compute';
-import { deriveItemStates, isJudged, isPositiveStrength, likeMoments, signalStrength, type EventLike, type ItemState } from '../events';
-import { diversify, explainCards, onboardingPicks, withExploration, type CardReason } from '../ranking';
-import { Rng } from '../common';
+import { CatalogIndex, type Catalog } from '../catalog';
+import type { ItemState } from '../events';
+import { holdOutRecentPositives, type QualityRecord } from '../eval';
+import type { HybridInputs, HybridWeights } from '../ranking';
+import { openStore, type BurrowStore, type ExportFile, type ImportResult, type StoredEvent } from '../store';
+import { BasePack } from './base-pack';
+import { catalogSignals, type CatalogSignals } from './catalog-signals';
+import { PersonalModel, type ModelInfo } from './personal-model';
+import { QualityTracker } from './quality';
+import { Recommender, type RankerScores, type RecommendOptions } from './recommend';
+import { EventLog } from './event-log';
+import { recentPositives, UP_NEXT_HISTORY, type Taste } from './taste';
 import {
-  HISTORY_FIT,
-  HISTORY_FIT_LIKES,
-  PRIOR_WEIGHTS,
-  contributions,
-  eraAffinity,
-  fitPooledHybridWeights,
-  hybridScores,
-  parseHybridWeights,
-  sampleWeights,
-  weightPosterior,
-  popularitySignal,
-  qualitySignal,
-  type BlendExample,
-  type HybridInputs,
-  type HybridWeights,
-} from '../ranking';
-import {
-  baselineScores,
-  idfWeighted,
-  sharedContent,
-  topIndices,
-  type FeatureRows,
-  type TasteSignal,
-} from '../ranking';
-import { heldOutMetrics, holdOutRecentPositives, type QualityRecord } from '../eval';
-import { reciprocalRankFusion } from '../ranking';
-import { openStore, type BurrowStore } from '../store';
-import {
-  appCatalogFeatures,
-  checkPackMatchesCatalog,
-  embeddingWeightsFromPack,
-  openPack,
-  packHasModel,
-  PackError,
-  type DecodedPack,
-} from '../packs';
-import { PersonalModel, type ModelInfo, type PersonalSignal } from './personal-model';
-import { PersonalSequence } from './personal-sequence';
-import type {
-  ComputeStatus,
-  EngineNotice,
-  EngineProtocol,
-  ModelStatus,
-  PackInfo,
-  Recommendation,
-  RecommendResult,
-  UpNextResult,
+  SETTING_KEYS,
+  type ComputeStatus,
+  type EngineNotice,
+  type EngineProtocol,
+  type LogContents,
+  type ModelStatus,
+  type PackInfo,
+  type RecommendResult,
+  type RecordRequest,
+  type SettingKey,
+  type Settings,
+  type UpNextResult,
 } from './protocol';
 
-const QUALITY_KEY = 'quality-history';
-/** The pack file a user picked, kept whole so a reload uses it again. */
-const USER_PACK_KEY = 'pack/user';
-const UP_NEXT_HISTORY = 50;
-const QUALITY_HISTORY = 50;
-
-interface Loaded {
-  catalog: Catalog;
-  index: CatalogIndex;
-  /** content features re-weighted for similarity (see idfWeighted) */
-  contentRows: FeatureRows;
-  popularity: Float32Array;
-  /** the prior's two signals: popularity on the log-odds scale, ratings (hybrid.ts) */
-  popularitySignal: Float32Array;
-  quality: Float32Array;
-  /** release year of each item, NaN when unknown */
-  years: Float32Array;
-  genres: string[][];
-  facetTags: readonly (readonly string[])[];
-  store: BurrowStore;
-  personal: PersonalModel;
-}
-
-interface ActivePack {
-  pack: DecodedPack;
-  source: 'default' | 'file';
-  fileName: string | null;
-}
+export type { RankerScores };
 
 /**
  * What the engine needs from its platform. The worker passes the app's own (initBackend with the
@@ -95,8 +47,16 @@ interface ActivePack {
 export interface EngineDeps {
   initCompute: (options: InitBackendOptions) => Promise<BackendInfo>;
   fetchPack: (url: string) => Promise<ArrayBuffer>;
-  openStore: (name: string) => Promise<BurrowStore>;
+  openStore: (name: string, hooks: StoreHooks) => Promise<BurrowStore>;
 }
+
+export interface StoreHooks {
+  /** another tab upgraded or deleted the database: this connection is closed and can no longer write */
+  onVersionChange: () => void;
+}
+
+/** Said when another tab took the database over (a newer Burrow, or its data deleted there). */
+export const STORE_TAKEN_OVER = 'Burrow was updated in another tab. Reload this tab to keep saving.';
 
 export const DEFAULT_ENGINE_DEPS: EngineDeps = {
   initCompute: (options) => initBackend(options),
@@ -105,44 +65,56 @@ export const DEFAULT_ENGINE_DEPS: EngineDeps = {
     if (!response.ok) throw new Error(`the default pack could not be fetched (${response.status})`);
     return response.arrayBuffer();
   },
-  openStore: (name) => openStore({ name }),
+  openStore: (name, hooks) => openStore({ name, ...hooks }),
 };
 
-/** Every ranker's scores over the whole catalog for one taste (nothing excluded yet). */
-export interface RankerScores {
-  popularity: Float32Array;
-  /** the content + popularity baseline shown before any training */
-  content: Float32Array;
-  /** the shipped pack's item side with the user folded in, no fine-tuning; null without a pack */
-  pack: Float32Array | null;
-  /** the user's fine-tuned embedding model; null before the first training */
-  personal: Float32Array | null;
-  /** the sequence model's next-item scores after the user's recent positives; null without a pack or history */
-  sequence: Float32Array | null;
-  /** content similarity alone (no popularity mixed in); null without taste signals */
-  contentOnly: Float32Array | null;
+/** An opened engine: the store and the log, no compute yet. */
+interface Opened {
+  catalog: Catalog;
+  index: CatalogIndex;
+  store: BurrowStore;
+  log: EventLog;
+}
+
+/** The services of a started engine. */
+interface Services {
+  catalog: CatalogSignals;
+  store: BurrowStore;
+  personal: PersonalModel;
+  pack: BasePack;
+  recommender: Recommender;
+  quality: QualityTracker;
 }
 
 export class Engine {
-  private loaded: Loaded | null = null;
+  private opened: Opened | null = null;
+  private services: Services | null = null;
   private compute: ComputeStatus | null = null;
-  private activePack: ActivePack | null = null;
-  private packProblem: string | null = null;
-  private sequence: PersonalSequence | null = null;
-  private defaultPackUrl = '';
   /** backends that failed in this session (a crashed engine, a lost device): never tried again */
   private excluded: BackendName[] = [];
-  /** For you's weights fitted on the user's own likes, for the log they were fitted on */
-  private userBlend: { logKey: string; weights: HybridWeights; likes: number } | null = null;
-  /** each like's example for that fit (what the taste before it ranked), by moment: a new event adds one at most */
-  private likeExamples = new Map<string, BlendExample | null>();
 
   constructor(
     private readonly notify: (notice: EngineNotice) => void,
     private readonly deps: EngineDeps = DEFAULT_ENGINE_DEPS,
   ) {}
 
+  /** Opens the store and reads the event log (once); returns it with the user's settings. */
+  async open({ catalog, storeName }: EngineProtocol['open']['request']): Promise<LogContents & { settings: Settings }> {
+    if (this.opened) throw new Error('The event log is already open.');
+    const store = await this.deps.openStore(storeName, { onVersionChange: () => this.notify({ kind: 'store', message: STORE_TAKEN_OVER }) });
+    try {
+      const index = new CatalogIndex(catalog);
+      const log = await EventLog.open(store, { id: catalog.id, index }, (change) => this.notify({ kind: 'log', change }));
+      this.opened = { catalog, index, store, log };
+      return { ...log.contents(), settings: await readSettings(store) };
+    } catch (error) {
+      store.close();
+      throw error;
+    }
+  }
+
   async init(request: EngineProtocol['init']['request']): Promise<ComputeStatus> {
+    const { store, catalog: source, index } = this.requireOpen();
     this.excluded = request.exclude ?? [];
     const info = await this.deps.initCompute({
       preference: request.backend,
@@ -151,134 +123,96 @@ export class Engine {
       onDeviceLost: (reason) => void this.recoverFromDeviceLoss(reason),
     });
     this.compute = computeStatusOf(info, info.reason);
-    const { catalog } = request;
-    const store = await this.deps.openStore(request.storeName);
-    // One encoding feeds the model's content tower and the baseline, and the base pack was trained
-    // on exactly it (appCatalogFeatures): what an item *is* outweighs how famous it is.
-    const features = appCatalogFeatures(catalog);
-    this.loaded = {
-      catalog,
-      index: new CatalogIndex(catalog),
-      contentRows: idfWeighted(features),
-      popularity: Float32Array.from(catalog.items, (item) => item.popularity),
-      popularitySignal: popularitySignal(Float32Array.from(catalog.items, (item) => item.popularity)),
-      quality: qualitySignal(catalog.items.map((item) => item.numeric)),
-      years: Float32Array.from(catalog.items, (item) => item.year ?? NaN),
-      genres: catalog.items.map((item) => item.tags.filter((t) => t.startsWith('genre:')).map((t) => t.slice('genre:'.length))),
-      facetTags: catalog.items.map((item) => item.tags),
-      store,
-      personal: new PersonalModel(store, catalog.id, features),
-    };
-    this.defaultPackUrl = request.defaultPackUrl;
-    await this.loadStartingPack();
+    const catalog = catalogSignals(source, index);
+    const personal = new PersonalModel(store, catalog.catalog.id, catalog.features);
+    const pack = new BasePack({ store, catalog: catalog.catalog, personal, fetchPack: this.deps.fetchPack, defaultPackUrl: request.defaultPackUrl, notify: this.notify });
+    const recommender = new Recommender(catalog, personal, pack, () => this.readTaste());
+    this.services = { catalog, store, personal, pack, recommender, quality: new QualityTracker(catalog, recommender, store) };
+    await pack.loadStarting();
     void this.restoreModel();
     return this.compute;
   }
 
-  /** The user's own pack when they loaded one, else the default pack shipped with the app. */
-  private async loadStartingPack(): Promise<void> {
-    const { store } = this.requireLoaded();
-    const stored = await store.loadCheckpoint(USER_PACK_KEY);
-    if (stored && stored.weights instanceof ArrayBuffer) {
-      try {
-        await this.applyPack(stored.weights, 'file', (stored.meta as { fileName?: string } | null)?.fileName ?? null);
-        return;
-      } catch (error) {
-        await store.deleteCheckpoint(USER_PACK_KEY);
-        this.notify({ kind: 'error', name: 'PackError', message: `Your stored base pack no longer fits and was removed: ${(error as Error).message}` });
-      }
-    }
-    try {
-      await this.applyPack(await this.deps.fetchPack(this.defaultPackUrl), 'default', null);
-    } catch (error) {
-      this.packProblem = `No base pack: ${(error as Error).message}. "Up next" needs one; everything else works.`;
-    }
+  /** Appends one interaction to the log (the one way events are written). */
+  async record(request: RecordRequest): Promise<StoredEvent> {
+    return this.requireOpen().log.append(request);
   }
 
-  /** Validates a pack against the catalog and makes it the base of both models. */
-  private async applyPack(data: ArrayBuffer, source: 'default' | 'file', fileName: string | null): Promise<void> {
-    const loaded = this.requireLoaded();
-    // Everything is checked before anything changes: a refused pack leaves the previous base in use.
-    const pack = await openPack(data);
-    checkPackMatchesCatalog(pack, loaded.catalog);
-    const base = packHasModel(pack, 'embedding') ? embeddingWeightsFromPack(pack) : null;
-    if (base) {
-      try {
-        loaded.personal.checkBase(base);
-      } catch (error) {
-        throw new PackError(`its embedding model does not fit this app: ${(error as Error).message}`);
-      }
-    }
-    let sequence: PersonalSequence | null = null;
-    let discarded: string | undefined;
-    if (packHasModel(pack, 'sasrec')) {
-      try {
-        ({ sequence, discarded } = await PersonalSequence.create(pack, loaded.store, loaded.catalog.id));
-      } catch (error) {
-        throw new PackError(`its "up next" model does not fit this app: ${(error as Error).message}`);
-      }
-    }
-    loaded.personal.useBase(base);
-    this.sequence?.dispose();
-    this.sequence = sequence;
-    this.activePack = { pack, source, fileName };
-    this.packProblem = null;
-    if (discarded) this.notify({ kind: 'error', name: 'ModelNotice', message: discarded });
+  async exportLog(): Promise<ExportFile> {
+    return this.requireOpen().log.exportFile();
   }
 
-  async loadPack({ data, fileName }: { data: ArrayBuffer; fileName: string }): Promise<PackInfo> {
-    const { store, catalog } = this.requireLoaded();
-    await this.applyPack(data, 'file', fileName);
-    await store.saveCheckpoint({
-      key: USER_PACK_KEY,
-      modelName: 'pack',
-      catalogId: catalog.id,
-      configHash: 'pack',
-      createdAt: Date.now(),
-      meta: { fileName },
-      weights: data,
-    });
-    return this.packInfo();
+  async importLog({ data }: { data: unknown }): Promise<ImportResult> {
+    return this.requireOpen().log.importFile(data);
+  }
+
+  /** "Delete all my data": the models (when they run), then every event, checkpoint and setting. */
+  async eraseAll(): Promise<{ pack: PackInfo | null; model: ModelStatus | null }> {
+    const { log } = this.requireOpen();
+    // a model that cannot be forgotten (a broken backend) must not keep the data from being deleted
+    if (this.services) await this.forgetModel().catch(() => undefined);
+    await log.eraseAll();
+    return { pack: this.services?.pack.info() ?? null, model: this.services ? this.modelStatus() : null };
+  }
+
+  async saveSetting({ key, value }: { key: SettingKey; value: unknown }): Promise<null> {
+    await this.requireOpen().store.setMeta(key, value);
+    return null;
+  }
+
+  /** The log as held in memory (the eval replay asks it what the session would: is a fine-tune due?). */
+  logView(): { events: readonly StoredEvent[]; states: ReadonlyMap<string, ItemState> } {
+    return this.requireOpen().log.view();
+  }
+
+  /** Closes the store (Node callers; a worker simply ends). */
+  close(): void {
+    this.opened?.store.close();
+  }
+
+  async loadPack(request: { data: ArrayBuffer; fileName: string }): Promise<PackInfo> {
+    return this.require().pack.load(request);
   }
 
   packInfo(): PackInfo {
-    const active = this.activePack;
-    if (!active) {
-      return { source: 'none', fileName: null, catalogId: null, createdAt: null, models: [], training: null, sequencePersonalised: false, problem: this.packProblem };
-    }
-    const { manifest } = active.pack;
-    return {
-      source: active.source,
-      fileName: active.fileName,
-      catalogId: manifest.catalog.id,
-      createdAt: manifest.createdAt,
-      models: manifest.models.map((m) => m.name),
-      training: manifest.training,
-      sequencePersonalised: this.sequence?.personalised ?? false,
-      problem: null,
-    };
+    return this.require().pack.info();
   }
 
-  async upNext({ k }: { k: number }): Promise<UpNextResult> {
-    const loaded = this.requireLoaded();
-    if (!this.sequence) return { items: [], reason: null, source: null };
-    const { states, signals, exclude } = await this.readTaste();
-    const history = recentPositives(signals, UP_NEXT_HISTORY);
-    if (history.length === 0) return { items: [], reason: null, source: 'sasrec' };
-    const scores = await this.sequence.scores(Int32Array.from(history));
-    for (const item of exclude) scores[item] = -Infinity;
-    for (const item of history) scores[item] = -Infinity;
-    const lastTwo = history.slice(-2).reverse().map((i) => loaded.index.item(i).title);
-    const verb = history.slice(-2).every((i) => states.get(loaded.index.idAt(i))?.reaction === 'like') ? 'liked' : 'enjoyed';
-    return {
-      items: topIndices(scores, k).map((item) => ({ itemId: loaded.index.idAt(item), score: scores[item]!, reason: '' })),
-      reason: `Because you just ${verb} ${lastTwo.join(' and ')}`,
-      source: 'sasrec',
-    };
+  async upNext(request: { k: number }): Promise<UpNextResult> {
+    return this.require().recommender.upNext(request);
+  }
+
+  async recommend(request: RecommendOptions): Promise<RecommendResult> {
+    return this.require().recommender.recommend(request);
+  }
+
+  /** A dozen well-known films spread over the item space, for a new user to react to (ranking/onboarding.ts). */
+  async onboarding(request: { k: number }): Promise<{ items: string[] }> {
+    return this.require().recommender.onboarding(request);
+  }
+
+  /** Every ranker's scores for the user's current taste (the eval replay compares them). */
+  async rankers(): Promise<{ scores: RankerScores; exclude: number[] }> {
+    return this.require().recommender.rankers();
+  }
+
+  /** For you's inputs for the current history (what recommend blends), for learning a pack's starting blend. */
+  async blendInputs(): Promise<{ inputs: HybridInputs; exclude: number[] }> {
+    return this.require().recommender.blendInputs();
+  }
+
+  /** Where every user's blend starts and what the per-user fit is pulled back to. */
+  blendPrior(): HybridWeights {
+    return this.require().recommender.blendPrior();
+  }
+
+  /** The weights For you used last: learned on the user's own likes, else the prior. */
+  hybridWeights(): HybridWeights {
+    return this.require().recommender.hybridWeights();
   }
 
   private async restoreModel(): Promise<void> {
-    const { personal } = this.requireLoaded();
+    const { personal } = this.require();
     try {
       const { discarded } = await personal.restore();
       this.notify({ kind: 'model', status: this.modelStatus(), ...(discarded ? { message: discarded } : {}) });
@@ -319,191 +253,17 @@ export class Engine {
   }
 
   modelStatus(): ModelStatus {
-    const { personal } = this.requireLoaded();
-    return statusOf(personal.trained, personal.training, this.blendStatus());
-  }
-
-  /** Every ranker's scores for the user's current taste (the eval replay compares them). */
-  async rankers(): Promise<{ scores: RankerScores; exclude: number[] }> {
-    const { signals, exclude } = await this.readTaste();
-    return { scores: await this.scoresFor(signals), exclude: [...exclude] };
-  }
-
-  /** For you's inputs for the current history (what recommend blends), for learning a pack's starting blend. */
-  async blendInputs(): Promise<{ inputs: HybridInputs; exclude: number[] }> {
-    const { signals, exclude } = await this.readTaste();
-    return { inputs: this.hybridInputs(await this.scoresFor(signals), signals), exclude: [...exclude] };
-  }
-
-  private async scoresFor(signals: readonly PersonalSignal[]): Promise<RankerScores> {
-    const loaded = this.requireLoaded();
-    const none = new Set<number>();
-    const history = recentPositives(signals, UP_NEXT_HISTORY);
-    const hasTaste = signals.some((s) => s.strength !== 0);
-    return {
-      popularity: loaded.popularity.slice(),
-      content: baselineScores(loaded.contentRows, loaded.popularity, signals, { exclude: none, popularityWeight: 0.3 }),
-      pack: await loaded.personal.packScores(signals),
-      personal: loaded.personal.trained ? await loaded.personal.scores(signals) : null,
-      sequence: this.sequence && history.length > 0 ? await this.sequence.scores(Int32Array.from(history)) : null,
-      contentOnly: hasTaste ? baselineScores(loaded.contentRows, loaded.popularity, signals, { exclude: none, popularityWeight: 0 }) : null,
-    };
-  }
-
-  /** The blend's inputs that need no model: content, era, popularity, quality (what the history fit relearns per like). */
-  private priorInputs(signals: readonly PersonalSignal[]): HybridInputs {
-    const loaded = this.requireLoaded();
-    return {
-      content: signals.some((s) => s.strength !== 0)
-        ? baselineScores(loaded.contentRows, loaded.popularity, signals, { exclude: new Set(), popularityWeight: 0 })
-        : null,
-      era: eraAffinity(loaded.years, signals, isPositiveStrength),
-      popularity: loaded.popularitySignal,
-      quality: loaded.quality,
-    };
-  }
-
-  /** The hybrid's inputs: the personal model once trained, else the pack's fold-in; the prior always. */
-  private hybridInputs(scores: RankerScores, signals: readonly PersonalSignal[]): HybridInputs {
-    const loaded = this.requireLoaded();
-    return {
-      personal: scores.personal ?? scores.pack,
-      content: scores.contentOnly,
-      sequence: scores.sequence,
-      era: eraAffinity(loaded.years, signals, isPositiveStrength),
-      popularity: loaded.popularitySignal,
-      quality: loaded.quality,
-    };
-  }
-
-  private blendStatus(): ModelStatus['blend'] {
-    const likes = this.userBlend?.likes ?? 0;
-    return { weights: { ...this.hybridWeights() }, learned: likes > 0, likes, prior: this.packBlendPrior() ? 'pack' : 'app' };
-  }
-
-  /** The active pack's learned starting blend (packs built from real logs carry one), if it is usable. */
-  private packBlendPrior(): HybridWeights | null {
-    return parseHybridWeights(this.activePack?.pack.manifest.blendPrior?.weights);
-  }
-
-  /** Where every user's blend starts and what the per-user fit is pulled back to. */
-  blendPrior(): HybridWeights {
-    return this.packBlendPrior() ?? { ...PRIOR_WEIGHTS };
-  }
-
-  /** The weights For you used last: learned on the user's own likes, else the prior. */
-  hybridWeights(): HybridWeights {
-    return this.userBlend?.weights ?? this.blendPrior();
-  }
-
-  /**
-   * For you's weights for this log: the starting blend refitted on the user's own likes, each
-   * scored against the taste just before it (events' likeMoments, ranking's HISTORY_FIT). The
-   * personal and sequence signals are not recomputed for past tastes (a fold-in and a sequence
-   * pass per like would cost every click a second); they keep their starting weights. `only`
-   * leaves out likes (the quality record's held-out ones).
-   */
-  private blendFor(events: readonly EventLike[], only: (target: number) => boolean = () => true): { weights: HybridWeights; likes: number } {
-    const loaded = this.requireLoaded();
-    const examples = new Map<string, BlendExample | null>();
-    for (const moment of likeMoments(events, HISTORY_FIT_LIKES)) {
-      const key = `${moment.at}:${moment.ts}:${moment.itemId}`;
-      examples.set(key, this.likeExamples.has(key) ? this.likeExamples.get(key)! : this.likeExample(moment.itemId, moment.before, loaded.index));
-    }
-    this.likeExamples = examples;
-    const usable = [...examples.values()].filter((e): e is BlendExample => e !== null && only(e.targets[0]!));
-    return { weights: fitPooledHybridWeights(usable, this.blendPrior(), HISTORY_FIT), likes: usable.length };
-  }
-
-  /** A like as an example of how this user's taste leads to likes; null when there was no taste before it. */
-  private likeExample(itemId: string, before: Map<string, ItemState>, index: CatalogIndex): BlendExample | null {
-    const target = index.indexOf(itemId);
-    if (target === undefined) return null;
-    const { signals, exclude } = tasteFromStates(before, index);
-    if (!signals.some((s) => isPositiveStrength(s.strength))) return null;
-    return { inputs: this.priorInputs(signals), targets: [target], exclude };
-  }
-
-  /** blendFor, kept for the log it was fitted on, so the plain and the explored list of one event share it */
-  private cachedBlend(events: readonly EventLike[]): { weights: HybridWeights; likes: number } {
-    const last = events[events.length - 1];
-    const logKey = `${events.length}:${last?.ts ?? 0}:${last?.itemId ?? ''}:${JSON.stringify(this.blendPrior())}`;
-    if (this.userBlend?.logKey !== logKey) this.userBlend = { logKey, ...this.blendFor(events) };
-    return this.userBlend;
-  }
-
-  /**
-   * For you: the hybrid's top k. `variety` (0..1) re-ranks the top for spread (ranking/diversify.ts);
-   * `tail` (0..1) takes that share of the popularity pull away, leaving taste and ratings to decide.
-   */
-  async recommend({ k, variety = 0, tail = 0, explore = false }: { k: number; variety?: number; tail?: number; explore?: boolean }): Promise<RecommendResult> {
-    const loaded = this.requireLoaded();
-    const started = performance.now();
-    const { states, signals, exclude, eventCount, events } = await this.readTaste();
-    const scores = await this.scoresFor(signals);
-    const inputs = this.hybridInputs(scores, signals);
-    const { weights: learned, likes } = this.cachedBlend(events);
-    const weights = { ...learned, popularity: learned.popularity * (1 - unitInterval(tail)) };
-    const ranked = hybridScores(inputs, weights, exclude);
-    const similarity = loaded.personal.similarity();
-    const spreadBy = similarity ?? ((a: number, b: number) => contentCosine(loaded.contentRows, a, b));
-    const plain = unitInterval(variety) > 0 ? diversify(ranked, topIndices(ranked, 5 * k), spreadBy, { k, variety: unitInterval(variety) }) : topIndices(ranked, k);
-    let top = plain;
-    let explored = new Set<number>();
-    if (explore) {
-      // Thompson sampling: one draw of the weights from their posterior, seeded by the history's
-      // length so the list stays put between events and moves with each new one
-      const posterior = weightPosterior(inputs, weights, likes, exclude, HISTORY_FIT.l2);
-      const rng = new Rng(0x9e3779b1 ^ eventCount);
-      const sampled = hybridScores(inputs, sampleWeights(posterior, weights, () => rng.normal()), exclude);
-      ({ items: top, explored } = withExploration(plain, topIndices(sampled, 2 * k), k));
-    }
-    const contentNorms = new Map<number, number>();
-    const selfContent = (i: number) => {
-      let v = contentNorms.get(i);
-      if (v === undefined) contentNorms.set(i, (v = Math.sqrt(sharedContent(loaded.contentRows, i, i))));
-      return v;
-    };
-    const reasons = explainCards(top, {
-      liked: [...signals].filter((s) => isPositiveStrength(s.strength)).sort((a, b) => a.ts - b.ts),
-      contributions: (item) => contributions(inputs, weights, item),
-      modelSimilarity: similarity,
-      contentSimilarity: (a, b) => {
-        const n = selfContent(a) * selfContent(b);
-        return n > 0 ? sharedContent(loaded.contentRows, a, b) / n : 0;
-      },
-      genresOf: (item) => loaded.genres[item] ?? [],
-      facetsOf: (item) => loaded.facetTags[item] ?? [],
-    });
-    const items: Recommendation[] = top.map((item, r) => ({
-      itemId: loaded.index.idAt(item),
-      score: ranked[item]!,
-      reason: explored.has(item) ? 'Something different to try' : explainReason(loaded, reasons[r]!, states, item),
-    }));
-    return {
-      items,
-      source: scores.personal ? 'embedding' : 'baseline',
-      computedAt: Date.now(),
-      millis: performance.now() - started,
-    };
-  }
-
-  /** A dozen well-known films spread over the item space, for a new user to react to (ranking/onboarding.ts). */
-  async onboarding({ k }: { k: number }): Promise<{ items: string[] }> {
-    const loaded = this.requireLoaded();
-    const { exclude } = await this.readTaste();
-    const similarity = loaded.personal.similarity() ?? ((a: number, b: number) => contentCosine(loaded.contentRows, a, b));
-    const picks = onboardingPicks(loaded.popularity, similarity, exclude, { k, pool: Math.max(150, k * 10) });
-    return { items: picks.map((i) => loaded.index.idAt(i)) };
+    const { personal, recommender } = this.require();
+    return statusOf(personal.trained, personal.training, recommender.blendStatus());
   }
 
   async train(): Promise<ModelStatus> {
-    const { personal } = this.requireLoaded();
+    const { personal, recommender, quality, pack } = this.require();
     const { signals, eventCount, events } = await this.readTaste();
     // The most recent positives sit out this round so the models can be scored on them; they are
     // folded into the user vector right after, and the next round trains on them.
     const { train, heldOut } = holdOutRecentPositives(signals);
-    this.notify({ kind: 'model', status: statusOf(personal.trained, true, this.blendStatus()) });
+    this.notify({ kind: 'model', status: statusOf(personal.trained, true, recommender.blendStatus()) });
     try {
       const info = await personal.train(train, eventCount, (progress) =>
         this.notify({
@@ -517,96 +277,61 @@ export class Engine {
           },
         }),
       );
-      if (heldOut.length > 0 && !info.cancelled) await this.recordQuality(train, heldOut, eventCount, events);
-      if (!info.cancelled) await this.sequence?.fineTune(Int32Array.from(recentPositives(signals, UP_NEXT_HISTORY)));
+      if (heldOut.length > 0 && !info.cancelled) await quality.record(train, heldOut, eventCount, events);
+      if (!info.cancelled) await pack.sequence?.fineTune(Int32Array.from(recentPositives(signals, UP_NEXT_HISTORY)));
     } finally {
       this.notify({ kind: 'model', status: this.modelStatus() });
     }
     return this.modelStatus();
   }
 
-  /** Scores every ranker on the held-out positives and appends the result to the quality history. */
-  private async recordQuality(train: PersonalSignal[], heldOut: number[], eventCount: number, events: readonly EventLike[]): Promise<void> {
-    const loaded = this.requireLoaded();
-    const heldOutSet = new Set(heldOut);
-    const excluded = train.map((s) => s.item).filter((item) => !heldOutSet.has(item));
-    const none = new Set<number>();
-    const popularity = loaded.popularity;
-    const content = baselineScores(loaded.contentRows, popularity, train, { exclude: none, popularityWeight: 0.3 });
-    const scores = await this.scoresFor(train);
-    const embedding = scores.personal;
-    const rankers: Record<string, Float32Array> = { popularity, content };
-    if (embedding) {
-      rankers.embedding = embedding;
-      rankers.blend = reciprocalRankFusion([embedding, content]);
-    }
-    // For you with its weights learned on the likes before the held-out ones, so the held-out
-    // likes score a blend that never saw them
-    const inputs = this.hybridInputs(scores, train);
-    rankers['for you'] = hybridScores(inputs, this.blendFor(events, (target) => !heldOutSet.has(target)).weights);
-    const record: QualityRecord = {
-      at: Date.now(),
-      events: eventCount,
-      heldOut: heldOut.length,
-      metrics: Object.fromEntries(
-        Object.entries(rankers).map(([name, scores]) => [name, heldOutMetrics(scores, heldOut, excluded)]),
-      ),
-    };
-    const history = ((await loaded.store.getMeta<QualityRecord[]>(QUALITY_KEY)) ?? []).concat(record).slice(-QUALITY_HISTORY);
-    await loaded.store.setMeta(QUALITY_KEY, history);
-  }
-
   async qualityHistory(): Promise<QualityRecord[]> {
-    return (await this.requireLoaded().store.getMeta<QualityRecord[]>(QUALITY_KEY)) ?? [];
+    return this.require().quality.history();
   }
 
   cancelTraining(): boolean {
-    return this.requireLoaded().personal.cancel();
+    return this.require().personal.cancel();
   }
 
   async forgetModel(): Promise<ModelStatus> {
-    const loaded = this.requireLoaded();
-    await loaded.personal.forget();
-    this.userBlend = null;
-    this.likeExamples.clear();
-    await PersonalSequence.forget(loaded.store);
-    await loaded.store.deleteCheckpoint(USER_PACK_KEY);
+    const { personal, recommender, pack } = this.require();
+    await personal.forget();
+    recommender.forget();
     // Back to the shipped pack, without the user's fine-tuning.
-    this.sequence?.dispose();
-    this.sequence = null;
-    this.activePack = null;
-    await this.loadStartingPack();
+    await pack.reset();
     const status = this.modelStatus();
     this.notify({ kind: 'model', status });
     return status;
   }
 
-  private async readTaste(): Promise<{
-    states: Map<string, ItemState>;
-    signals: PersonalSignal[];
-    exclude: Set<number>;
-    eventCount: number;
-    events: readonly EventLike[];
-  }> {
-    const loaded = this.requireLoaded();
-    const { events } = await loaded.store.readEvents();
-    const states = deriveItemStates(events);
-    return { states, ...tasteFromStates(states, loaded.index), eventCount: events.length, events };
+  /** The user's taste from the log in memory: no read of the store. */
+  private async readTaste(): Promise<Taste> {
+    return this.requireOpen().log.currentTaste();
   }
 
-  private requireLoaded(): Loaded {
-    if (!this.loaded) throw new Error('The engine is not initialised yet.');
-    return this.loaded;
+  private requireOpen(): Opened {
+    if (!this.opened) throw new Error('The event log is not open yet.');
+    return this.opened;
+  }
+
+  private require(): Services {
+    if (!this.services) throw new Error('The engine is not initialised yet.');
+    return this.services;
   }
 }
 
-/** The user's positive items, oldest first, at most `max` of the most recent. */
-function recentPositives(signals: readonly PersonalSignal[], max: number): number[] {
-  return [...signals]
-    .filter((s) => isPositiveStrength(s.strength))
-    .sort((a, b) => a.ts - b.ts)
-    .slice(-max)
-    .map((s) => s.item);
+/** The user's settings; one that cannot be read is left out (the UI falls back to its default). */
+async function readSettings(store: BurrowStore): Promise<Settings> {
+  const settings: Settings = {};
+  for (const key of SETTING_KEYS) {
+    try {
+      const value = await store.getMeta<unknown>(key);
+      if (value !== undefined) settings[key] = value;
+    } catch {
+      // unreadable: the default
+    }
+  }
+  return settings;
 }
 
 function statusOf(info: ModelInfo | null, training: boolean, blend: ModelStatus['blend']): ModelStatus {
@@ -621,61 +346,6 @@ function statusOf(info: ModelInfo | null, training: boolean, blend: ModelStatus[
     backend: info?.backend ?? null,
     lastRunCancelled: info?.cancelled ?? false,
   };
-}
-
-/** The user's taste signals by item index, and the items never to recommend again. */
-export function tasteFromStates(
-  states: Map<string, ItemState>,
-  index: CatalogIndex,
-): { signals: (TasteSignal & PersonalSignal)[]; exclude: Set<number> } {
-  const signals: (TasteSignal & PersonalSignal)[] = [];
-  const exclude = new Set<number>();
-  for (const [itemId, state] of states) {
-    const item = index.indexOf(itemId);
-    if (item === undefined) continue;
-    const strength = signalStrength(state);
-    if (strength !== 0) signals.push({ item, strength, ts: state.lastTs });
-    if (isJudged(state)) exclude.add(item);
-  }
-  return { signals, exclude };
-}
-
-function unitInterval(x: number): number {
-  return Number.isFinite(x) ? Math.min(1, Math.max(0, x)) : 0;
-}
-
-function contentCosine(rows: FeatureRows, a: number, b: number): number {
-  const n = Math.sqrt(sharedContent(rows, a, a) * sharedContent(rows, b, b));
-  return n > 0 ? sharedContent(rows, a, b) / n : 0;
-}
-
-/** A card's reason (ranking/explain.ts) as the sentence the card shows. */
-function explainReason(loaded: Loaded, reason: CardReason, states: Map<string, ItemState>, item: number): string {
-  const title = reason.because !== null ? loaded.index.item(reason.because).title : null;
-  switch (reason.kind) {
-    case 'sequence':
-      return `Because you just watched ${title}`;
-    case 'genre-popular':
-      if (title === null) return `Popular with people who like ${reason.genre}`;
-      if (reason.facet === 'director') return `Directed by ${reason.genre}, like ${title}`;
-      return `Popular ${reason.genre}, like ${title}`;
-    case 'popular':
-      return 'Popular and well rated';
-    case 'acclaimed':
-      return 'Highly rated by critics and audiences';
-    case 'new':
-      return title ? `New to you: a change from ${title}` : 'New to you';
-    case 'era': {
-      const year = loaded.years[item]!;
-      return `From the ${Math.floor(year / 10) * 10}s, the years you like most`;
-    }
-    case 'like': {
-      const state = states.get(loaded.index.idAt(reason.because!));
-      if (state?.reaction === 'like') return `Because you liked ${title}`;
-      if (state?.rating) return `Because you rated ${title} ${state.rating} stars`;
-      return `Because you looked at ${title}`;
-    }
-  }
 }
 
 function computeStatusOf(info: BackendInfo, reason: string): ComputeStatus {

@@ -1,9 +1,10 @@
-/** Binds the engine to the protocol: one handler per message kind. */
+/** Binds the engine to the protocol: one handler per message kind, each payload checked first. */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../compute';
 import { WASM_URLS } from '../compute/wasm-urls';
 import { asBackendFault, isBackendFault } from './faults';
 import { DEFAULT_ENGINE_DEPS, Engine } from './engine';
+import { checkRequest } from './protocol-schema';
 import { postNotice, type Handlers, type Port } from './rpc';
 import type { EngineNotice, EngineProtocol } from './protocol';
 
@@ -13,8 +14,14 @@ export function createEngineHandlers(port: Pick<Port, 'postMessage'>): Handlers<
     // the wasm binaries as same-origin assets of the Vite build
     initCompute: (options) => initBackend({ ...options, wasmPaths: WASM_URLS }),
   });
-  return guardBackend({
+  return checked(guardBackend({
+    open: (request) => engine.open(request),
     init: (request) => engine.init(request),
+    record: (request) => engine.record(request),
+    exportLog: () => engine.exportLog(),
+    importLog: (request) => engine.importLog(request),
+    eraseAll: () => engine.eraseAll(),
+    saveSetting: (request) => engine.saveSetting(request),
     recommend: (request) => engine.recommend(request),
     upNext: (request) => engine.upNext(request),
     onboarding: (request) => engine.onboarding(request),
@@ -28,7 +35,16 @@ export function createEngineHandlers(port: Pick<Port, 'postMessage'>): Handlers<
     modelStatus: () => engine.modelStatus(),
     qualityHistory: () => engine.qualityHistory(),
     forgetModel: () => engine.forgetModel(),
-  });
+  }));
+}
+
+/** Every payload is checked against its kind's schema (protocol-schema.ts) before a handler runs. */
+export function checked(handlers: Handlers<EngineProtocol>): Handlers<EngineProtocol> {
+  const wrapped: Record<string, (payload: unknown) => unknown> = {};
+  for (const [kind, handler] of Object.entries(handlers) as [keyof EngineProtocol, (payload: unknown) => unknown][]) {
+    wrapped[kind] = (payload) => handler(checkRequest(kind, payload));
+  }
+  return wrapped as unknown as Handlers<EngineProtocol>;
 }
 
 /**

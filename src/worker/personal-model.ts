@@ -314,23 +314,6 @@ export class PersonalModel {
     };
   }
 
-  /** The liked item closest to `item` in the model's item space (cosine), for "because you liked". */
-  nearestLiked(item: number, liked: readonly number[]): number | null {
-    if (!this.itemVectors || liked.length === 0) return null;
-    // with trained item vectors, similarity() reads exactly those
-    const cosine = this.similarity()!;
-    let best: number | null = null;
-    let bestSimilarity = 0.1; // below this the "reason" would be noise
-    for (const candidate of liked) {
-      const similarity = cosine(item, candidate);
-      if (similarity > bestSimilarity) {
-        bestSimilarity = similarity;
-        best = candidate;
-      }
-    }
-    return best;
-  }
-
   async forget(): Promise<void> {
     this.cancel();
     this.generation++;

@@ -4,6 +4,7 @@
  */
 import { createSequenceModel, type SequenceModel } from '../models';
 import { packModel, packWeights, type DecodedPack } from '../packs';
+import { topKByEmbedding, type TopKResult } from '../ranking';
 import type { BurrowStore } from '../store';
 import { fit } from '../training';
 import { fromCheckpoint, toCheckpoint } from './checkpoint';
@@ -64,6 +65,11 @@ export class PersonalSequence {
     return this.model.scoreAll({ user: 0, history });
   }
 
+  /** Up next's list: the top k after `history`, none of `exclude` (upNextTopK). */
+  topK(history: Int32Array, k: number, exclude: Int32Array): Promise<TopKResult> {
+    return upNextTopK(this.model, history, k, exclude);
+  }
+
   /** A few steps on the user's own sequence, then persisted. */
   async fineTune(history: Int32Array, signal?: AbortSignal): Promise<void> {
     if (history.length < 2) return;
@@ -84,5 +90,20 @@ export class PersonalSequence {
 
   static async forget(store: BurrowStore): Promise<void> {
     await store.deleteCheckpoint(CHECKPOINT_KEY);
+  }
+}
+
+/**
+ * The sequence model's top k after `history`, none of `exclude`: Up next ranks by this one model,
+ * so the ranker cuts the top on the backend (ranking's topKByEmbedding: the fused WebGPU top-K
+ * where it is validated, stock ops elsewhere) and only the k winners are read back.
+ */
+export async function upNextTopK(model: SequenceModel, history: Int32Array, k: number, exclude: Int32Array): Promise<TopKResult> {
+  const query = model.nextItemQuery(history);
+  if (!query) return { indices: new Int32Array(0), scores: new Float32Array(0) };
+  try {
+    return await topKByEmbedding(model.itemEmbedding, query, null, k, exclude);
+  } finally {
+    query.dispose();
   }
 }

@@ -5,8 +5,42 @@
 import type { Catalog } from '../catalog';
 import type { AdapterSummary, BackendName, BackendPreference } from '../compute';
 import type { QualityRecord } from '../eval';
+import type { EventKind } from '../events';
+import type { ExportFile, ImportResult, StoredEvent } from '../store';
 
-export type { AdapterSummary, BackendName, BackendPreference, QualityRecord };
+export type { AdapterSummary, BackendName, BackendPreference, ExportFile, ImportResult, QualityRecord, StoredEvent };
+
+/** The user's settings the UI keeps in the store (meta keys). */
+export const SETTING_KEYS = ['ranking-controls', 'onboarding-done'] as const;
+export type SettingKey = (typeof SETTING_KEYS)[number];
+/** Stored settings as read, unvalidated (the UI parses each; a damaged one falls back to its default). */
+export type Settings = Partial<Record<SettingKey, unknown>>;
+
+/** The event log as the engine holds it, read once when it opens (and again after an import or another tab's write). */
+export interface LogContents {
+  /** every valid stored event, oldest first */
+  events: StoredEvent[];
+  /** stored records that failed validation and were skipped */
+  skipped: number;
+}
+
+/** One interaction the user made; the engine stamps time and catalog and appends it. */
+export interface RecordRequest {
+  /** the UI's own id for the event, so a write cut short by a crashed worker is retried only if it is missing */
+  uid: string;
+  itemId: string;
+  kind: EventKind;
+  /** 1..5 for 'rating', null otherwise */
+  value: number | null;
+  /** the browser tab session the event belongs to */
+  session: string;
+}
+
+/**
+ * How the engine's log changed: one event appended (this tab's own click), or replaced whole
+ * (an import, "Delete all my data", another tab's write). The UI mirrors the log from these.
+ */
+export type LogChange = { type: 'append'; event: StoredEvent } | ({ type: 'reset' } & LogContents);
 
 export interface ComputeStatus {
   backend: BackendName;
@@ -87,17 +121,30 @@ export interface UpNextResult {
 }
 
 export type EngineProtocol = {
+  /**
+   * Opens the store and reads the event log once: the engine is the one writer of events from
+   * here on (and works without a compute backend, so history and data survive every backend failing)
+   */
+  open: { request: { catalog: Catalog; storeName: string }; response: LogContents & { settings: Settings } };
+  /** Starts the compute backend, the base pack and the models (after open). */
   init: {
     request: {
-      catalog: Catalog;
       backend: BackendPreference;
-      storeName: string;
       defaultPackUrl: string;
       /** backends an earlier engine crashed or failed on in this session: skipped */
       exclude?: BackendName[];
     };
     response: ComputeStatus;
   };
+  /** appends one interaction to the log; the UI learns of it through a 'log' notice first */
+  record: { request: RecordRequest; response: StoredEvent };
+  /** the whole stored history as an export file */
+  exportLog: { request: null; response: ExportFile };
+  /** merges an export file (the parsed JSON, validated here) into the log: all or nothing */
+  importLog: { request: { data: unknown }; response: ImportResult };
+  /** "Delete all my data": the models, the events, the checkpoints and the settings */
+  eraseAll: { request: null; response: { pack: PackInfo | null; model: ModelStatus | null } };
+  saveSetting: { request: { key: SettingKey; value: unknown }; response: null };
   /**
    * `variety` 0..1: "more like this" to "more variety"; `tail` 0..1: how much of popularity's pull
    * to take away; `explore`: one card in six from a Thompson-sampled blend (ranking/explore.ts)
@@ -130,6 +177,9 @@ export type EngineProtocol = {
 };
 
 export type EngineNotice =
+  | { kind: 'log'; change: LogChange }
+  /** the store can no longer be written (another tab upgraded or deleted it): a sentence for the user */
+  | { kind: 'store'; message: string }
   | { kind: 'compute'; status: ComputeStatus }
   | { kind: 'model'; status: ModelStatus; message?: string }
   | { kind: 'training'; progress: TrainingProgressNotice }

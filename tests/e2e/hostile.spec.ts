@@ -212,27 +212,30 @@ test('8: notices never block the cards under them', async ({ page }, testInfo) =
  * the fault goes in at the same IndexedDB call a full disk fails: the worker module gets a preamble.)
  */
 async function failWorkerCheckpointWrites(page: Page): Promise<void> {
-  const preamble = `{
+  await prependToEngineWorker(page, `
     const put = IDBObjectStore.prototype.put;
     IDBObjectStore.prototype.put = function (value, key) {
       if (this.name === 'checkpoints' && value && value.modelName !== 'pack')
         throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
       return put.call(this, value, key);
-    };
-  }\n`;
+    };`);
+}
+
+/** Runs `code` (in a block of its own) before the engine worker's module, as a fault's preamble. */
+async function prependToEngineWorker(page: Page, code: string): Promise<void> {
   await page.route(/\/assets\/engine\.worker-[^/]*\.js$/, async (route) => {
     const response = await route.fetch();
-    await route.fulfill({ response, body: preamble + (await response.text()) });
+    await route.fulfill({ response, body: `{${code}\n}\n${await response.text()}` });
   });
 }
 
 test('6: a full disk at first visit says "storage is full" and what to do', async ({ page }) => {
-  await page.addInitScript(() => {
-    // the first write of a new profile creates the database's stores, inside the upgrade
+  // the first write of a new profile creates the database's stores, inside the upgrade; the
+  // engine worker opens the database (it owns the event log), so the fault goes into its module
+  await prependToEngineWorker(page, `
     IDBDatabase.prototype.createObjectStore = function () {
       throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-    };
-  });
+    };`);
   await page.goto('/?backend=webgpu#for-you');
   const failure = page.getByRole('alert').filter({ hasText: 'Burrow could not start' });
   await expect(failure).toContainText('storage is full');

@@ -1,28 +1,63 @@
-import { expect, test } from '@playwright/test';
+import { expect, test, type Page } from '@playwright/test';
 import { card, eventCount, goTo, openApp, search } from './fixtures';
 
-test('a full disk (QuotaExceededError) is reported and the stored history survives', async ({ page }) => {
-  // Once the page sets window.__fillDisk, every IndexedDB write fails the way a full disk does.
-  await page.addInitScript(() => {
-    const original = IDBObjectStore.prototype.put;
-    IDBObjectStore.prototype.put = function (this: IDBObjectStore, ...args: Parameters<IDBObjectStore['put']>) {
-      if ((window as unknown as { __fillDisk?: boolean }).__fillDisk) {
-        throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
-      }
-      return original.apply(this, args);
+/**
+ * Every IndexedDB write of the engine worker (the one writer of the log) fails as a full disk does
+ * while the page says so. The fault goes in at the same call a full disk fails, in the worker's
+ * module (a preamble), and is switched over a BroadcastChannel the preamble answers on.
+ */
+async function fillableDisk(page: Page): Promise<(full: boolean) => Promise<void>> {
+  const preamble = `{
+    let full = false;
+    const channel = new BroadcastChannel('burrow-e2e-disk');
+    channel.onmessage = (event) => {
+      full = event.data === 'full';
+      channel.postMessage('ack:' + event.data);
     };
+    for (const method of ['put', 'add']) {
+      const original = IDBObjectStore.prototype[method];
+      IDBObjectStore.prototype[method] = function (...args) {
+        if (full) throw new DOMException('The quota has been exceeded.', 'QuotaExceededError');
+        return original.apply(this, args);
+      };
+    }
+  }\n`;
+  await page.route(/\/assets\/engine\.worker-[^/]*\.js$/, async (route) => {
+    const response = await route.fetch();
+    await route.fulfill({ response, body: preamble + (await response.text()) });
   });
+  return (full) =>
+    page.evaluate(
+      (state) =>
+        new Promise<void>((resolve) => {
+          const channel = new BroadcastChannel('burrow-e2e-disk');
+          channel.onmessage = (event) => {
+            if (event.data === `ack:${state}`) {
+              channel.close();
+              resolve();
+            }
+          };
+          channel.postMessage(state);
+        }),
+      full ? 'full' : 'free',
+    );
+}
+
+test('a full disk (QuotaExceededError) is reported and the stored history survives', async ({ page }) => {
+  const setDiskFull = await fillableDisk(page);
   await openApp(page, 'browse');
   await search(page, 'alien');
   await card(page, 'Alien').getByRole('button', { name: 'Like', exact: true }).click();
   await expect.poll(() => eventCount(page)).toBe(1);
 
-  await page.evaluate(() => ((window as unknown as { __fillDisk: boolean }).__fillDisk = true));
+  await setDiskFull(true);
   await card(page, 'Alien').getByRole('button', { name: 'Rate 5 stars' }).click();
   await expect(page.getByRole('alert')).toContainText('storage is full');
   expect(await eventCount(page)).toBe(1);
+  // the refused rating is not shown as given: the like is still the card's state
+  await expect(card(page, 'Alien').getByRole('button', { name: 'Rate 5 stars' })).not.toHaveAttribute('aria-pressed', 'true');
 
-  await page.evaluate(() => ((window as unknown as { __fillDisk: boolean }).__fillDisk = false));
+  await setDiskFull(false);
   await page.reload();
   await openApp(page, 'data');
   await expect(page.getByTestId('event-count')).toHaveText('1');

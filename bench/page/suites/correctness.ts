@@ -3,8 +3,7 @@
  * bench/run.ts fails the run (exit code 1) if any check fails.
  */
 import * as tf from '@tensorflow/tfjs';
-import { stockRankTopK } from '../../../src/ranking/rank';
-import { topKFromArray } from '../../../src/ranking/topk-array';
+import { stockTopKByEmbedding, topK } from '../../../src/ranking';
 import {
   fusedRankTopK,
   fusedSoftmaxCrossEntropyWebGPU,
@@ -57,9 +56,9 @@ async function rankingChecks(): Promise<Check[]> {
       const emb = tf.tensor2d(embA, [c.n, c.dim]);
       const user = tf.tensor1d(userA);
       const bias = biasA ? tf.tensor1d(biasA) : null;
-      const ref = topKFromArray(cpuScores(embA, c.n, c.dim, userA, biasA), c.k, exclude);
+      const ref = topK(cpuScores(embA, c.n, c.dim, userA, biasA), c.k, exclude);
       const fused = await fusedRankTopK(emb, user, bias, c.k, exclude);
-      const stock = await stockRankTopK(emb, user, bias, c.k, exclude);
+      const stock = await stockTopKByEmbedding(emb, user, bias, c.k, exclude);
       const a = compareTopK(ref, fused, exclude);
       const b = compareTopK(ref, stock, exclude);
       checks.push({ name, ok: a.ok, detail: a.detail });
@@ -76,7 +75,7 @@ async function rankingChecks(): Promise<Check[]> {
     const user = tf.fill([8], 2) as tf.Tensor1D;
     const exclude = new Int32Array([0, 2, 3, 2500, 4000, -5]);
     const fused = await fusedRankTopK(emb, user, null, 20, exclude);
-    const stock = await stockRankTopK(emb, user, null, 20, exclude);
+    const stock = await stockTopKByEmbedding(emb, user, null, 20, exclude);
     const want = [1, ...Array.from({ length: 19 }, (_, i) => i + 4)];
     const ok =
       JSON.stringify(Array.from(fused.indices)) === JSON.stringify(want) &&
@@ -363,7 +362,7 @@ async function workerCheck(): Promise<Check> {
       };
       worker.postMessage({ preference: 'webgpu' });
     });
-    return { name: 'initBackend(webgpu) + fused rankTopK inside a dedicated Worker', ...res };
+    return { name: 'initBackend(webgpu) + fused topKByEmbedding inside a dedicated Worker', ...res };
   } finally {
     worker.terminate();
   }

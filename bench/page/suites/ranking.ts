@@ -3,9 +3,8 @@
  * Variants run interleaved rep by rep (side by side), so drift affects all of them equally.
  */
 import * as tf from '@tensorflow/tfjs';
-import { stockRankTopK } from '../../../src/ranking/rank';
+import { stockTopKByEmbedding, topK } from '../../../src/ranking';
 import { fusedRankTopK, TOP_K_KERNEL } from '../../../src/compute/kernels';
-import { topKFromArray } from '../../../src/ranking/topk-array';
 import { errorText, median, now, syntheticFloats, syntheticInts, tick } from '../timing';
 
 export interface RankingParams {
@@ -23,9 +22,9 @@ export type RankingVariant = 'matmul' | 'stock' | 'fused' | 'scores+js';
 
 export const VARIANT_LABELS: Record<RankingVariant, string> = {
   matmul: 'bare matMul [N,64]x[64,1] + 1-value readback (sync)',
-  stock: 'rankTopK stock: matMul + bias + scatterND mask + tf.topk + readback top-K',
-  fused: 'rankTopK fused WGSL: score+mask+partial top-K, merge, readback top-K',
-  'scores+js': 'matMul + bias, read back all N scores, topKFromArray in JS',
+  stock: 'topKByEmbedding stock: matMul + bias + scatterND mask + tf.topk + readback top-K',
+  fused: 'topKByEmbedding fused WGSL: score+mask+partial top-K, merge, readback top-K',
+  'scores+js': 'matMul + bias, read back all N scores, topK in JS',
 };
 
 export interface RankingRow {
@@ -124,12 +123,12 @@ export async function runRanking(params: RankingParams): Promise<RankingResult> 
         out.dispose();
         return null;
       },
-      stock: () => stockRankTopK(E, U, B, k, exclude),
+      stock: () => stockTopKByEmbedding(E, U, B, k, exclude),
       'scores+js': async () => {
         const s = tf.tidy(() => tf.add(tf.reshape(tf.matMul(E, tf.reshape(U, [dim, 1])), [n]), B));
         const vals = (await s.data()) as Float32Array;
         s.dispose();
-        return topKFromArray(vals, k, exclude);
+        return topK(vals, k, exclude);
       },
     };
     if (TOP_K_KERNEL.supported({ dim, k, items: n, hasBias: B !== null })) runners.fused = () => fusedRankTopK(E, U, B, k, exclude);

@@ -9,12 +9,12 @@
  *         G partial top-K lists [G, 2, K] (int32: score bits, item index).
  *  pass 2 (1 workgroup): the same threshold/sort loop over the G*K candidates -> [2, K].
  *
- * Ordering matches src/ranking's topKFromArray: higher score first, ties -> lower index; excluded /
+ * Ordering matches src/ranking's ranker (ranker.ts): higher score first, ties -> lower index; excluded /
  * NaN / -Inf never returned (sentinels are filtered on the CPU after readback).
  *
  * Runs through the TF.js WebGPU backend's own program machinery (program.ts' runProgram), so it is
  * queued in order with every other TF.js op and reads the embedding tensor's GPU buffer directly.
- * src/ranking/rank.ts pairs it with the stock-op top-K as one fused op (TOP_K_KERNEL).
+ * src/ranking/embedding-topk.ts pairs it with the stock-op top-K as one fused op (TOP_K_KERNEL).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
@@ -300,7 +300,7 @@ export function decodeFused(raw: Int32Array, k: number): TopKLists {
 
 /**
  * Top-K with the fused kernels (the caller checked the configuration: TOP_K_KERNEL, and the op's
- * validation on first use, see src/ranking/rank.ts).
+ * validation on first use, see src/ranking/embedding-topk.ts).
  */
 export async function fusedRankTopK(
   itemEmb: tf.Tensor2D,

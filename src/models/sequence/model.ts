@@ -60,8 +60,8 @@ export class SequenceModel implements Recommender {
   }
 
   /** `[numItems, dim]` the shared input/output item embeddings. */
-  get itemEmbedding(): tf.Variable {
-    return this.variables[ITEM_EMBEDDING]!;
+  get itemEmbedding(): tf.Variable<tf.Rank.R2> {
+    return this.variables[ITEM_EMBEDDING]! as tf.Variable<tf.Rank.R2>;
   }
 
   get configHash(): string {
@@ -100,6 +100,25 @@ export class SequenceModel implements Recommender {
       const last = tf.reshape(tf.slice(H, [0, W - 1, 0], [B, 1, d]), [B, d]);
       // explicit transpose: wasm's transposed-operand matMul is ~8x slower (see ops.ts)
       return tf.matMul(last, tf.transpose(this.itemEmbedding)) as tf.Tensor2D;
+    });
+  }
+
+  /**
+   * The query side of scoreAll: the last hidden state after `history` (its last maxLen items),
+   * `[dim]`, so that scoreAll = itemEmbedding `[numItems, dim]` · query. With it a ranker cuts the
+   * top on the backend without reading every score back (ranking's topKByEmbedding). Null for an
+   * empty history, which carries no signal. Caller disposes.
+   */
+  nextItemQuery(history: Int32Array): tf.Tensor1D | null {
+    this.assertAlive();
+    const h = this.checkHistory(history, 'nextItemQuery');
+    if (h.length === 0) return null;
+    const W = Math.min(h.length, this.config.maxLen);
+    const { items, mask } = leftPad([h], W);
+    const d = this.config.dim;
+    return tf.tidy(() => {
+      const H = this.hiddenStates(tf.tensor2d(items, [1, W], 'int32'), tf.tensor2d(mask, [1, W]));
+      return tf.reshape(tf.slice(H, [0, W - 1, 0], [1, 1, d]), [d]) as tf.Tensor1D;
     });
   }
 

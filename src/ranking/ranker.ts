@@ -1,13 +1,24 @@
 /**
- * Pure-TS top-K over a score array: the CPU reference for rankTopK and the baseline in the benches.
- *
- * Ordering contract (shared by every rankTopK implementation):
+ * The one ranker (after TensorFlow Recommenders' brute-force top-K index): every list the app
+ * shows, the eval scores and the pack CLI measures is cut from a ranking here. Two paths, one
+ * ordering contract:
  *  - higher score first;
  *  - ties are broken by the LOWER item index first (the same rule tf.topk documents);
  *  - items in `exclude`, and items whose score is NaN or -Infinity, are never returned;
  *  - so fewer than k results come back when fewer than k items are rankable.
+ *
+ * `topK` ranks a score array on the CPU. `topKByEmbedding` ranks by a model's embeddings on the
+ * compute backend (scores = itemEmb · user + bias, never read back whole; the fused WebGPU kernel
+ * where it is validated, stock TF.js ops elsewhere: embedding-topk.ts).
+ *
+ * Which path where: Up next ranks by the sequence model alone (its scores are the item table times
+ * the last hidden state), so it takes the GPU path (worker/personal-sequence.ts). For you takes the
+ * CPU path, and has to: it mixes six standardised signals on the CPU (the personal model, content,
+ * the sequence model, era, popularity, ratings: hybrid.ts) and explains each card from the same
+ * per-signal scores, so every signal's scores are read back anyway; forcing the kernel there would
+ * rank one signal, not the blend. The eval and the pack CLI rank score arrays: the CPU path.
+ * The GPU path is checked against `topK` in a real browser (bench correctness, e2e kernels).
  */
-
 export interface TopKResult {
   /** item indices, best first */
   indices: Int32Array;
@@ -31,10 +42,10 @@ export function exclusionMask(n: number, exclude: ArrayLike<number>): Uint8Array
 }
 
 /**
- * Top-k of `scores` (O(n log k), a bounded min-heap whose root is the worst kept item).
+ * Top-k of `scores` on the CPU (O(n log k), a bounded min-heap whose root is the worst kept item).
  * `exclude` may contain duplicates and out-of-range indices (ignored).
  */
-export function topKFromArray(scores: Float32Array, k: number, exclude: ArrayLike<number> = []): TopKResult {
+export function topK(scores: ArrayLike<number>, k: number, exclude: ArrayLike<number> = []): TopKResult {
   const n = scores.length;
   const kk = Math.max(0, Math.min(Math.floor(k), n));
   if (kk === 0) return { indices: new Int32Array(0), scores: new Float32Array(0) };
@@ -101,4 +112,11 @@ export function topKFromArray(scores: Float32Array, k: number, exclude: ArrayLik
     }
   }
   return { indices, scores: out };
+}
+
+export { topKByEmbedding, stockTopKByEmbedding, embeddingTopKOp, type RankOptions } from './embedding-topk';
+
+/** `topK`'s item indices as a plain list, best first (what list-building code such as MMR consumes). */
+export function topKItems(scores: ArrayLike<number>, k: number, exclude: ArrayLike<number> = []): number[] {
+  return Array.from(topK(scores, k, exclude).indices);
 }

@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { rankTopK, topKOp } from './rank';
-import { topKFromArray } from './topk-array';
+import { embeddingTopKOp, topKByEmbedding } from './embedding-topk';
+import { topK } from './ranker';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -17,8 +17,8 @@ function cpuScores(emb: Float32Array, n: number, dim: number, user: Float32Array
   return out;
 }
 
-describe('rankTopK (stock, cpu backend)', () => {
-  it('matches topKFromArray over the same scores', async () => {
+describe('topKByEmbedding (stock, cpu backend)', () => {
+  it('matches topK over the same scores', async () => {
     const n = 2000;
     const dim = 16;
     const emb = Float32Array.from({ length: n * dim }, (_, i) => Math.sin(i * 12.9898) * 0.5);
@@ -29,9 +29,9 @@ describe('rankTopK (stock, cpu backend)', () => {
     const userT = tf.tensor1d(user);
     const biasT = tf.tensor1d(bias);
     const before = tf.memory().numTensors;
-    const got = await rankTopK(embT, userT, biasT, 100, exclude);
+    const got = await topKByEmbedding(embT, userT, biasT, 100, exclude);
     expect(tf.memory().numTensors).toBe(before);
-    const want = topKFromArray(cpuScores(emb, n, dim, user, bias), 100, exclude);
+    const want = topK(cpuScores(emb, n, dim, user, bias), 100, exclude);
     expect(got.indices.length).toBe(100);
     // float summation order differs: compare scores with tolerance, indices where not near-tied
     for (let i = 0; i < 100; i++) expect(got.scores[i]).toBeCloseTo(want.scores[i]!, 4);
@@ -44,7 +44,7 @@ describe('rankTopK (stock, cpu backend)', () => {
   it('returns fewer than k when the catalog is exhausted, and ties go to the lower index', async () => {
     const embT = tf.ones([5, 4]) as tf.Tensor2D;
     const userT = tf.ones([4]) as tf.Tensor1D;
-    const got = await rankTopK(embT, userT, null, 10, new Int32Array([1, 3]));
+    const got = await topKByEmbedding(embT, userT, null, 10, new Int32Array([1, 3]));
     expect(Array.from(got.indices)).toEqual([0, 2, 4]);
     expect(Array.from(got.scores)).toEqual([4, 4, 4]);
     tf.dispose([embT, userT]);
@@ -52,8 +52,8 @@ describe('rankTopK (stock, cpu backend)', () => {
 
   it('resolves auto to stock off webgpu and refuses fused there', async () => {
     const config = { dim: 64, k: 100, items: 1000, hasBias: true };
-    expect(topKOp.choose('auto', config)).toBe('stock');
-    expect(await topKOp.chooseValidated('auto', config)).toBe('stock');
-    expect(() => topKOp.choose('fused', config)).toThrow(/webgpu/);
+    expect(embeddingTopKOp.choose('auto', config)).toBe('stock');
+    expect(await embeddingTopKOp.chooseValidated('auto', config)).toBe('stock');
+    expect(() => embeddingTopKOp.choose('fused', config)).toThrow(/webgpu/);
   });
 });

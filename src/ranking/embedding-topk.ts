@@ -1,15 +1,16 @@
 /**
- * Rank the whole catalog for one user: scores = itemEmb [N, dim] · user [dim] (+ bias [N]), drop
- * `exclude`, return the top K (read back to the CPU: that is what the app needs).
+ * The ranker's GPU path (ranker.ts): rank the whole catalog for one user by a model's embeddings,
+ * scores = itemEmb [N, dim] · user [dim] (+ bias [N]), drop `exclude`, return the top K (only the
+ * K winners are read back to the CPU, never the N scores).
  *
  * One fused op (src/compute/kernels' registry): the stock form runs on every backend with stock
  * TF.js ops (matMul, scatterND mask, topk); the fused form is Burrow's WGSL kernel
  * (src/compute/kernels/topk-webgpu.ts), webgpu only, checked on this device on first use.
- * Both follow the ordering contract of topKFromArray (ties -> lower index; excluded/NaN/-Inf dropped).
+ * Both follow the ranker's ordering contract (ranker.ts) (ties -> lower index; excluded/NaN/-Inf dropped).
  */
 import * as tf from '@tensorflow/tfjs';
 import { defineFusedOp, fusedRankTopK, TOP_K_KERNEL, type KernelChoice, type TopKConfig } from '../compute/kernels';
-import type { TopKResult } from './topk-array';
+import type { TopKResult } from './ranker';
 
 export interface RankOptions {
   /** 'auto' (default): the fused kernel on webgpu when it supports the sizes (k <= 256), stock elsewhere */
@@ -65,13 +66,14 @@ export function trimUnrankable(values: Float32Array, indices: Int32Array): TopKR
 }
 
 /** The top-K as a fused op; its configuration is the item width, min(k, N) and whether there is a bias. */
-export const topKOp = defineFusedOp<TopKConfig, TopK>({
+export const embeddingTopKOp = defineFusedOp<TopKConfig, TopK>({
   ...TOP_K_KERNEL,
   fused: fusedRankTopK,
-  stock: (itemEmb, user, bias, k, exclude) => stockRankTopK(itemEmb, user, bias, k, exclude),
+  stock: (itemEmb, user, bias, k, exclude) => stockTopKByEmbedding(itemEmb, user, bias, k, exclude),
 });
 
-export async function stockRankTopK(
+/** The stock-op form, read back and trimmed to the rankable items (the fused form's reference). */
+export async function stockTopKByEmbedding(
   itemEmb: tf.Tensor2D,
   user: tf.Tensor1D,
   bias: tf.Tensor1D | null,
@@ -89,7 +91,7 @@ export async function stockRankTopK(
 }
 
 /**
- * Top-K items for one user over the whole catalog.
+ * Top-K items for one user over the whole catalog, on the compute backend.
  * @param itemEmb [N, dim] item embeddings
  * @param user [dim] user embedding
  * @param bias [N] item bias, or null
@@ -97,14 +99,14 @@ export async function stockRankTopK(
  * @param exclude item indices never to return (already rated / disliked); duplicates and
  *                out-of-range entries are ignored
  */
-export async function rankTopK(
+export async function topKByEmbedding(
   itemEmb: tf.Tensor2D,
   user: tf.Tensor1D,
   bias: tf.Tensor1D | null,
   k: number,
   exclude: Int32Array,
   options: RankOptions = {},
-): Promise<{ indices: Int32Array; scores: Float32Array }> {
+): Promise<TopKResult> {
   if (user.shape[0] !== itemEmb.shape[1]) {
     throw new Error(`user dim ${user.shape[0]} != item dim ${itemEmb.shape[1]}`);
   }
@@ -112,6 +114,6 @@ export async function rankTopK(
     throw new Error(`bias length ${bias.shape[0]} != item count ${itemEmb.shape[0]}`);
   }
   const config: TopKConfig = { dim: itemEmb.shape[1], k, items: itemEmb.shape[0], hasBias: bias !== null };
-  const form = await topKOp.chooseValidated(options.kernels ?? 'auto', config);
-  return form === 'fused' ? fusedRankTopK(itemEmb, user, bias, k, exclude) : stockRankTopK(itemEmb, user, bias, k, exclude);
+  const form = await embeddingTopKOp.chooseValidated(options.kernels ?? 'auto', config);
+  return form === 'fused' ? fusedRankTopK(itemEmb, user, bias, k, exclude) : stockTopKByEmbedding(itemEmb, user, bias, k, exclude);
 }
