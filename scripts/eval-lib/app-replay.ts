@@ -20,7 +20,7 @@ import {
   type TasteContext,
 } from '../../src/eval/app-replay';
 import { AUTO_TRAIN_AFTER, isPositiveRating, shouldAutoTrain } from '../../src/events';
-import { topKItems, type BlendExample } from '../../src/ranking';
+import { topKItems, type CalibrationUser } from '../../src/ranking';
 import type { NodeApp } from './app-engine';
 
 /** What the session asks for after each event (RECOMMENDATION_COUNT, UP_NEXT_COUNT in src/ui/session.ts). */
@@ -133,9 +133,10 @@ async function autoTrainIfDue(app: NodeApp): Promise<boolean> {
 }
 
 /**
- * Each user's For you inputs at a cut-off, with the likes that followed: the examples a pack's
- * starting blend is learned on (scripts/pack-lib). The users are replayed as the app sees them,
- * automatic fine-tunes included; nothing is ranked.
+ * Each user's For you inputs at a cut-off, with the likes that followed, and the examples the
+ * app's history fit would learn from there: what a pack's starting blend and its pull are learned
+ * on (scripts/pack-lib). The users are replayed as the app sees them, automatic fine-tunes
+ * included; nothing is ranked.
  */
 export async function collectBlendExamples(
   app: NodeApp,
@@ -143,9 +144,9 @@ export async function collectBlendExamples(
   users: readonly ReplayUser[],
   setting: ReplaySetting,
   onProgress: (done: number, total: number) => void = () => undefined,
-): Promise<BlendExample[]> {
+): Promise<CalibrationUser[]> {
   const index = new CatalogIndex(catalog);
-  const examples: BlendExample[] = [];
+  const examples: CalibrationUser[] = [];
   for (const [u, user] of users.entries()) {
     const cut = cutoffAfterLikes(user.events, REPLAY_SETTINGS[setting]);
     if (cut) {
@@ -154,8 +155,8 @@ export async function collectBlendExamples(
         await appendRating(app, index, user.events[e]!);
         await autoTrainIfDue(app);
       }
-      const { inputs, exclude } = await app.engine.blendInputs();
-      examples.push({ inputs, targets: cut.targets, exclude });
+      const { inputs, exclude, history } = await app.engine.blendInputs();
+      examples.push({ history, cutoff: { inputs, targets: cut.targets, exclude } });
     }
     onProgress(u + 1, users.length);
   }

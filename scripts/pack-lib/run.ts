@@ -12,13 +12,15 @@ import { loadDataset, type DatasetFormat } from '../../src/eval/readers';
 import { mapDatasetToCatalog } from '../../src/eval/catalog-match';
 import { K, catalogInteractions, replayUsers, sampleUsers, scoreTopK, type ReplayUser } from '../../src/eval/app-replay';
 import {
+  DEFAULT_FIT,
   HYBRID_SIGNALS,
   PRIOR_WEIGHTS,
+  chooseHistoryL2,
   fitPooledHybridWeights,
   hybridScores,
   topKItems,
   type BlendExample,
-  DEFAULT_FIT,
+  type CalibrationUser,
 } from '../../src/ranking';
 import type { SequenceConfig, SequenceKind } from '../../src/models/sequence';
 import type { EmbeddingConfig } from '../../src/models/embedding';
@@ -401,8 +403,10 @@ export async function createPack(options: PackCliOptions, io: PackIo = {}): Prom
 /**
  * The pack's starting For you blend, learned the way the app will use it: the held-out users are
  * replayed through the app's engine on this very pack up to their first-session cut-off, and the
- * blend weights are fitted (pooled, from the app's PRIOR_WEIGHTS) on the likes that followed. The
- * in-sample HR@10 of the app's prior, the learned prior and popularity goes into the manifest.
+ * blend weights are fitted (pooled, from the app's PRIOR_WEIGHTS) on the likes that followed. How
+ * hard each user's own fit is then pulled back to them is learned on the same users, cross-fitted
+ * (chooseHistoryL2). The in-sample HR@10 of the app's prior, the learned prior and popularity, and
+ * each pull's held-out log-likelihood, go into the manifest.
  */
 async function withLearnedBlendPrior(
   built: BuiltPack,
@@ -416,30 +420,39 @@ async function withLearnedBlendPrior(
   await writeFile(packPath, new Uint8Array(built.buffer));
   const app = await startNodeApp({ catalog, packPath, backend, storeName: `burrow-calibration-${process.pid}` });
   const started = Date.now();
-  let examples: BlendExample[];
+  let calibration: CalibrationUser[];
   try {
-    examples = await collectBlendExamples(app, catalog, users, 'first session', (done, total) => {
+    calibration = await collectBlendExamples(app, catalog, users, 'first session', (done, total) => {
       if (done % 10 === 0 || done === total) log(`starting blend: replayed ${done}/${total} held-out users`);
     });
   } finally {
     app.close();
     await rm(dir, { recursive: true, force: true });
   }
+  const examples = calibration.map((u) => u.cutoff);
   const weights = fitPooledHybridWeights(examples, PRIOR_WEIGHTS, DEFAULT_FIT);
+  const pull = chooseHistoryL2(calibration, PRIOR_WEIGHTS);
   const hitRate = (score: (e: BlendExample) => Float32Array) =>
     examples.reduce((sum, e) => sum + scoreTopK(topKItems(score(e), K, [...e.exclude]), e.targets).hr, 0) / Math.max(1, examples.length);
   const metrics = {
-    note: 'HR@10 at the first-session cut-off on the users the weights were fitted on (in-sample)',
+    note: 'HR@10 at the first-session cut-off on the users the weights were fitted on (in-sample); historyLogLikelihood: mean log-probability of each user\'s next likes under their own refitted blend for each pull, cross-fitted in two halves',
     'HR@10': {
       popularity: round(hitRate((e) => hybridScores({ popularity: e.inputs.popularity ?? null }, { ...PRIOR_WEIGHTS, popularity: 1 }))),
       'app prior': round(hitRate((e) => hybridScores(e.inputs, PRIOR_WEIGHTS))),
       'learned prior': round(hitRate((e) => hybridScores(e.inputs, weights))),
     },
+    historyLogLikelihood: pull.logLikelihood,
     seconds: Math.round((Date.now() - started) / 1000),
   };
-  log(`starting blend from ${examples.length} users: ${HYBRID_SIGNALS.map((k) => `${k} ${weights[k].toFixed(2)}`).join(', ')}; ${JSON.stringify(metrics['HR@10'])}`);
+  log(
+    `starting blend from ${examples.length} users: ${HYBRID_SIGNALS.map((k) => `${k} ${weights[k].toFixed(2)}`).join(', ')}; ` +
+      `${JSON.stringify(metrics['HR@10'])}; each user's own fit pulled back with l2 ${pull.l2 ?? 'none (not refitted)'} ${JSON.stringify(pull.logLikelihood)}`,
+  );
   const targets = examples.reduce((sum, e) => sum + e.targets.length, 0);
-  const manifest = { ...manifestInputOf(built.manifest), blendPrior: { weights, setting: 'first session', users: examples.length, targets, metrics } };
+  const manifest = {
+    ...manifestInputOf(built.manifest),
+    blendPrior: { weights, setting: 'first session', users: examples.length, targets, historyL2: pull.l2, metrics },
+  };
   const buffer = await withManifest(decodePack(built.buffer), manifest);
   return { ...built, buffer, manifest: decodePack(buffer).manifest };
 }

@@ -12,7 +12,7 @@ import { parseCatalog, type Catalog } from '../catalog';
 import { createEmbeddingModel, PERSONAL_CONFIG } from '../models';
 import { createSequenceModel, type SequenceConfig } from '../models';
 import { checkOutPath, createPack, parsePackArgs, REPO_ROOT, UsageError, type CreatedPack } from '../../scripts/pack-lib/run';
-import { parseHybridWeights } from '../ranking';
+import { HISTORY_L2_CANDIDATES, parseHybridWeights } from '../ranking';
 import { appCatalogFeatures } from './app-features';
 import { checkPackMatchesCatalog, decodePack, embeddingWeightsFromPack, PackError, packWeights, verifyPackDigest } from './format';
 
@@ -213,6 +213,9 @@ describe("createPack (the operator's path: logs mapped onto a catalog)", () => {
     expect(prior.targets).toBeGreaterThanOrEqual(6);
     expect(parseHybridWeights(prior.weights)).not.toBeNull();
     expect(Object.keys((prior.metrics as { 'HR@10': object })['HR@10'])).toEqual(['popularity', 'app prior', 'learned prior']);
+    // the pull of each user's own fit is learned with it: one of the candidates, each one scored
+    expect(HISTORY_L2_CANDIDATES).toContain(prior.historyL2);
+    expect(Object.keys((prior.metrics as { historyLogLikelihood: object }).historyLogLikelihood)).toEqual(['1', '3', '10', '30', 'none']);
     // the calibration users are not trained on (nor are the 5 of the quality check)
     expect(pack.manifest.training.users).toBe(40 - 6 - 5);
     expect(pack.manifest.training.description).toMatch(/6 users held out to learn the starting blend/);

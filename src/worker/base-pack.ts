@@ -5,7 +5,7 @@
  */
 import type { Catalog } from '../catalog';
 import { checkPackMatchesCatalog, embeddingWeightsFromPack, openPack, packHasModel, PackError, type DecodedPack } from '../packs';
-import { parseHybridWeights, type HybridWeights } from '../ranking';
+import { parseHybridWeights, type HistoryL2, type HybridWeights } from '../ranking';
 import type { BurrowStore } from '../store';
 import type { PersonalModel } from './personal-model';
 import { PersonalSequence } from './personal-sequence';
@@ -130,6 +130,14 @@ export class BasePack {
   /** The active pack's learned starting blend (packs built from real logs carry one), if it is usable. */
   blendPrior(): HybridWeights | null {
     return parseHybridWeights(this.active?.pack.manifest.blendPrior?.weights);
+  }
+
+  /**
+   * How hard a user's own fit is pulled back to that starting blend, learned with it (null: users
+   * are not refitted); undefined without a usable starting blend or when the pack does not say.
+   */
+  historyL2(): HistoryL2 | undefined {
+    return this.blendPrior() ? this.active?.pack.manifest.blendPrior?.historyL2 : undefined;
   }
 
   /** Back to the shipped pack, without the user's fine-tuned Up next model or their own pack file. */

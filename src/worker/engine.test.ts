@@ -197,6 +197,29 @@ describe("a pack's learned starting blend", () => {
     expect(damaged.engine.modelStatus().blend.prior).toBe('app');
     damaged.store.close();
   });
+
+  it("pulls each user's own fit back to it as hard as the pack learned (null: not refitted)", async () => {
+    const withPull = async (historyL2: number | null) =>
+      withManifest(decodePack(await packWith()), {
+        ...manifestInputOf(decodePack(await packWith()).manifest),
+        blendPrior: { weights: learned, setting: 'first session', users: 10, targets: 90, historyL2 },
+      });
+    const eraWeightAfterFifties = async (historyL2: number | null) => {
+      const { engine, store } = await startEngine(`engine-pull-${Math.random()}`, await withPull(historyL2));
+      for (const i of [0, 6, 12, 18, 24, 30]) await engine.record(like(i));
+      await engine.recommend({ k: 3 });
+      const { blend } = engine.modelStatus();
+      store.close();
+      return blend;
+    };
+    const fixed = await eraWeightAfterFifties(null);
+    expect(fixed).toMatchObject({ learned: false, likes: 0, prior: 'pack', weights: learned });
+    const loose = await eraWeightAfterFifties(1);
+    const tight = await eraWeightAfterFifties(30);
+    expect(loose.likes).toBe(5);
+    expect(loose.weights.era! - learned.era).toBeGreaterThan(tight.weights.era! - learned.era);
+    expect(tight.weights.era!).toBeGreaterThan(learned.era);
+  });
 });
 
 describe("For you's weights, learned on the user's own likes", () => {

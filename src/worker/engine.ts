@@ -13,7 +13,7 @@ import { activeGPUDevice, initBackend, type BackendInfo, type BackendName, type 
 import { CatalogIndex, type Catalog } from '../catalog';
 import type { ItemState } from '../events';
 import { holdOutRecentPositives, type QualityRecord } from '../eval';
-import type { HybridInputs, HybridWeights } from '../ranking';
+import type { BlendExample, HybridInputs, HybridWeights } from '../ranking';
 import { openStore, type BurrowStore, type ExportFile, type ImportResult, type StoredEvent } from '../store';
 import { BasePack } from './base-pack';
 import { catalogSignals, type CatalogSignals } from './catalog-signals';
@@ -196,8 +196,11 @@ export class Engine {
     return this.require().recommender.rankers();
   }
 
-  /** For you's inputs for the current history (what recommend blends), for learning a pack's starting blend. */
-  async blendInputs(): Promise<{ inputs: HybridInputs; exclude: number[] }> {
+  /**
+   * For you's inputs for the current history (what recommend blends) and the examples its history
+   * fit learns from, for learning a pack's starting blend and its pull.
+   */
+  async blendInputs(): Promise<{ inputs: HybridInputs; exclude: number[]; history: BlendExample[] }> {
     return this.require().recommender.blendInputs();
   }
 

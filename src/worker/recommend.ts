@@ -26,6 +26,7 @@ import {
   weightPosterior,
   withExploration,
   type BlendExample,
+  type FitOptions,
   type HybridInputs,
   type HybridWeights,
   type ReasonWords,
@@ -96,9 +97,9 @@ export class Recommender {
   }
 
   /** For you's inputs for the current history (what recommend blends), for learning a pack's starting blend. */
-  async blendInputs(): Promise<{ inputs: HybridInputs; exclude: number[] }> {
-    const { signals, exclude } = await this.taste();
-    return { inputs: this.hybridInputs(await this.scoresFor(signals), signals), exclude: [...exclude] };
+  async blendInputs(): Promise<{ inputs: HybridInputs; exclude: number[]; history: BlendExample[] }> {
+    const { signals, exclude, events } = await this.taste();
+    return { inputs: this.hybridInputs(await this.scoresFor(signals), signals), exclude: [...exclude], history: this.historyExamples(events) };
   }
 
   async scoresFor(signals: readonly PersonalSignal[]): Promise<RankerScores> {
@@ -159,21 +160,34 @@ export class Recommender {
 
   /**
    * For you's weights for this log: the starting blend refitted on the user's own likes, each
-   * scored against the taste just before it (events' likeMoments, ranking's HISTORY_FIT). The
-   * personal and sequence signals are not recomputed for past tastes (a fold-in and a sequence
-   * pass per like would cost every click a second); they keep their starting weights. `only`
-   * leaves out likes (the quality record's held-out ones).
+   * scored against the taste just before it (events' likeMoments, ranking's HISTORY_FIT, or the
+   * pull the pack learned with its starting blend). The personal and sequence signals are not
+   * recomputed for past tastes (a fold-in and a sequence pass per like would cost every click a
+   * second); they keep their starting weights. `only` leaves out likes (the quality record's
+   * held-out ones).
    */
   blendFor(events: readonly EventLike[], only: (target: number) => boolean = () => true): { weights: HybridWeights; likes: number } {
-    const loaded = this.catalog;
+    const fit = this.historyFit();
+    if (!fit) return { weights: this.blendPrior(), likes: 0 };
+    const usable = this.historyExamples(events).filter((e) => only(e.targets[0]!));
+    return { weights: fitPooledHybridWeights(usable, this.blendPrior(), fit), likes: usable.length };
+  }
+
+  /** The history fit's options: the pack's learned pull where it carries one (null: no refit), else the app's. */
+  private historyFit(): FitOptions | null {
+    const l2 = this.pack.historyL2();
+    return l2 === undefined ? HISTORY_FIT : l2 === null ? null : { ...HISTORY_FIT, l2 };
+  }
+
+  /** The examples the history fit learns from for this log: one per recent like that had a taste before it. */
+  historyExamples(events: readonly EventLike[]): BlendExample[] {
     const examples = new Map<string, BlendExample | null>();
     for (const moment of likeMoments(events, HISTORY_FIT_LIKES)) {
       const key = `${moment.at}:${moment.ts}:${moment.itemId}`;
-      examples.set(key, this.likeExamples.has(key) ? this.likeExamples.get(key)! : this.likeExample(moment.itemId, moment.before, loaded.index));
+      examples.set(key, this.likeExamples.has(key) ? this.likeExamples.get(key)! : this.likeExample(moment.itemId, moment.before, this.catalog.index));
     }
     this.likeExamples = examples;
-    const usable = [...examples.values()].filter((e): e is BlendExample => e !== null && only(e.targets[0]!));
-    return { weights: fitPooledHybridWeights(usable, this.blendPrior(), HISTORY_FIT), likes: usable.length };
+    return [...examples.values()].filter((e): e is BlendExample => e !== null);
   }
 
   /** A like as an example of how this user's taste leads to likes; null when there was no taste before it. */
@@ -217,7 +231,7 @@ export class Recommender {
     if (explore) {
       // Thompson sampling: one draw of the weights from their posterior, seeded by the history's
       // length so the list stays put between events and moves with each new one
-      const posterior = weightPosterior(inputs, weights, likes, exclude, HISTORY_FIT.l2);
+      const posterior = weightPosterior(inputs, weights, likes, exclude, this.historyFit()?.l2 ?? HISTORY_FIT.l2);
       const rng = new Rng(0x9e3779b1 ^ eventCount);
       const sampled = hybridScores(inputs, sampleWeights(posterior, weights, () => rng.normal()), exclude);
       ({ items: top, explored } = withExploration(plain, topKItems(sampled, 2 * k), k));
