@@ -386,7 +386,11 @@ export class BurrowSession {
         this.engine.call('recommend', { k: RECOMMENDATION_COUNT, ...this.state.rankingControls }),
         this.engine.call('upNext', { k: UP_NEXT_COUNT }),
       ]);
-      if (request === this.recommendRequest) this.update({ recommendations, upNext });
+      if (request === this.recommendRequest) {
+        // the blend's weights are learned on each like: the model panel shows the ones this list used
+        const model = this.state.model ? { ...this.state.model, blend: recommendations.blend } : this.state.model;
+        this.update({ recommendations, upNext, model });
+      }
     } catch (error) {
       if (request === this.recommendRequest) this.notify('error', `Recommendations failed: ${describe(error)}`);
     } finally {

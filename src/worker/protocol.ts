@@ -63,6 +63,8 @@ export interface RecommendResult {
   items: Recommendation[];
   /** which ranker produced the list */
   source: 'baseline' | 'embedding';
+  /** the blend this list was ranked with (its weights move with each like) */
+  blend: ModelStatus['blend'];
   computedAt: number;
   millis: number;
 }

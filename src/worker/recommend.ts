@@ -261,6 +261,7 @@ export class Recommender {
     return {
       items,
       source: scores.personal ? 'embedding' : 'baseline',
+      blend: this.blendStatus(),
       computedAt: Date.now(),
       millis: performance.now() - started,
     };

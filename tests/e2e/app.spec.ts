@@ -84,6 +84,12 @@ test('recommendations react to likes', async ({ page }) => {
     .getByRole('article')
     .evaluateAll((nodes) => nodes.filter((n) => (n.textContent ?? '').includes('Horror')).length);
   expect(horror).toBeGreaterThanOrEqual(after.length / 2);
+  // the blend's weights were learned on those likes (each after the first is an example of what
+  // the taste before it led to): four horror likes in a row lift the content weight off its 0.5
+  const weights = page.getByTestId('blend-weights');
+  await expect(weights).toContainText('learned on your own likes (3 so far');
+  const content = await weights.getByRole('listitem').filter({ hasText: /^content/ }).locator('strong').textContent();
+  expect(Number(content)).toBeGreaterThan(0.5);
 });
 
 test('export, delete everything, import restores the same history', async ({ page }, testInfo) => {
