@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chunkedSoftmaxCrossEntropy, mm, mmT, softmaxCrossEntropy } from './ops';
+import { chunkedSoftmaxCrossEntropy, layerNorm, mm, mmT, softmaxCrossEntropy } from './ops';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -56,6 +56,24 @@ describe('sequence ops', () => {
         close(ch!, rh!);
         close(cE!, rE!);
       }
+    });
+  });
+
+  it('layerNorm matches the tf.moments form in value and in all three gradients', () => {
+    tf.tidy(() => {
+      const x = tf.add(tf.mul(tf.randomNormal([3, 5, 8], 0, 1, 'float32', 6), 3), 1);
+      const gamma = tf.randomNormal([8], 1, 0.3, 'float32', 7);
+      const beta = tf.randomNormal([8], 0, 0.3, 'float32', 8);
+      const w = tf.randomNormal([3, 5, 8], 0, 1, 'float32', 9);
+      const ref = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, -1, true);
+        return tf.add(tf.mul(tf.mul(tf.sub(a, mean), tf.rsqrt(tf.add(variance, 1e-6))), g), b);
+      };
+      close(layerNorm(x, gamma, beta), ref(x, gamma, beta));
+      const loss = (fn: typeof ref) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.sin(fn(a, g, b)), w));
+      const want = tf.grads(loss(ref))([x, gamma, beta]);
+      const got = tf.grads(loss(layerNorm))([x, gamma, beta]);
+      want.forEach((r, i) => close(got[i]!, r, 1e-3));
     });
   });
 });
