@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Interactions } from '../contract';
-import { resolveSequenceConfig, sequenceConfigHash, type SequenceConfig, type SequenceKind } from './config';
+import { gbceBeta, resolveSequenceConfig, sequenceConfigHash, type SequenceConfig, type SequenceKind } from './config';
 import { buildWindows, prepareSequenceData } from './data';
 import { createSequenceModel, type SequenceModel } from './model';
 
@@ -109,6 +109,16 @@ describe('sequence config and data', () => {
     expect(() => resolveSequenceConfig('bert' as SequenceKind)).toThrow(/kind/);
     expect(sequenceConfigHash('sasrec', {})).toBe(sequenceConfigHash('sasrec', { ...resolveSequenceConfig('sasrec') }));
     expect(sequenceConfigHash('sasrec', {})).not.toBe(sequenceConfigHash('gru4rec', {}));
+    expect(() => resolveSequenceConfig('sasrec', { loss: 'bce' as SequenceConfig['loss'] })).toThrow(/loss/);
+    expect(() => resolveSequenceConfig('sasrec', { gbceT: 1.5 })).toThrow(/gbceT/);
+  });
+
+  it("gSASRec's beta: 1 at t = 0 (plain BCE), the sampling rate at t = 1, 1 - t (1 - alpha) between", () => {
+    expect(gbceBeta(256, 10_001, 0)).toBeCloseTo(1, 12);
+    expect(gbceBeta(256, 10_001, 1)).toBeCloseTo(256 / 10_000, 12);
+    expect(gbceBeta(256, 10_001, 0.75)).toBeCloseTo(1 - 0.75 * (1 - 256 / 10_000), 12);
+    // more negatives than items: alpha capped at 1, beta 1 whatever t
+    expect(gbceBeta(256, 100, 0.75)).toBeCloseTo(1, 12);
   });
 
   it('builds time-ordered positive sequences, holds out last items, windows newest-first', () => {

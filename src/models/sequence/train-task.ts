@@ -15,7 +15,7 @@ import {
 } from '../optimizer';
 import { sumLastAxis } from '../layers/sum-last-axis';
 import { gatherRows } from '../layers/gather-rows';
-import { usesFullSoftmax } from './config';
+import { gbceBeta, usesFullSoftmax } from './config';
 import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
@@ -87,6 +87,8 @@ export function windowsToBatch(seqs: UserSequences, windows: readonly Window[]):
  * sampled: the same over {target} U K shared negatives, negatives' logits minus log(K q(j))
  * (the importance weight that makes the partition an unbiased estimate), accidental hits
  * (negative == target) removed.
+ * gbce (gSASRec): mean over positions of -beta log sigmoid(s+) - sum_k log sigmoid(-s_k) over the
+ * same K shared negatives (no logQ: the calibration is beta), accidental hits removed.
  */
 export function trainStep(
   model: SequenceModel,
@@ -152,17 +154,27 @@ export function trainStep(
       const tInv = tf.tensor1d(inverse.subarray(batch.items.length, batch.items.length + P), 'int32');
       const nInv = tf.tensor1d(inverse.subarray(batch.items.length + P), 'int32');
       const logQ = tf.tensor1d(negs!.logQ);
-      const hits = tf.mul(
-        tf.cast(tf.equal(tf.expandDims(tf.tensor1d(batch.targets, 'int32'), 1), tf.expandDims(tf.tensor1d(negs!.items, 'int32'), 0)), 'float32'),
-        -1e9,
-      ); // [P, K]
+      const isHit = tf.cast(tf.equal(tf.expandDims(tf.tensor1d(batch.targets, 'int32'), 1), tf.expandDims(tf.tensor1d(negs!.items, 'int32'), 0)), 'float32'); // [P, K]
+      const hits = c.loss === 'gbce' ? null : tf.mul(isHit, -1e9);
+      const notHit = c.loss === 'gbce' ? tf.sub(1, isHit) : null;
+      const beta = c.loss === 'gbce' ? gbceBeta(K, model.numItems, c.gbceT) : 0;
       f = (...args) => {
         const [R, ...dense] = args as [tf.Tensor2D, ...tf.Tensor[]];
         const h = hidden(gatherRows(R, inInv), dense);
         const tl = sumLastAxis(tf.mul(h, gatherRows(R, tInv))); // [P], see sumLastAxis
-        const sn = tf.add(tf.sub(mmT(h, gatherRows(R, nInv)), logQ), hits); // [P, K]
-        const lse = tf.logSumExp(tf.concat([tf.expandDims(tl, 1), sn], 1), 1);
-        const loss = tf.div(tf.sum(tf.sub(lse, tl)), P);
+        let loss: tf.Tensor;
+        if (c.loss === 'gbce') {
+          // beta softplus(-s+) + sum over the negatives (accidental hits left out) of softplus(s-),
+          // i.e. -beta log sigmoid(s+) - sum log sigmoid(-s-) (tf.logSigmoid's gradient reads a
+          // tensor its tape does not keep)
+          const sn = mmT(h, gatherRows(R, nInv)); // [P, K]
+          const neg = tf.sum(tf.mul(tf.softplus(sn), notHit!));
+          loss = tf.div(tf.add(tf.mul(tf.sum(tf.softplus(tf.neg(tl))), beta), neg), P);
+        } else {
+          const sn = tf.add(tf.sub(mmT(h, gatherRows(R, nInv)), logQ), hits!); // [P, K]
+          const lse = tf.logSumExp(tf.concat([tf.expandDims(tl, 1), sn], 1), 1);
+          loss = tf.div(tf.sum(tf.sub(lse, tl)), P);
+        }
         const reg = regularise(dense);
         return (reg ? tf.add(loss, reg) : loss) as tf.Scalar;
       };
