@@ -22,6 +22,8 @@ export interface SequenceConfig {
   dropout: number;
   /** Adam learning rate of the train task */
   lr: number;
+  /** the train task's learning rate rises linearly from lr / warmupSteps to lr over its first warmupSteps steps (0 = none) */
+  warmupSteps: number;
   /** Adam beta2 (0.98 as in the SASRec reference code: faster-moving second moments) */
   beta2: number;
   /** L2 penalty on the dense (non-embedding) weights, added to the loss */
@@ -94,6 +96,7 @@ const COMMON: SequenceConfig = {
   ffnMultiplier: 1,
   dropout: 0.2,
   lr: 2e-3,
+  warmupSteps: 0,
   beta2: 0.98,
   l2: 0,
   loss: 'auto',
@@ -141,7 +144,7 @@ export function resolveSequenceConfig(kind: SequenceKind, partial: Partial<Seque
     const v = c[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${name}.${k} must be a positive integer, got ${String(v)}`);
   }
-  for (const k of ['maxWindowsPerUser', 'patience', 'maxValidationUsers', 'fineTuneSteps', 'seed'] as const) {
+  for (const k of ['maxWindowsPerUser', 'patience', 'maxValidationUsers', 'fineTuneSteps', 'seed', 'warmupSteps'] as const) {
     const v = c[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${name}.${k} must be an integer >= 0, got ${String(v)}`);
   }
@@ -180,7 +183,7 @@ export function usesFullSoftmax(config: SequenceConfig, numItems: number): boole
  * Fields added after models were shipped: left out of the hash while at their default, so the
  * hash of every config that does not use them (the shipped pack's, saved fine-tunes) is unchanged.
  */
-const HASHED_ONLY_WHEN_SET: readonly (keyof SequenceConfig)[] = ['windowShift', 'recencyDecay', 'maxSeconds', 'gbceT'];
+const HASHED_ONLY_WHEN_SET: readonly (keyof SequenceConfig)[] = ['windowShift', 'recencyDecay', 'maxSeconds', 'gbceT', 'warmupSteps'];
 
 /** Stable id of a kind + (resolved) config, e.g. 'sasrec-1a2b3c4d5e6f7a8b'. */
 export function sequenceConfigHash(kind: SequenceKind, config: Partial<SequenceConfig>): string {

@@ -141,3 +141,31 @@ describe('sequence config and data', () => {
     expect(buildWindows(seqs, 4, 1)).toEqual([{ start: 2, end: 6 }]);
   });
 });
+
+describe('sequence train task learning rate', () => {
+  it('warms up linearly over warmupSteps, then stays at lr; none by default', () => {
+    const data: Interactions = {
+      numUsers: 4,
+      numItems: 12,
+      user: Int32Array.from({ length: 40 }, (_, i) => i % 4),
+      item: Int32Array.from({ length: 40 }, (_, i) => (i * 5) % 12),
+      weight: new Float32Array(40).fill(1),
+      time: Float64Array.from({ length: 40 }, (_, i) => i),
+    };
+    const m = createSequenceModel({ kind: 'sasrec', numItems: 12, config: { ...SMALL, lr: 0.004, warmupSteps: 4, batchSize: 2, patience: 0 } });
+    const task = m.createTrainTask(data);
+    const seen: number[] = [];
+    for (let s = 0; s < 6; s++) {
+      seen.push(task.learningRate);
+      task.step().loss.dispose();
+    }
+    expect(seen.map((x) => Number(x.toFixed(6)))).toEqual([0.001, 0.002, 0.003, 0.004, 0.004, 0.004]);
+    task.dispose();
+    m.dispose();
+    const plain = createSequenceModel({ kind: 'sasrec', numItems: 12, config: { ...SMALL, lr: 0.004, patience: 0 } });
+    const t2 = plain.createTrainTask(data);
+    expect(t2.learningRate).toBe(0.004);
+    t2.dispose();
+    plain.dispose();
+  });
+});

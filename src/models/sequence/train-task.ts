@@ -50,6 +50,12 @@ export function createSequenceOptimizer(model: SequenceModel, lr: number, sparse
   };
 }
 
+/** Sets the Adam learning rate of every state of `opt` (schedules: the next apply uses it). */
+export function setSequenceLearningRate(opt: SequenceOptimizer, lr: number): void {
+  ('dense' in opt.table ? opt.table.dense : opt.table.sparse).hyper.learningRate = lr;
+  for (const s of opt.dense) s.hyper.learningRate = lr;
+}
+
 export function disposeSequenceOptimizer(opt: SequenceOptimizer): void {
   if ('dense' in opt.table) disposeDenseAdamState(opt.table.dense);
   else disposeSparseAdamState(opt.table.sparse);
@@ -208,6 +214,8 @@ export class SequenceTrainTask implements TrainTask {
   private windows: Window[];
   private order: Int32Array;
   private cursor = 0;
+  /** steps taken (the learning-rate schedule's clock) */
+  private steps = 0;
   private readonly opt: SequenceOptimizer;
   private readonly sampler: NegativeSampler | null;
   private readonly deduper: Deduper | null;
@@ -292,7 +300,15 @@ export class SequenceTrainTask implements TrainTask {
 
   step(): { loss: tf.Scalar; examples: number } {
     const batch = this.nextBatch();
+    if (this.steps <= this.model.config.warmupSteps) setSequenceLearningRate(this.opt, this.learningRate);
+    this.steps += 1;
     return { loss: trainStep(this.model, batch, this.opt, this.rng, this.sampler, this.deduper), examples: batch.targets.length };
+  }
+
+  /** the train task's learning rate at its next step (the warm-up schedule; exposed for tests) */
+  get learningRate(): number {
+    const c = this.model.config;
+    return c.warmupSteps > 0 && this.steps < c.warmupSteps ? (c.lr * (this.steps + 1)) / c.warmupSteps : c.lr;
   }
 
   private buildValChunks(): ValChunk[] {
