@@ -4,6 +4,7 @@ import type { Interactions } from '../contract';
 import { gbceBeta, resolveSequenceConfig, sequenceConfigHash, type SequenceConfig, type SequenceKind } from './config';
 import { buildWindows, prepareSequenceData } from './data';
 import { createSequenceModel, type SequenceModel } from './model';
+import { accidentalHitMask } from './train-task';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -167,5 +168,17 @@ describe('sequence train task learning rate', () => {
     expect(t2.learningRate).toBe(0.004);
     t2.dispose();
     plain.dispose();
+  });
+});
+
+describe('accidental hits of the shared negatives', () => {
+  it('marks exactly the (position, negative) pairs where the negative is the target', () => {
+    const targets = Int32Array.from([3, 1, 3, 7, 0]);
+    const negatives = Int32Array.from([3, 5, 3, 0]);
+    const m = accidentalHitMask(targets, negatives, -1e9, 0);
+    const brute = Array.from(targets).flatMap((t) => Array.from(negatives, (n) => (n === t ? -1e9 : 0)));
+    expect(Array.from(m)).toEqual(brute);
+    const keep = accidentalHitMask(targets, negatives, 0, 1);
+    expect(Array.from(keep)).toEqual(brute.map((v) => (v === 0 ? 1 : 0)));
   });
 });

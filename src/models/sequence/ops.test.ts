@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chunkedSoftmaxCrossEntropy, layerNorm, mm, mmT, softmaxCrossEntropy } from './ops';
+import { chunkedSoftmaxCrossEntropy, layerNorm, logSumExpRows, mm, mmT, softmaxCrossEntropy } from './ops';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -74,6 +74,17 @@ describe('sequence ops', () => {
       const want = tf.grads(loss(ref))([x, gamma, beta]);
       const got = tf.grads(loss(layerNorm))([x, gamma, beta]);
       want.forEach((r, i) => close(got[i]!, r, 1e-3));
+    });
+  });
+
+  it('logSumExpRows matches tf.logSumExp in value and gradient, also with -1e9 entries', () => {
+    tf.tidy(() => {
+      const x = tf.add(tf.randomNormal([7, 5], 0, 3, 'float32', 10), tf.tensor2d([[0, -1e9, 0, 0, 0]]).tile([7, 1]));
+      const w = tf.randomNormal([7], 0, 1, 'float32', 11);
+      close(logSumExpRows(x as tf.Tensor2D), tf.logSumExp(x, 1));
+      const want = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.logSumExp(a, 1), w)))(x);
+      const got = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(logSumExpRows(a as tf.Tensor2D), w)))(x);
+      close(got, want);
     });
   });
 });

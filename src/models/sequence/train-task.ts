@@ -19,7 +19,7 @@ import { gbceBeta, usesFullSoftmax } from './config';
 import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
-import { fullSoftmaxCrossEntropy, mmT, softmaxCEOp } from './ops';
+import { fullSoftmaxCrossEntropy, logSumExpRows, mmT, softmaxCEOp } from './ops';
 
 /** One training batch, built on the CPU. */
 export interface SequenceBatch {
@@ -83,6 +83,27 @@ export function windowsToBatch(seqs: UserSequences, windows: readonly Window[]):
     }
   });
   return { rows, width, items, mask, positions, targets };
+}
+
+/**
+ * `[P * K]` row-major: `hit` where negative k is position p's target, `other` elsewhere.
+ * Built through an item -> slots map of the K negatives, so it costs O(P + K + hits).
+ */
+export function accidentalHitMask(targets: Int32Array, negatives: Int32Array, hit: number, other: number): Float32Array {
+  const K = negatives.length;
+  const out = new Float32Array(targets.length * K);
+  if (other !== 0) out.fill(other);
+  const slots = new Map<number, number[]>();
+  negatives.forEach((it, k) => {
+    const l = slots.get(it);
+    if (l) l.push(k);
+    else slots.set(it, [k]);
+  });
+  targets.forEach((t, p) => {
+    const l = slots.get(t);
+    if (l) for (const k of l) out[p * K + k] = hit;
+  });
+  return out;
 }
 
 /**
@@ -160,9 +181,12 @@ export function trainStep(
       const tInv = tf.tensor1d(inverse.subarray(batch.items.length, batch.items.length + P), 'int32');
       const nInv = tf.tensor1d(inverse.subarray(batch.items.length + P), 'int32');
       const logQ = tf.tensor1d(negs!.logQ);
-      const isHit = tf.cast(tf.equal(tf.expandDims(tf.tensor1d(batch.targets, 'int32'), 1), tf.expandDims(tf.tensor1d(negs!.items, 'int32'), 0)), 'float32'); // [P, K]
-      const hits = c.loss === 'gbce' ? null : tf.mul(isHit, -1e9);
-      const notHit = c.loss === 'gbce' ? tf.sub(1, isHit) : null;
+      // accidental hits (negative k == the position's target), found on the CPU: a broadcast
+      // Equal of [P, 1] against [1, K] is a slow generic loop on wasm
+      const gbce = c.loss === 'gbce';
+      const mask = accidentalHitMask(batch.targets, negs!.items, gbce ? 0 : -1e9, gbce ? 1 : 0);
+      const hits = gbce ? null : tf.tensor2d(mask, [P, K]); // -1e9 on hits (softmax)
+      const notHit = gbce ? tf.tensor2d(mask, [P, K]) : null; // 0 on hits (gbce)
       const beta = c.loss === 'gbce' ? gbceBeta(K, model.numItems, c.gbceT) : 0;
       f = (...args) => {
         const [R, ...dense] = args as [tf.Tensor2D, ...tf.Tensor[]];
@@ -178,7 +202,7 @@ export function trainStep(
           loss = tf.div(tf.add(tf.mul(tf.sum(tf.softplus(tf.neg(tl))), beta), neg), P);
         } else {
           const sn = tf.add(tf.sub(mmT(h, gatherRows(R, nInv)), logQ), hits!); // [P, K]
-          const lse = tf.logSumExp(tf.concat([tf.expandDims(tl, 1), sn], 1), 1);
+          const lse = logSumExpRows(tf.concat([tf.expandDims(tl, 1), sn], 1) as tf.Tensor2D);
           loss = tf.div(tf.sum(tf.sub(lse, tl)), P);
         }
         const reg = regularise(dense);
