@@ -11,9 +11,11 @@
  * fitted on train + validation with its own early-stopping validation. After every epoch the clock
  * is paused and the CURRENT weights are scored on the test users (all items, earlier items
  * excluded, pessimistic ties); nothing in training sees those scores: they only decide when this
- * measurement stops. The clock counts the steps and the model's own validation passes.
+ * measurement stops. The clock counts the steps and the model's own validation passes; the CPU
+ * time of the same sections and the load average are reported next to it (the machine is shared).
  */
 import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
 import { parseArgs } from 'node:util';
 import * as tf from '@tensorflow/tfjs';
 import { prepareNodeBackend, type NodeBackend } from '../scripts/eval-lib/backend';
@@ -78,15 +80,21 @@ async function testNdcg(cases: EvalCase[]): Promise<{ ndcg: number; hr: number }
 
 const task = model.createTrainTask(data, Number(values.seed));
 const c = model.config;
-const curve: { epoch: number; seconds: number; steps: number; validation: number | null; testNdcg10: number }[] = [];
+const curve: { epoch: number; seconds: number; cpuSeconds: number; steps: number; validation: number | null; testNdcg10: number }[] = [];
 let trainMs = 0;
+/** CPU time of this process over the same sections (user + system): less sensitive to other jobs than wall time */
+let trainCpuMs = 0;
+const loadAverage = () => os.loadavg().map((x) => Math.round(x * 100) / 100);
+const loadAtStart = loadAverage();
 let steps = 0;
 let reachedAt: number | null = null;
+let reachedAtCpu: number | null = null;
 let best = -Infinity;
 let stale = 0;
 await task.prepare?.();
 for (let epoch = 0; epoch < c.maxEpochs && trainMs / 1000 < maxSeconds; epoch++) {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   task.startEpoch();
   for (let s = 0; s < task.stepsPerEpoch; s++) {
     const { loss } = task.step();
@@ -96,11 +104,16 @@ for (let epoch = 0; epoch < c.maxEpochs && trainMs / 1000 < maxSeconds; epoch++)
   }
   const validation = task.validation ? await rankValidation(task.validation) : null;
   trainMs += performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  trainCpuMs += (cpu.user + cpu.system) / 1000;
   const test = await testNdcg(split.test);
-  curve.push({ epoch, seconds: Math.round(trainMs) / 1000, steps, validation, testNdcg10: test.ndcg });
-  console.log(`epoch ${epoch + 1}: ${(trainMs / 1000).toFixed(1)} s, ${steps} steps, validation ${validation?.toFixed(4) ?? '-'}, test NDCG@10 ${test.ndcg.toFixed(4)} HR@10 ${test.hr.toFixed(4)}`);
+  curve.push({ epoch, seconds: Math.round(trainMs) / 1000, cpuSeconds: Math.round(trainCpuMs) / 1000, steps, validation, testNdcg10: test.ndcg });
+  console.log(
+    `epoch ${epoch + 1}: ${(trainMs / 1000).toFixed(1)} s (cpu ${(trainCpuMs / 1000).toFixed(1)} s, load ${os.loadavg()[0]!.toFixed(2)}), ${steps} steps, validation ${validation?.toFixed(4) ?? '-'}, test NDCG@10 ${test.ndcg.toFixed(4)} HR@10 ${test.hr.toFixed(4)}`,
+  );
   if (test.ndcg >= target) {
     reachedAt = trainMs / 1000;
+    reachedAtCpu = trainCpuMs / 1000;
     break;
   }
   // the trainer's early stopping (validation only), as fit() would stop
@@ -117,6 +130,8 @@ const result = {
   dataset: dataset.name,
   target,
   secondsToTarget: reachedAt === null ? null : Math.round(reachedAt * 10) / 10,
+  cpuSecondsToTarget: reachedAtCpu === null ? null : Math.round(reachedAtCpu * 10) / 10,
+  loadAverage: { start: loadAtStart, end: loadAverage() },
   bestTestNdcg10: Math.max(...curve.map((p) => p.testNdcg10)),
   config: c,
   curve,
@@ -124,7 +139,7 @@ const result = {
 console.log(
   reachedAt === null
     ? `${values.model} did not reach NDCG@10 ${target} within ${(trainMs / 1000).toFixed(0)} s of training (best ${result.bestTestNdcg10.toFixed(4)})`
-    : `${values.model} reached test NDCG@10 ${target} after ${reachedAt.toFixed(1)} s of training on ${backend}`,
+    : `${values.model} reached test NDCG@10 ${target} after ${reachedAt.toFixed(1)} s of training on ${backend} (cpu ${reachedAtCpu!.toFixed(1)} s; load average ${loadAtStart.join(' ')} at the start, ${loadAverage().join(' ')} at the end)`,
 );
 if (values.out) await writeFile(values.out, JSON.stringify(result, null, 2) + '\n');
 task.dispose();

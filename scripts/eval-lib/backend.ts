@@ -32,5 +32,10 @@ export async function prepareNodeBackend(backend: NodeBackend): Promise<string> 
   }
   if (!(await tf.setBackend(backend))) throw new Error(`TF.js backend "${backend}" failed to initialise`);
   await tf.ready();
+  if (backend === 'wasm') {
+    // view-based Slice/SplitV/Unpack/Identity in place of TF.js's copying ones (src/compute/kernels/wasm-views.ts)
+    const { installWasmViewKernels } = await import('../../src/compute/kernels');
+    installWasmViewKernels();
+  }
   return tf.getBackend();
 }

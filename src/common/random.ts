@@ -47,6 +47,29 @@ export class Rng {
     return a;
   }
 
+  /**
+   * Fills `out` with an inverted-dropout mask: each value 1/keep with probability `keep`, else 0.
+   * Two values per draw of the generator (16 bits each, so `keep` is rounded to a multiple of
+   * 2^-16), branch-free: about 10x faster than a next() per value (a SASRec step draws 3.5M).
+   */
+  fillDropoutMask(out: Float32Array, keep: number): Float32Array {
+    const scale = 1 / keep;
+    const thr = Math.round(keep * 65536);
+    const n = out.length;
+    let s = this.state;
+    for (let i = 0; i < n; i += 2) {
+      s = (s + 0x6d2b79f5) | 0;
+      let t = Math.imul(s ^ (s >>> 15), s | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      t = (t ^ (t >>> 14)) >>> 0;
+      // (v - thr) >>> 31 is 1 exactly when v < thr
+      out[i] = scale * (((t & 0xffff) - thr) >>> 31);
+      if (i + 1 < n) out[i + 1] = scale * (((t >>> 16) - thr) >>> 31);
+    }
+    this.state = s;
+    return out;
+  }
+
   /** a seed for a child stream (e.g. tf.dropout's seed) */
   fork(): number {
     return Math.floor(this.next() * 0x7fffffff);

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu';
 import { setWasmPaths, getThreadsCount, setThreadsCount } from '@tensorflow/tfjs-backend-wasm';
+import { installWasmViewKernels } from './kernels';
 import {
   planBackends,
   explainOutcome,
@@ -279,6 +280,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     attempts,
   };
   if (chosen.backend === 'wasm') {
+    installWasmViewKernels();
     let numThreads: number | undefined;
     try {
       numThreads = getThreadsCount();

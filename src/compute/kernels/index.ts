@@ -18,3 +18,4 @@ export {
 export { SOFTMAX_CE_KERNEL, fusedSoftmaxCrossEntropyWebGPU } from './softmax-ce-webgpu';
 export { SPARSE_ADAM_KERNEL, sparseAdamRowsWebGPU, type SparseAdamHyper } from './sparse-adam-webgpu';
 export { FUSED_MAX_K, TOP_K_KERNEL, exclusionBitset, fusedRankTopK, fusedScoreTopKTensor, type TopKConfig, type TopKLists } from './topk-webgpu';
+export { installWasmViewKernels } from './wasm-views';

@@ -22,6 +22,8 @@ export interface SequenceConfig {
   dropout: number;
   /** Adam learning rate of the train task */
   lr: number;
+  /** the train task's learning rate rises linearly from lr / warmupSteps to lr over its first warmupSteps steps (0 = none) */
+  warmupSteps: number;
   /** Adam beta2 (0.98 as in the SASRec reference code: faster-moving second moments) */
   beta2: number;
   /** L2 penalty on the dense (non-embedding) weights, added to the loss */
@@ -29,10 +31,18 @@ export interface SequenceConfig {
   /**
    * 'full': softmax cross-entropy over the whole catalog at every position (the strongest known
    * SASRec objective; cost ~ numItems per position). 'sampled': softmax over the target plus
-   * `negatives` shared sampled items with logQ correction. 'auto': full when numItems <=
-   * `fullSoftmaxMaxItems`, else sampled.
+   * `negatives` shared sampled items with logQ correction. 'gbce': gSASRec's generalised binary
+   * cross-entropy (Petrov & Macdonald, RecSys 2023) over the target and the same `negatives`:
+   * -beta log sigmoid(s+) - sum log sigmoid(-s-), beta calibrated by `gbceT` for the sampling rate.
+   * 'auto': full when numItems <= `fullSoftmaxMaxItems`, else sampled.
    */
-  loss: 'auto' | 'full' | 'sampled';
+  loss: 'auto' | 'full' | 'sampled' | 'gbce';
+  /**
+   * gbce: the calibration t in [0, 1]: beta = alpha (t (1 - 1/alpha) + 1/alpha) with alpha =
+   * negatives / (numItems - 1); t = 1 calibrates the positive's probability fully (the paper's
+   * default 0.75), t = 0 is plain BCE.
+   */
+  gbceT: number;
   /** catalog size up to which loss 'auto' means full softmax */
   fullSoftmaxMaxItems: number;
   /** sampled loss: negatives per step, shared by every position of the batch */
@@ -86,10 +96,12 @@ const COMMON: SequenceConfig = {
   ffnMultiplier: 1,
   dropout: 0.2,
   lr: 2e-3,
+  warmupSteps: 0,
   beta2: 0.98,
   l2: 0,
   loss: 'auto',
   fullSoftmaxMaxItems: 20_000,
+  gbceT: 0.75,
   negatives: 256,
   sampler: 'uniform',
   popularityAlpha: 0.75,
@@ -132,7 +144,7 @@ export function resolveSequenceConfig(kind: SequenceKind, partial: Partial<Seque
     const v = c[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) throw new Error(`${name}.${k} must be a positive integer, got ${String(v)}`);
   }
-  for (const k of ['maxWindowsPerUser', 'patience', 'maxValidationUsers', 'fineTuneSteps', 'seed'] as const) {
+  for (const k of ['maxWindowsPerUser', 'patience', 'maxValidationUsers', 'fineTuneSteps', 'seed', 'warmupSteps'] as const) {
     const v = c[k];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new Error(`${name}.${k} must be an integer >= 0, got ${String(v)}`);
   }
@@ -146,10 +158,20 @@ export function resolveSequenceConfig(kind: SequenceKind, partial: Partial<Seque
   if (typeof c.windowShift !== 'boolean') throw new Error(`${name}.windowShift must be true or false, got ${String(c.windowShift)}`);
   if (!(c.beta2 > 0 && c.beta2 < 1)) throw new Error(`${name}.beta2 must be in (0, 1), got ${String(c.beta2)}`);
   if (c.dim % c.numHeads !== 0) throw new Error(`${name}.numHeads (${c.numHeads}) must divide dim (${c.dim})`);
-  if (!['auto', 'full', 'sampled'].includes(c.loss)) throw new Error(`${name}.loss must be 'auto', 'full' or 'sampled', got ${String(c.loss)}`);
+  if (!['auto', 'full', 'sampled', 'gbce'].includes(c.loss)) throw new Error(`${name}.loss must be 'auto', 'full', 'sampled' or 'gbce', got ${String(c.loss)}`);
+  if (!(c.gbceT >= 0 && c.gbceT <= 1)) throw new Error(`${name}.gbceT must be in [0, 1], got ${String(c.gbceT)}`);
   if (c.sampler !== 'uniform' && c.sampler !== 'popularity') throw new Error(`${name}.sampler must be 'uniform' or 'popularity', got ${String(c.sampler)}`);
   if (c.validationMetric !== 'ndcg' && c.validationMetric !== 'hr') throw new Error(`${name}.validationMetric must be 'ndcg' or 'hr', got ${String(c.validationMetric)}`);
   return c;
+}
+
+/**
+ * gSASRec's beta for `negatives` draws out of `numItems` items and calibration `t`:
+ * alpha (t (1 - 1/alpha) + 1/alpha), alpha = negatives / (numItems - 1).
+ */
+export function gbceBeta(negatives: number, numItems: number, t: number): number {
+  const alpha = Math.min(1, negatives / Math.max(1, numItems - 1));
+  return alpha * (t * (1 - 1 / alpha) + 1 / alpha);
 }
 
 /** Whether the full-catalog softmax is used for a catalog of `numItems`. */
@@ -161,7 +183,7 @@ export function usesFullSoftmax(config: SequenceConfig, numItems: number): boole
  * Fields added after models were shipped: left out of the hash while at their default, so the
  * hash of every config that does not use them (the shipped pack's, saved fine-tunes) is unchanged.
  */
-const HASHED_ONLY_WHEN_SET: readonly (keyof SequenceConfig)[] = ['windowShift', 'recencyDecay', 'maxSeconds'];
+const HASHED_ONLY_WHEN_SET: readonly (keyof SequenceConfig)[] = ['windowShift', 'recencyDecay', 'maxSeconds', 'gbceT', 'warmupSteps'];
 
 /** Stable id of a kind + (resolved) config, e.g. 'sasrec-1a2b3c4d5e6f7a8b'. */
 export function sequenceConfigHash(kind: SequenceKind, config: Partial<SequenceConfig>): string {

@@ -56,6 +56,11 @@ describe('data-sized sequence config', () => {
     expect(small.maxWindowsPerUser).toBe(0);
     expect(large.maxSeconds!).toBeGreaterThan(small.maxSeconds!);
     expect(small.dropout).toBeLessThan(dataSizedSequenceConfig('sasrec', { users: 610, items: 9700, events: 100_000 }).dropout!);
+    // SASRec's own batch and rate; GRU4Rec keeps the app preset's
+    expect([small.batchSize, small.lr]).toEqual([64, 3e-3]);
+    const gru = dataSizedSequenceConfig('gru4rec', { users: 943, items: 1682, events: 100_000 });
+    expect(gru.batchSize).toBeUndefined();
+    expect(gru.lr).toBeUndefined();
     // fields added later are left out of the hash at their defaults (hashes of shipped models)
     expect(sequenceConfigHash('sasrec', {})).toBe('sasrec-edbf46d33fda2918');
     expect(sequenceConfigHash('gru4rec', { dim: 32 })).toBe('gru4rec-60fc5ee982471d22');

@@ -1,9 +1,10 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { Interactions } from '../contract';
-import { resolveSequenceConfig, sequenceConfigHash, type SequenceConfig, type SequenceKind } from './config';
+import { gbceBeta, resolveSequenceConfig, sequenceConfigHash, type SequenceConfig, type SequenceKind } from './config';
 import { buildWindows, prepareSequenceData } from './data';
 import { createSequenceModel, type SequenceModel } from './model';
+import { accidentalHitMask } from './train-task';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -109,6 +110,16 @@ describe('sequence config and data', () => {
     expect(() => resolveSequenceConfig('bert' as SequenceKind)).toThrow(/kind/);
     expect(sequenceConfigHash('sasrec', {})).toBe(sequenceConfigHash('sasrec', { ...resolveSequenceConfig('sasrec') }));
     expect(sequenceConfigHash('sasrec', {})).not.toBe(sequenceConfigHash('gru4rec', {}));
+    expect(() => resolveSequenceConfig('sasrec', { loss: 'bce' as SequenceConfig['loss'] })).toThrow(/loss/);
+    expect(() => resolveSequenceConfig('sasrec', { gbceT: 1.5 })).toThrow(/gbceT/);
+  });
+
+  it("gSASRec's beta: 1 at t = 0 (plain BCE), the sampling rate at t = 1, 1 - t (1 - alpha) between", () => {
+    expect(gbceBeta(256, 10_001, 0)).toBeCloseTo(1, 12);
+    expect(gbceBeta(256, 10_001, 1)).toBeCloseTo(256 / 10_000, 12);
+    expect(gbceBeta(256, 10_001, 0.75)).toBeCloseTo(1 - 0.75 * (1 - 256 / 10_000), 12);
+    // more negatives than items: alpha capped at 1, beta 1 whatever t
+    expect(gbceBeta(256, 100, 0.75)).toBeCloseTo(1, 12);
   });
 
   it('builds time-ordered positive sequences, holds out last items, windows newest-first', () => {
@@ -129,5 +140,45 @@ describe('sequence config and data', () => {
     const seqs = { ptr: Int32Array.from([0, 7]), items: Int32Array.from([0, 1, 2, 3, 4, 5, 6]) };
     expect(buildWindows(seqs, 4, 0)).toEqual([{ start: 2, end: 6 }, { start: 0, end: 2 }]);
     expect(buildWindows(seqs, 4, 1)).toEqual([{ start: 2, end: 6 }]);
+  });
+});
+
+describe('sequence train task learning rate', () => {
+  it('warms up linearly over warmupSteps, then stays at lr; none by default', () => {
+    const data: Interactions = {
+      numUsers: 4,
+      numItems: 12,
+      user: Int32Array.from({ length: 40 }, (_, i) => i % 4),
+      item: Int32Array.from({ length: 40 }, (_, i) => (i * 5) % 12),
+      weight: new Float32Array(40).fill(1),
+      time: Float64Array.from({ length: 40 }, (_, i) => i),
+    };
+    const m = createSequenceModel({ kind: 'sasrec', numItems: 12, config: { ...SMALL, lr: 0.004, warmupSteps: 4, batchSize: 2, patience: 0 } });
+    const task = m.createTrainTask(data);
+    const seen: number[] = [];
+    for (let s = 0; s < 6; s++) {
+      seen.push(task.learningRate);
+      task.step().loss.dispose();
+    }
+    expect(seen.map((x) => Number(x.toFixed(6)))).toEqual([0.001, 0.002, 0.003, 0.004, 0.004, 0.004]);
+    task.dispose();
+    m.dispose();
+    const plain = createSequenceModel({ kind: 'sasrec', numItems: 12, config: { ...SMALL, lr: 0.004, patience: 0 } });
+    const t2 = plain.createTrainTask(data);
+    expect(t2.learningRate).toBe(0.004);
+    t2.dispose();
+    plain.dispose();
+  });
+});
+
+describe('accidental hits of the shared negatives', () => {
+  it('marks exactly the (position, negative) pairs where the negative is the target', () => {
+    const targets = Int32Array.from([3, 1, 3, 7, 0]);
+    const negatives = Int32Array.from([3, 5, 3, 0]);
+    const m = accidentalHitMask(targets, negatives, -1e9, 0);
+    const brute = Array.from(targets).flatMap((t) => Array.from(negatives, (n) => (n === t ? -1e9 : 0)));
+    expect(Array.from(m)).toEqual(brute);
+    const keep = accidentalHitMask(targets, negatives, 0, 1);
+    expect(Array.from(keep)).toEqual(brute.map((v) => (v === 0 ? 1 : 0)));
   });
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, randomNormalArray } from '../../common';
 import type { SequenceConfig, SequenceKind } from './config';
-import { mm, mmT } from './ops';
+import { layerNorm, mm, mmT } from './ops';
 
 /**
  * The two sequence encoders as pure functions of their parameter tensors, so the same code runs
@@ -87,19 +87,9 @@ export class Dropper {
 
   apply<T extends tf.Tensor>(x: T): T {
     if (this.rate <= 0) return x;
-    const n = x.size;
-    const keep = 1 - this.rate;
-    const scale = 1 / keep;
-    const m = new Float32Array(n);
-    for (let i = 0; i < n; i++) m[i] = this.rng.next() < keep ? scale : 0;
+    const m = this.rng.fillDropoutMask(new Float32Array(x.size), 1 - this.rate);
     return tf.mul(x, tf.tensor(m, x.shape)) as T;
   }
-}
-
-/** Layer norm over the last axis. @param x `[..., d]` */
-function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
-  const { mean, variance } = tf.moments(x, -1, true);
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, 1e-6))), gamma), beta);
 }
 
 /** `[n, in] x [in, out] + [out]` */

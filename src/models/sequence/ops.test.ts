@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { chunkedSoftmaxCrossEntropy, mm, mmT, softmaxCrossEntropy } from './ops';
+import { chunkedSoftmaxCrossEntropy, layerNorm, logSumExpRows, mm, mmT, softmaxCrossEntropy } from './ops';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
@@ -56,6 +56,35 @@ describe('sequence ops', () => {
         close(ch!, rh!);
         close(cE!, rE!);
       }
+    });
+  });
+
+  it('layerNorm matches the tf.moments form in value and in all three gradients', () => {
+    tf.tidy(() => {
+      const x = tf.add(tf.mul(tf.randomNormal([3, 5, 8], 0, 1, 'float32', 6), 3), 1);
+      const gamma = tf.randomNormal([8], 1, 0.3, 'float32', 7);
+      const beta = tf.randomNormal([8], 0, 0.3, 'float32', 8);
+      const w = tf.randomNormal([3, 5, 8], 0, 1, 'float32', 9);
+      const ref = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => {
+        const { mean, variance } = tf.moments(a, -1, true);
+        return tf.add(tf.mul(tf.mul(tf.sub(a, mean), tf.rsqrt(tf.add(variance, 1e-6))), g), b);
+      };
+      close(layerNorm(x, gamma, beta), ref(x, gamma, beta));
+      const loss = (fn: typeof ref) => (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(tf.sin(fn(a, g, b)), w));
+      const want = tf.grads(loss(ref))([x, gamma, beta]);
+      const got = tf.grads(loss(layerNorm))([x, gamma, beta]);
+      want.forEach((r, i) => close(got[i]!, r, 1e-3));
+    });
+  });
+
+  it('logSumExpRows matches tf.logSumExp in value and gradient, also with -1e9 entries', () => {
+    tf.tidy(() => {
+      const x = tf.add(tf.randomNormal([7, 5], 0, 3, 'float32', 10), tf.tensor2d([[0, -1e9, 0, 0, 0]]).tile([7, 1]));
+      const w = tf.randomNormal([7], 0, 1, 'float32', 11);
+      close(logSumExpRows(x as tf.Tensor2D), tf.logSumExp(x, 1));
+      const want = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.logSumExp(a, 1), w)))(x);
+      const got = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(logSumExpRows(a as tf.Tensor2D), w)))(x);
+      close(got, want);
     });
   });
 });

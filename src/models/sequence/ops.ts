@@ -39,6 +39,70 @@ export function mmT<T extends tf.Tensor2D | tf.Tensor3D>(a: T, b: T): T {
 }
 
 /**
+ * `log(sum(exp(x)))` over the rows of `[n, k]`, with the softmax as its gradient. TF.js's own
+ * logSumExp differentiates its max through an Equal mask broadcast against a column, which on
+ * wasm runs a slow generic loop (46 ms for [2282, 257], the sampled loss of a SASRec step).
+ * @returns `[n]`
+ */
+export function logSumExpRows(x: tf.Tensor2D): tf.Tensor1D {
+  const n = x.shape[0];
+  const f = tf.customGrad((...args) => {
+    const [xi, save] = args as [tf.Tensor2D, tf.GradSaveFunc];
+    const m = tf.max(xi, 1, true);
+    const e = tf.exp(tf.sub(xi, m));
+    const s = tf.sum(e, 1, true);
+    save([tf.div(e, s)]);
+    return {
+      value: tf.reshape(tf.add(m, tf.log(s)), [n]),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.mul(saved[0]!, tf.reshape(dy, [n, 1])),
+    };
+  });
+  return f(x) as tf.Tensor1D;
+}
+
+/**
+ * Layer norm over the last axis, `(x - mean) / sqrt(var + eps) * gamma + beta` (the biased
+ * variance, as tf.moments), with its gradient written out:
+ * `dx = rstd * (g - mean(g) - xhat * mean(g * xhat))` where `g = dy * gamma`.
+ *
+ * Why: taped through tf.moments, every mean's gradient builds a ones array of the input's size
+ * in JS (TF.js's Mean gradient), ~6% of a SASRec step on wasm, and the tape keeps a dozen
+ * intermediates. Means over the last axis are matMuls with a `1/d` column (TF.js's WebGPU reduce
+ * is very slow for many short rows, see sumLastAxis), and the parameter gradients are sums over
+ * rows as a matMul with a row of ones.
+ * @param x `[..., d]`; @param gamma, beta `[d]`
+ */
+export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps = 1e-6): tf.Tensor {
+  const shape = x.shape;
+  const d = shape[shape.length - 1]!;
+  const rows = x.size / d;
+  const f = tf.customGrad((...args) => {
+    const [xi, g, b, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc];
+    const col = tf.fill([d, 1], 1 / d);
+    const x2 = tf.reshape(xi, [rows, d]) as tf.Tensor2D;
+    const xc = tf.sub(x2, tf.matMul(x2, col));
+    const rstd = tf.rsqrt(tf.add(tf.matMul(tf.square(xc), col), eps)); // [rows, 1]
+    const xhat = tf.mul(xc, rstd) as tf.Tensor2D;
+    save([xhat, rstd, g]);
+    return {
+      value: tf.reshape(tf.add(tf.mul(xhat, g), b), shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xh, rs, gs] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor];
+        const dy2 = tf.reshape(dy, [rows, d]) as tf.Tensor2D;
+        const c = tf.fill([d, 1], 1 / d);
+        const gx = tf.mul(dy2, gs) as tf.Tensor2D;
+        const dx = tf.mul(rs, tf.sub(tf.sub(gx, tf.matMul(gx, c)), tf.mul(xh, tf.matMul(tf.mul(gx, xh) as tf.Tensor2D, c))));
+        const ones = tf.ones([1, rows]);
+        const dGamma = tf.reshape(tf.matMul(ones, tf.mul(dy2, xh) as tf.Tensor2D), [d]);
+        const dBeta = tf.reshape(tf.matMul(ones, dy2), [d]);
+        return [tf.reshape(dx, shape), dGamma, dBeta];
+      },
+    };
+  });
+  return f(x, gamma, beta);
+}
+
+/**
  * Full-catalog softmax cross-entropy with tied output embeddings, fused so that the `[P, N]`
  * logits are touched as few times as possible (forward: matMul + softmax; backward: one scale,
  * one scatter, two matMuls). TF.js's own logSumExp gradient on `[6400, 1682]` took 1.3 s on wasm.
@@ -56,16 +120,23 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.
     const pt = tf.gatherND(S, idx) as tf.Tensor1D;
     // floor so a hopeless target gives a large finite loss (the gradient below stays exact)
     const value = tf.neg(tf.log(tf.maximum(pt, 1e-30)));
-    save([x, e, S, idx, pt]);
+    save([x, e, S, idx]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [xs, es, Ss, ids, pts] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
-        // dL/dlogits = dy * (softmax - onehot(target))
-        const G = tf.tensorScatterUpdate(tf.mul(Ss, tf.expandDims(dy, 1)), ids, tf.mul(tf.sub(pts, 1), dy)) as tf.Tensor2D;
+        const [xs, es, Ss, ids] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor2D];
+        // dL/dlogits = dy * (softmax - onehot(target)) = G - onehot part; the one-hot part is
+        // applied to the two products directly (a gather and a scatter of P rows), so the [P, N]
+        // G is not copied once more to write P values into it
+        const dy2 = tf.expandDims(dy, 1);
+        const G = tf.mul(Ss, dy2) as tf.Tensor2D;
+        const t = tf.reshape(tf.slice(ids, [0, 1], [P, 1]), [P]) as tf.Tensor1D;
+        const dx = tf.sub(tf.matMul(G, es), tf.mul(tf.gather(es, t), dy2));
         // dE = G^T h as (G^T) x h: a long inner dimension (P) with a [d, N] output is ~3x
         // slower on wasm than transposing G first (measured [64,4921]x[4921,1682]: 210 ms vs 70)
-        return [tf.matMul(G, es), tf.matMul(tf.transpose(G), xs)];
+        // (scatterND sums duplicate targets; wasm has no UnsortedSegmentSum)
+        const dE = tf.sub(tf.matMul(tf.transpose(G), xs), tf.scatterND(tf.reshape(t, [P, 1]), tf.mul(xs, dy2), es.shape));
+        return [dx, dE];
       },
     };
   });

@@ -19,10 +19,10 @@ export interface SequenceDataStats {
  * - up to 200 epochs, stopped on validation (patience 6), within a wall-time budget that grows
  *   with the number of events (300 s + 6 ms per event, at most an hour);
  * - dropout 0.2 on dense data (>= 40 events per item, as on ML-1M in the SASRec paper), 0.5 on
- *   sparse data (< 15 events per item, as on the paper's sparse sets), 0.3 between.
+ *   sparse data (< 15 events per item, as on the paper's sparse sets), 0.3 between;
+ * - SASRec: batches of 64 windows at lr 3e-3 (the app preset: 128 at 2e-3).
  */
 export function dataSizedSequenceConfig(kind: SequenceKind, s: SequenceDataStats): Partial<SequenceConfig> {
-  void kind;
   const perItem = s.events / Math.max(1, s.items);
   const dropout = perItem >= 40 ? 0.2 : perItem < 15 ? 0.5 : 0.3;
   return {
@@ -32,5 +32,8 @@ export function dataSizedSequenceConfig(kind: SequenceKind, s: SequenceDataStats
     patience: 6,
     maxSeconds: Math.round(Math.min(3600, 300 + 0.006 * s.events)),
     dropout,
+    // SASRec: twice the steps per epoch at a higher rate (chosen on ML-100K validation NDCG@10,
+    // two seeds: 0.104 after 4 epochs and a 0.127-0.130 peak, against 0.089 and 0.109 at 128 / 2e-3)
+    ...(kind === 'sasrec' ? { batchSize: 64, lr: 3e-3 } : {}),
   };
 }

@@ -15,11 +15,11 @@ import {
 } from '../optimizer';
 import { sumLastAxis } from '../layers/sum-last-axis';
 import { gatherRows } from '../layers/gather-rows';
-import { usesFullSoftmax } from './config';
+import { gbceBeta, usesFullSoftmax } from './config';
 import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
-import { fullSoftmaxCrossEntropy, mmT, softmaxCEOp } from './ops';
+import { fullSoftmaxCrossEntropy, logSumExpRows, mmT, softmaxCEOp } from './ops';
 
 /** One training batch, built on the CPU. */
 export interface SequenceBatch {
@@ -48,6 +48,12 @@ export function createSequenceOptimizer(model: SequenceModel, lr: number, sparse
     table: sparseTable ? { sparse: createSparseAdamState(model.itemEmbedding, hyper) } : { dense: createDenseAdamState(model.itemEmbedding, hyper) },
     dense: model.denseNames.map((n) => createDenseAdamState(model.variables[n]!, hyper)),
   };
+}
+
+/** Sets the Adam learning rate of every state of `opt` (schedules: the next apply uses it). */
+export function setSequenceLearningRate(opt: SequenceOptimizer, lr: number): void {
+  ('dense' in opt.table ? opt.table.dense : opt.table.sparse).hyper.learningRate = lr;
+  for (const s of opt.dense) s.hyper.learningRate = lr;
 }
 
 export function disposeSequenceOptimizer(opt: SequenceOptimizer): void {
@@ -80,6 +86,27 @@ export function windowsToBatch(seqs: UserSequences, windows: readonly Window[]):
 }
 
 /**
+ * `[P * K]` row-major: `hit` where negative k is position p's target, `other` elsewhere.
+ * Built through an item -> slots map of the K negatives, so it costs O(P + K + hits).
+ */
+export function accidentalHitMask(targets: Int32Array, negatives: Int32Array, hit: number, other: number): Float32Array {
+  const K = negatives.length;
+  const out = new Float32Array(targets.length * K);
+  if (other !== 0) out.fill(other);
+  const slots = new Map<number, number[]>();
+  negatives.forEach((it, k) => {
+    const l = slots.get(it);
+    if (l) l.push(k);
+    else slots.set(it, [k]);
+  });
+  targets.forEach((t, p) => {
+    const l = slots.get(t);
+    if (l) for (const k of l) out[p * K + k] = hit;
+  });
+  return out;
+}
+
+/**
  * One optimisation step (shared by the train task and the fine-tune task). Builds the loss under
  * a tape, applies Adam, reads nothing back; returns the loss scalar (caller disposes).
  *
@@ -87,6 +114,8 @@ export function windowsToBatch(seqs: UserSequences, windows: readonly Window[]):
  * sampled: the same over {target} U K shared negatives, negatives' logits minus log(K q(j))
  * (the importance weight that makes the partition an unbiased estimate), accidental hits
  * (negative == target) removed.
+ * gbce (gSASRec): mean over positions of -beta log sigmoid(s+) - sum_k log sigmoid(-s_k) over the
+ * same K shared negatives (no logQ: the calibration is beta), accidental hits removed.
  */
 export function trainStep(
   model: SequenceModel,
@@ -152,17 +181,30 @@ export function trainStep(
       const tInv = tf.tensor1d(inverse.subarray(batch.items.length, batch.items.length + P), 'int32');
       const nInv = tf.tensor1d(inverse.subarray(batch.items.length + P), 'int32');
       const logQ = tf.tensor1d(negs!.logQ);
-      const hits = tf.mul(
-        tf.cast(tf.equal(tf.expandDims(tf.tensor1d(batch.targets, 'int32'), 1), tf.expandDims(tf.tensor1d(negs!.items, 'int32'), 0)), 'float32'),
-        -1e9,
-      ); // [P, K]
+      // accidental hits (negative k == the position's target), found on the CPU: a broadcast
+      // Equal of [P, 1] against [1, K] is a slow generic loop on wasm
+      const gbce = c.loss === 'gbce';
+      const mask = accidentalHitMask(batch.targets, negs!.items, gbce ? 0 : -1e9, gbce ? 1 : 0);
+      const hits = gbce ? null : tf.tensor2d(mask, [P, K]); // -1e9 on hits (softmax)
+      const notHit = gbce ? tf.tensor2d(mask, [P, K]) : null; // 0 on hits (gbce)
+      const beta = c.loss === 'gbce' ? gbceBeta(K, model.numItems, c.gbceT) : 0;
       f = (...args) => {
         const [R, ...dense] = args as [tf.Tensor2D, ...tf.Tensor[]];
         const h = hidden(gatherRows(R, inInv), dense);
         const tl = sumLastAxis(tf.mul(h, gatherRows(R, tInv))); // [P], see sumLastAxis
-        const sn = tf.add(tf.sub(mmT(h, gatherRows(R, nInv)), logQ), hits); // [P, K]
-        const lse = tf.logSumExp(tf.concat([tf.expandDims(tl, 1), sn], 1), 1);
-        const loss = tf.div(tf.sum(tf.sub(lse, tl)), P);
+        let loss: tf.Tensor;
+        if (c.loss === 'gbce') {
+          // beta softplus(-s+) + sum over the negatives (accidental hits left out) of softplus(s-),
+          // i.e. -beta log sigmoid(s+) - sum log sigmoid(-s-) (tf.logSigmoid's gradient reads a
+          // tensor its tape does not keep)
+          const sn = mmT(h, gatherRows(R, nInv)); // [P, K]
+          const neg = tf.sum(tf.mul(tf.softplus(sn), notHit!));
+          loss = tf.div(tf.add(tf.mul(tf.sum(tf.softplus(tf.neg(tl))), beta), neg), P);
+        } else {
+          const sn = tf.add(tf.sub(mmT(h, gatherRows(R, nInv)), logQ), hits!); // [P, K]
+          const lse = logSumExpRows(tf.concat([tf.expandDims(tl, 1), sn], 1) as tf.Tensor2D);
+          loss = tf.div(tf.sum(tf.sub(lse, tl)), P);
+        }
         const reg = regularise(dense);
         return (reg ? tf.add(loss, reg) : loss) as tf.Scalar;
       };
@@ -196,6 +238,8 @@ export class SequenceTrainTask implements TrainTask {
   private windows: Window[];
   private order: Int32Array;
   private cursor = 0;
+  /** steps taken (the learning-rate schedule's clock) */
+  private steps = 0;
   private readonly opt: SequenceOptimizer;
   private readonly sampler: NegativeSampler | null;
   private readonly deduper: Deduper | null;
@@ -280,7 +324,15 @@ export class SequenceTrainTask implements TrainTask {
 
   step(): { loss: tf.Scalar; examples: number } {
     const batch = this.nextBatch();
+    if (this.steps <= this.model.config.warmupSteps) setSequenceLearningRate(this.opt, this.learningRate);
+    this.steps += 1;
     return { loss: trainStep(this.model, batch, this.opt, this.rng, this.sampler, this.deduper), examples: batch.targets.length };
+  }
+
+  /** the train task's learning rate at its next step (the warm-up schedule; exposed for tests) */
+  get learningRate(): number {
+    const c = this.model.config;
+    return c.warmupSteps > 0 && this.steps < c.warmupSteps ? (c.lr * (this.steps + 1)) / c.warmupSteps : c.lr;
   }
 
   private buildValChunks(): ValChunk[] {
