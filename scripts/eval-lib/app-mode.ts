@@ -14,6 +14,7 @@ import {
   sampleUsers,
   selfInformation,
   type RankerRow,
+  type RatioInterval,
   type ReplaySetting,
   type TasteContext,
 } from '../../src/eval/app-replay';
@@ -24,7 +25,7 @@ import { PERSONAL_CONFIG } from '../../src/worker/personal-model';
 import { startNodeApp } from './app-engine';
 import type { NodeBackend } from './backend';
 import { nodeDatasetFiles } from './node-files';
-import { replayUsersThroughApp, type FirstHitRow } from './app-replay';
+import { replayUsersThroughApp, type FirstHitRow, type RatioRow } from './app-replay';
 
 export interface AppModeOptions {
   data: string;
@@ -54,6 +55,8 @@ export interface AppModeReport {
   events: number;
   seconds: number;
   settings: Record<ReplaySetting, RankerRow[]>;
+  /** For you over popularity and over the content baseline, per setting (absent in reports written before it) */
+  ratios?: Record<ReplaySetting, RatioRow[]>;
   firstHit: FirstHitRow[];
 }
 
@@ -123,6 +126,7 @@ export async function runAppMode(options: AppModeOptions, log: (line: string) =>
       events: result.events,
       seconds: result.seconds,
       settings: result.settings,
+      ratios: result.ratios,
       firstHit: result.firstHit,
     };
     if (options.out) await writeFile(resolve(options.out), `${JSON.stringify(report, null, 2)}\n`);
@@ -143,6 +147,8 @@ export function appModeMarkdown(r: AppModeReport): string {
   ];
   for (const [setting, rows] of Object.entries(r.settings)) {
     lines.push(`**${setting}** (history up to the ${setting === 'regular' ? '20th' : '5th'} like)`, '', replayTable(rows), '');
+    const ratios = r.ratios?.[setting as ReplaySetting] ?? [];
+    if (ratios.length > 0) lines.push(ratioTable(ratios), '');
   }
   if (r.firstHit?.length) {
     lines.push(
@@ -158,6 +164,16 @@ export function appModeMarkdown(r: AppModeReport): string {
     'pop. pct: mean catalog-popularity percentile of the top 10; genre overlap: share of the top 10 sharing a genre with the user\'s likes; diversity: mean pairwise cosine distance of the pack\'s item embeddings; novelty: mean self-information (bits) under the dataset\'s matched ratings; coverage: distinct items shown over all users / catalog; distinct reasons: distinct reason texts per 10 cards.',
   );
   return lines.join('\n');
+}
+
+/** Ratios of means with their 95% bootstrap intervals over the sampled users. */
+export function ratioTable(rows: readonly RatioRow[]): string {
+  const f = (x: RatioInterval) => `${x.ratio.toFixed(2)}× (${x.low.toFixed(2)}–${x.high.toFixed(2)})`;
+  return [
+    '| ratio over the same users (95% bootstrap interval) | users | HR@10 | NDCG@10 |',
+    '|---|---|---|---|',
+    ...rows.map((x) => `| ${x.ranker} / ${x.against} | ${x.users} | ${f(x['HR@10'])} | ${f(x['NDCG@10'])} |`),
+  ].join('\n');
 }
 
 const START = '<!-- app-replay:start -->';

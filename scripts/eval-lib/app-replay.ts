@@ -14,7 +14,9 @@ import {
   REPLAY_SETTINGS,
   RankerAccumulator,
   cutoffAfterLikes,
+  pairedRatioInterval,
   type RankerRow,
+  type RatioInterval,
   type ReplaySetting,
   type ReplayUser,
   type TasteContext,
@@ -49,8 +51,24 @@ export interface FirstHitRow {
   hitWithinFiveEvents: number;
 }
 
+/** What For you shows against a baseline, over the same users: ratios of the means with their bootstrap intervals. */
+export interface RatioRow {
+  ranker: string;
+  against: string;
+  users: number;
+  'HR@10': RatioInterval;
+  'NDCG@10': RatioInterval;
+}
+
+/** The comparisons the targets are stated in. */
+const COMPARED: readonly (readonly [string, string])[] = [
+  ['For you', 'popularity'],
+  ['For you', 'content baseline'],
+];
+
 export interface ReplayResult {
   settings: Record<ReplaySetting, RankerRow[]>;
+  ratios: Record<ReplaySetting, RatioRow[]>;
   firstHit: FirstHitRow[];
   trainings: number;
   events: number;
@@ -106,6 +124,17 @@ export async function replayUsersThroughApp(
     settings: Object.fromEntries(
       Object.entries(acc).map(([setting, rankers]) => [setting, REPLAY_RANKERS.map((r) => rankers[r]!.row()).filter((r) => r.users > 0)]),
     ) as Record<ReplaySetting, RankerRow[]>,
+    ratios: Object.fromEntries(
+      Object.entries(acc).map(([setting, rankers]) => [
+        setting,
+        COMPARED.flatMap(([ranker, against]) => {
+          const a = rankers[against]!.userMetrics();
+          const b = rankers[ranker]!.userMetrics();
+          if (a.hr.length === 0) return [];
+          return [{ ranker, against, users: a.hr.length, 'HR@10': pairedRatioInterval(a.hr, b.hr), 'NDCG@10': pairedRatioInterval(a.ndcg, b.ndcg) }];
+        }),
+      ]),
+    ) as Record<ReplaySetting, RatioRow[]>,
     firstHit: FIRST_HIT_RANKERS.map((r) => firstHit[r]!.row()),
     trainings,
     events: eventsReplayed,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FirstHitAccumulator, RankerAccumulator, catalogInteractions, cutoffAfterLikes, replayUsers, sampleUsers, scoreTopK, type ReplayEvent, type TasteContext } from './app-replay';
+import { FirstHitAccumulator, RankerAccumulator, catalogInteractions, cutoffAfterLikes, pairedRatioInterval, replayUsers, sampleUsers, scoreTopK, type ReplayEvent, type TasteContext } from './app-replay';
 import { mapDatasetToCatalog, normaliseTitle, titleKey } from './catalog-match';
 import { parseRecboleInter, parseRecboleItems, type Dataset } from './readers';
 
@@ -166,5 +166,38 @@ describe('the replay protocol', () => {
     expect(row.novelty).toBe(2.5);
     expect(row.coverage).toBe(0.5);
     expect(row.distinctReasons).toBe(1);
+  });
+});
+
+describe("how much a replay's ratio moves with its users", () => {
+  it('gives the ratio of means and a bootstrap interval that holds it and narrows with more users', () => {
+    // a ranker that hits twice as often as its base on the same users
+    const base = (n: number) => Array.from({ length: n }, (_, i) => (i % 4 === 0 ? 1 : 0));
+    const other = (n: number) => Array.from({ length: n }, (_, i) => (i % 2 === 0 ? 1 : 0));
+    const small = pairedRatioInterval(base(40), other(40));
+    const large = pairedRatioInterval(base(4000), other(4000));
+    expect(small.ratio).toBeCloseTo(2, 10);
+    expect(large.ratio).toBeCloseTo(2, 10);
+    for (const r of [small, large]) {
+      expect(r.low).toBeLessThan(2);
+      expect(r.high).toBeGreaterThan(2);
+    }
+    expect(large.high - large.low).toBeLessThan((small.high - small.low) / 4);
+    // paired: identical results on both sides give exactly 1 in every resample
+    const same = pairedRatioInterval(base(40), base(40));
+    expect([same.ratio, same.low, same.high]).toEqual([1, 1, 1]);
+  });
+
+  it('refuses results that are not one per user on both sides', () => {
+    expect(() => pairedRatioInterval([1, 0], [1])).toThrow(/one entry per user/);
+  });
+
+  it("keeps each user's metrics in the order they were added", () => {
+    const ctx: TasteContext = { numItems: 4, popularityPercentile: new Float32Array(4), genres: [[], [], [], []], selfInformation: new Float32Array(4), embeddings: new Float32Array(8), dim: 2 };
+    const acc = new RankerAccumulator('x', 4);
+    acc.add([0, 1], [1], [], ctx);
+    acc.add([2, 3], [0], [], ctx);
+    expect(acc.userMetrics().hr).toEqual([1, 0]);
+    expect(acc.userMetrics().ndcg[0]).toBeCloseTo(1 / Math.log2(3), 10);
   });
 });

@@ -216,12 +216,15 @@ export class RankerAccumulator {
   private readonly sums = { hr: 0, ndcg: 0, recall: 0, pop: 0, genre: 0, div: 0, nov: 0, reasons: 0 };
   private reasonLists = 0;
   private readonly shown = new Set<number>();
+  private readonly perUser = { hr: [] as number[], ndcg: [] as number[] };
   constructor(readonly ranker: string, private readonly numItems: number) {}
 
   add(top: readonly number[], targets: readonly number[], liked: readonly number[], ctx: TasteContext, reasons?: readonly string[]): void {
     const s = scoreTopK(top, targets);
     const d = diagnose(top, liked, ctx);
     this.n++;
+    this.perUser.hr.push(s.hr);
+    this.perUser.ndcg.push(s.ndcg);
     this.sums.hr += s.hr;
     this.sums.ndcg += s.ndcg;
     this.sums.recall += s.recall;
@@ -234,6 +237,11 @@ export class RankerAccumulator {
       this.reasonLists++;
       this.sums.reasons += new Set(reasons.slice(0, K)).size;
     }
+  }
+
+  /** Each user's HR@10 and NDCG@10, in the order they were added (the same users, in the same order, for every ranker of a setting). */
+  userMetrics(): { hr: readonly number[]; ndcg: readonly number[] } {
+    return this.perUser;
   }
 
   row(): RankerRow {
@@ -291,6 +299,42 @@ export class FirstHitAccumulator {
     const median = n === 0 ? 0 : n % 2 === 1 ? sorted[(n - 1) / 2]! : (sorted[n / 2 - 1]! + sorted[n / 2]!) / 2;
     return { ranker: this.ranker, users: n, medianEventsToFirstHit: median, hitWithinFiveEvents: n > 0 ? this.hitWithinFive / n : 0 };
   }
+}
+
+/** A ratio of two rankers' means over the same users, with its bootstrap interval. */
+export interface RatioInterval {
+  ratio: number;
+  /** 2.5th and 97.5th percentiles of the ratio over resamples of the users */
+  low: number;
+  high: number;
+}
+
+/**
+ * mean(other) / mean(base) over the same users, and how much it moves with the sample: users are
+ * resampled with replacement (paired: a resampled user brings both rankers' results), and the
+ * interval is the middle 95% of the resampled ratios. A resample whose base mean is 0 is skipped.
+ */
+export function pairedRatioInterval(base: readonly number[], other: readonly number[], seed = 42, resamples = 2000): RatioInterval {
+  if (base.length !== other.length) throw new Error(`paired results must have one entry per user on both sides, got ${base.length} and ${other.length}`);
+  const n = base.length;
+  const sum = (a: readonly number[]) => a.reduce((s, x) => s + x, 0);
+  const ratio = sum(base) > 0 ? sum(other) / sum(base) : NaN;
+  if (n === 0) return { ratio, low: NaN, high: NaN };
+  const rng = new Rng(seed);
+  const ratios: number[] = [];
+  for (let b = 0; b < resamples; b++) {
+    let sb = 0;
+    let so = 0;
+    for (let j = 0; j < n; j++) {
+      const i = rng.int(n);
+      sb += base[i]!;
+      so += other[i]!;
+    }
+    if (sb > 0) ratios.push(so / sb);
+  }
+  ratios.sort((x, y) => x - y);
+  const at = (q: number) => (ratios.length > 0 ? ratios[Math.min(ratios.length - 1, Math.floor(q * ratios.length))]! : NaN);
+  return { ratio, low: at(0.025), high: at(0.975) };
 }
 
 /** The replay's rows as a Markdown table. */
