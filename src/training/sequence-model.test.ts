@@ -39,6 +39,19 @@ function plantedLog(numUsers: number, numItems: number, len: number, seed: numbe
   };
 }
 
+/** Share of 30 four-step walks i, i+1, ... whose top-scored item is the walk's next step. */
+async function walkHitRate(m: SequenceModel, numItems: number): Promise<number> {
+  let hits = 0;
+  for (let q = 0; q < 30; q++) {
+    const h = Int32Array.from({ length: 4 }, (_, j) => (2 * q + j) % numItems);
+    const s = await m.scoreAll({ user: 0, history: h });
+    let best = 0;
+    for (let i = 1; i < numItems; i++) if (s[i]! > s[best]!) best = i;
+    if (best === (h[3]! + 1) % numItems) hits += 1;
+  }
+  return hits / 30;
+}
+
 /** A fine-tune task through the trainer, as the worker runs it. */
 async function fineTune(m: SequenceModel, history: Int32Array, options: { steps?: number; lr?: number } = {}) {
   const task = m.createFineTuneTask(history, options);
@@ -77,15 +90,7 @@ describe.each(KINDS)('%s', (kind) => {
     const m = model(kind, N, { loss: 'sampled', negatives: 16, sampler: 'popularity', dropout: 0.1, lr: 0.03, maxEpochs: 12, patience: 0, batchSize: 32, maxLen: 6, maxWindowsPerUser: 0 });
     const data = plantedLog(64, N, 10, 2);
     await fitModel(m, data, { seed: 3 });
-    let hits = 0;
-    for (let q = 0; q < 30; q++) {
-      const h = Int32Array.from({ length: 4 }, (_, j) => (2 * q + j) % N);
-      const s = await m.scoreAll({ user: 0, history: h });
-      let best = 0;
-      for (let i = 1; i < N; i++) if (s[i]! > s[best]!) best = i;
-      if (best === (h[3]! + 1) % N) hits += 1;
-    }
-    expect(hits / 30).toBeGreaterThan(0.8);
+    expect(await walkHitRate(m, N)).toBeGreaterThan(0.8);
     m.dispose();
   }, 20_000);
 
@@ -95,15 +100,7 @@ describe.each(KINDS)('%s', (kind) => {
     const m = model(kind, N, { loss: 'gbce', negatives: 16, dropout: 0.1, lr: 0.03, maxEpochs: 40, patience: 0, batchSize: 32, maxLen: 6, maxWindowsPerUser: 0 });
     const data = plantedLog(64, N, 10, 2);
     await fitModel(m, data, { seed: 3 });
-    let hits = 0;
-    for (let q = 0; q < 30; q++) {
-      const h = Int32Array.from({ length: 4 }, (_, j) => (2 * q + j) % N);
-      const s = await m.scoreAll({ user: 0, history: h });
-      let best = 0;
-      for (let i = 1; i < N; i++) if (s[i]! > s[best]!) best = i;
-      if (best === (h[3]! + 1) % N) hits += 1;
-    }
-    expect(hits / 30).toBeGreaterThan(0.5); // chance: 1/40
+    expect(await walkHitRate(m, N)).toBeGreaterThan(0.5); // chance: 1/40
     m.dispose();
   }, 60_000);
 
