@@ -1,28 +1,42 @@
 /**
- * `npm run eval`'s browser runtime: the evaluation runs in headless Chromium on the app's own TF.js
- * backend set-up (WebGPU by default), not in Node.
+ * The browser runtime of `npm run eval` and of bench/time-to-quality.ts: the work runs in headless
+ * Chromium on the app's own TF.js backend set-up (WebGPU by default), not in Node.
  *
- * Starts a Vite dev server on the repo root (the page imports the same src/ code as the app), opens
- * scripts/eval-lib/page/index.html, serves the dataset folder to the page from Node (page.route on
- * DATA_PREFIX), forwards the page's progress and log lines to the caller, and returns the page's
- * EvalOutcome. Chromium and the server are closed on every path.
+ * Starts a Vite dev server on the repo root (the page imports the same src/ code as the app; the
+ * repo's vite.config.ts sends the cross-origin isolation headers, so the wasm backend gets its
+ * threads), opens scripts/eval-lib/page/index.html, serves the dataset folder to the page from Node
+ * (page.route on DATA_PREFIX), forwards the page's progress, log lines and epoch reports to the
+ * caller (checked: ./page-messages.ts), and returns the page's result. Chromium and the server are
+ * closed on every path.
  */
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page, Route } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
-import type { DatasetFiles, EvalOutcome, EvalProgress } from '../../src/eval';
+import type { DatasetFiles, EvalOutcome, EvalProgress, TimeToQualityEpoch, TimeToQualityResult } from '../../src/eval';
 import { launchChromium } from '../lib/chromium';
+import { chromiumProbes } from './host-probes';
+import {
+  EVAL_OUTCOME_SCHEMA,
+  TTQ_EPOCH_SCHEMA,
+  TTQ_RESULT_SCHEMA,
+  checkPageMessage,
+  pageResultSchema,
+} from './page-messages';
 import {
   DATA_FILE,
   DATA_LIST,
   DATA_PREFIX,
+  EPOCH_BINDING,
+  HOST_BINDING,
   LOG_BINDING,
   PAGE_API,
   PROGRESS_BINDING,
+  type HostSample,
   type PageApi,
+  type PageBindings,
   type PageRunRequest,
-  type PageRunResult,
+  type PageTimeToQualityRequest,
 } from './page/protocol';
 
 export { BROWSER_BACKENDS, type BrowserBackend } from './page/protocol';
@@ -32,11 +46,20 @@ const PAGE_PATH = 'scripts/eval-lib/page/index.html';
 /** page load incl. Vite's first dependency pre-bundling (cold cache: TF.js takes a while) */
 const PAGE_LOAD_TIMEOUT_MS = 180_000;
 
-export interface BrowserEvalIO {
+/** What every page run needs from its caller. */
+interface PageIO {
   /** the dataset folder (Node's side); the page reads it over HTTP */
   files: DatasetFiles;
-  onProgress: (progress: EvalProgress) => void;
   log: (line: string) => void;
+}
+
+export interface BrowserEvalIO extends PageIO {
+  onProgress: (progress: EvalProgress) => void;
+}
+
+export interface BrowserTimeToQualityIO extends PageIO {
+  /** each epoch's report, checked, in order; the page's clock is paused until this returns */
+  onEpoch: (epoch: TimeToQualityEpoch) => void;
 }
 
 async function startServer(): Promise<ViteDevServer> {
@@ -99,14 +122,15 @@ function pageGone(page: Page): Promise<never> {
 }
 
 /**
- * Runs `request` (options, TF.js backend) in headless Chromium and returns its outcome. Throws an
- * Error carrying the page's message unchanged when the evaluation fails there (e.g. a DatasetError
- * naming file and line), or when the requested backend is not what TF.js ended up on.
+ * Opens the eval page in a fresh Vite server and Chromium, with the dataset route, the log binding
+ * and `bindings` exposed, and runs `work` on it; `gone` rejects when the page crashes or closes.
+ * Closes Chromium and the server on every path.
  */
-export async function runEvaluationInBrowser(
-  request: Omit<PageRunRequest, 'datasetName'>,
-  io: BrowserEvalIO,
-): Promise<EvalOutcome> {
+async function withEvalPage<T>(
+  io: PageIO,
+  bindings: Partial<Omit<PageBindings, typeof LOG_BINDING>>,
+  work: (page: Page, gone: Promise<never>) => Promise<T>,
+): Promise<T> {
   let server: ViteDevServer | undefined;
   let browser: Browser | undefined;
   // Ctrl-C: Playwright's own SIGINT handler closes Chromium and exits 130; this closes the server.
@@ -125,8 +149,8 @@ export async function runEvaluationInBrowser(
     page.on('console', (m) => {
       if (m.type() === 'error') io.log(`browser console: ${m.text()}`);
     });
-    await page.exposeFunction(PROGRESS_BINDING, (p: EvalProgress) => io.onProgress(p));
-    await page.exposeFunction(LOG_BINDING, (line: string) => io.log(line));
+    await page.exposeFunction(LOG_BINDING, (line: unknown) => io.log(typeof line === 'string' ? line : `browser: (a log line that is not text: ${typeof line})`));
+    for (const [name, f] of Object.entries(bindings)) await page.exposeFunction(name, f);
     await page.route(`**${DATA_PREFIX}**`, (route) => serveDataset(route, io.files));
     const gone = pageGone(page);
 
@@ -136,21 +160,69 @@ export async function runEvaluationInBrowser(
     } catch (e) {
       throw new Error(`the eval page did not load in Chromium: ${describeError(e).split('\n')[0]}`);
     }
+    return await work(page, gone);
+  } finally {
+    process.off('SIGINT', onSigint);
+    await browser?.close().catch(() => undefined);
+    await server?.close().catch(() => undefined);
+  }
+}
+
+/**
+ * Runs `request` (options, TF.js backend) in headless Chromium and returns its outcome. Throws an
+ * Error carrying the page's message unchanged when the evaluation fails there (e.g. a DatasetError
+ * naming file and line), or when the requested backend is not what TF.js ended up on.
+ */
+export async function runEvaluationInBrowser(
+  request: Omit<PageRunRequest, 'datasetName'>,
+  io: BrowserEvalIO,
+): Promise<EvalOutcome> {
+  // Progress is advisory (a live line): passed on as sent.
+  const bindings = { [PROGRESS_BINDING]: async (p: EvalProgress) => io.onProgress(p) };
+  return withEvalPage(io, bindings, async (page, gone) => {
     const full: PageRunRequest = { ...request, datasetName: io.files.name };
     // A trivial callback (no inner named functions): tsx/esbuild's `__name` helper must not be
     // injected into code that runs in the page.
-    const result: PageRunResult = await Promise.race([
+    const answer: unknown = await Promise.race([
       page.evaluate(
         ([api, req]) => (globalThis as unknown as Record<string, PageApi>)[api]!.run(req),
         [PAGE_API, full] as const,
       ),
       gone,
     ]);
+    const result = checkPageMessage(pageResultSchema(EVAL_OUTCOME_SCHEMA), answer, 'evaluation result');
     if (!result.ok) throw new Error(result.message);
     return result.outcome;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await browser?.close().catch(() => undefined);
-    await server?.close().catch(() => undefined);
-  }
+  });
+}
+
+/**
+ * bench/time-to-quality.ts's measurement (src/eval's measureTimeToQuality) in headless Chromium on
+ * `request.backend`. The page keeps the clock; Node answers its CPU-clock and load-average
+ * questions from the host (the Chromium processes' CPU time, ./host-probes.ts) and checks every
+ * epoch report and the result. Throws the page's message unchanged when the measurement fails
+ * there, and when the requested backend is not what TF.js ended up on.
+ */
+export async function measureTimeToQualityInBrowser(
+  request: Omit<PageTimeToQualityRequest, 'datasetName'>,
+  io: BrowserTimeToQualityIO,
+): Promise<TimeToQualityResult> {
+  const probes = chromiumProbes();
+  const bindings = {
+    [EPOCH_BINDING]: async (epoch: unknown) => io.onEpoch(checkPageMessage(TTQ_EPOCH_SCHEMA, epoch, 'epoch report')),
+    [HOST_BINDING]: async (): Promise<HostSample> => ({ cpuMs: await probes.cpuMs(), loadAverage: await probes.loadAverage() }),
+  };
+  return withEvalPage(io, bindings, async (page, gone) => {
+    const full: PageTimeToQualityRequest = { ...request, datasetName: io.files.name };
+    const answer: unknown = await Promise.race([
+      page.evaluate(
+        ([api, req]) => (globalThis as unknown as Record<string, PageApi>)[api]!.timeToQuality(req),
+        [PAGE_API, full] as const,
+      ),
+      gone,
+    ]);
+    const result = checkPageMessage(pageResultSchema(TTQ_RESULT_SCHEMA), answer, 'time-to-quality result');
+    if (!result.ok) throw new Error(result.message);
+    return result.outcome;
+  });
 }

@@ -42,6 +42,17 @@ export {
 } from './run';
 export { formatTable } from './report';
 export {
+  formatEpochLine,
+  formatSummaryLine,
+  measureTimeToQuality,
+  type HostProbes,
+  type TimeToQualityEpoch,
+  type TimeToQualityIO,
+  type TimeToQualityOptions,
+  type TimeToQualityPoint,
+  type TimeToQualityResult,
+} from './time-to-quality';
+export {
   heldOutMetrics,
   holdOutRecentPositives,
   type PersonalHoldout,

@@ -24,6 +24,7 @@ export {
   SequenceTrainTask,
   createSequenceModel,
   dataSizedSequenceConfig,
+  leftPad,
   resolveSequenceConfig,
   sequenceConfigHash,
   usesFullSoftmax,

@@ -1,34 +1,46 @@
 /**
- * The eval page: runs src/eval's runEvaluation in Chromium on the app's own TF.js backend set-up
- * (src/compute's initBackend). Driven by scripts/eval-lib/browser.ts through `globalThis.__burrowEval`;
- * dataset files are fetched from Node (DATA_PREFIX, answered by page.route), progress and log lines
- * go back through functions Node exposed on the page.
+ * The eval page: runs src/eval's runEvaluation (`npm run eval`) or measureTimeToQuality
+ * (bench/time-to-quality.ts) in Chromium on the app's own TF.js backend set-up (src/compute's
+ * initBackend). Driven by scripts/eval-lib/browser.ts through `globalThis.__burrowEval`; dataset
+ * files are fetched from Node (DATA_PREFIX, answered by page.route), progress, log lines and epoch
+ * reports go back, and the host's CPU clock and load average come in, through functions Node
+ * exposed on the page.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../../src/compute/backend';
 import { WASM_URLS } from '../../../src/compute/wasm-urls';
 import type { BackendName } from '../../../src/compute/backend-plan';
-import { runEvaluation, type DatasetFiles, type EvalProgress } from '../../../src/eval';
+import { measureTimeToQuality, runEvaluation, type DatasetFiles, type EvalProgress, type HostProbes } from '../../../src/eval';
 import {
   DATA_FILE,
   DATA_LIST,
+  EPOCH_BINDING,
+  HOST_BINDING,
   LOG_BINDING,
   PAGE_API,
   PROGRESS_BINDING,
+  type HostSample,
   type PageApi,
-  type PageRunRequest,
-  type PageRunResult,
+  type PageBindings,
+  type PageResult,
 } from './protocol';
 
-type Bindings = {
-  [PROGRESS_BINDING]?: (p: EvalProgress) => Promise<void>;
-  [LOG_BINDING]?: (line: string) => Promise<void>;
-};
-const bindings = globalThis as unknown as Bindings;
+const bindings = globalThis as unknown as Partial<PageBindings>;
 
 // Fire and forget: the bindings resolve after Node handled the call; the run does not wait for it.
 const progress = (p: EvalProgress) => void bindings[PROGRESS_BINDING]?.(p).catch(() => undefined);
 const log = (line: string) => void bindings[LOG_BINDING]?.(line).catch(() => undefined);
+
+/** One answer from Node: the page has no CPU clock or load average of its own. */
+async function hostSample(): Promise<HostSample> {
+  const host = bindings[HOST_BINDING];
+  if (host === undefined) throw new Error(`Node exposed no ${HOST_BINDING} on the eval page`);
+  return host();
+}
+const hostProbes: HostProbes = {
+  cpuMs: async () => (await hostSample()).cpuMs,
+  loadAverage: async () => (await hostSample()).loadAverage,
+};
 
 async function fetchOk(url: string): Promise<Response> {
   const response = await fetch(url, { cache: 'no-store' });
@@ -64,32 +76,48 @@ async function prepareBackend(backend: BackendName, onDeviceLost: (message: stri
     );
   }
   const adapter = backend === 'webgpu' && info.adapter ? ` adapter: ${[info.adapter.vendor, info.adapter.architecture, info.adapter.description].filter(Boolean).join(' / ')}` : '';
-  const wasm = info.wasm ? ` (${info.wasm.simd ? 'SIMD' : 'no SIMD'}, ${info.wasm.numThreads ?? 1} thread(s))` : '';
+  const isolated = globalThis.crossOriginIsolated ? 'cross-origin isolated' : 'not cross-origin isolated';
+  const wasm = info.wasm ? ` (${info.wasm.simd ? 'SIMD' : 'no SIMD'}, ${info.wasm.numThreads ?? 1} thread(s), ${isolated})` : '';
   log(`browser: TF.js ${tf.version.tfjs} on ${active}${wasm}${adapter}`);
   return active;
 }
 
+/**
+ * Runs `work` on exactly `backend` and returns its result or its error as a message. A lost
+ * WebGPU device ends the run instead of leaving it waiting on a dead queue.
+ */
+async function guarded<T>(backend: BackendName, work: (prepare: () => Promise<string>) => Promise<T>): Promise<PageResult<T>> {
+  let rejectLost: (e: Error) => void = () => undefined;
+  const lost = new Promise<never>((_, reject) => (rejectLost = reject));
+  lost.catch(() => undefined);
+  try {
+    const run = work(() => prepareBackend(backend, (message) => rejectLost(new Error(message))));
+    run.catch(() => undefined); // if `lost` wins the race, run's later rejection is not "unhandled"
+    return { ok: true, outcome: await Promise.race([run, lost]) };
+  } catch (e) {
+    return e instanceof Error
+      ? { ok: false, name: e.name, message: e.message }
+      : { ok: false, name: 'Error', message: String(e) };
+  }
+}
+
 const api: PageApi = {
-  async run(request: PageRunRequest): Promise<PageRunResult> {
-    let rejectLost: (e: Error) => void = () => undefined;
-    const lost = new Promise<never>((_, reject) => (rejectLost = reject));
-    lost.catch(() => undefined);
-    try {
-      const run = runEvaluation(request.options, {
+  run: (request) =>
+    guarded(request.backend, (prepare) =>
+      runEvaluation(request.options, { files: fetchedFiles(request.datasetName), prepareBackend: prepare, onProgress: progress, log }),
+    ),
+  timeToQuality: (request) =>
+    guarded(request.backend, (prepare) =>
+      measureTimeToQuality(request.options, {
         files: fetchedFiles(request.datasetName),
-        prepareBackend: () => prepareBackend(request.backend, (message) => rejectLost(new Error(message))),
-        onProgress: progress,
-        log,
-      });
-      run.catch(() => undefined); // if `lost` wins the race, run's later rejection is not "unhandled"
-      // A lost WebGPU device ends the run instead of leaving it waiting on a dead queue.
-      return { ok: true, outcome: await Promise.race([run, lost]) };
-    } catch (e) {
-      return e instanceof Error
-        ? { ok: false, name: e.name, message: e.message }
-        : { ok: false, name: 'Error', message: String(e) };
-    }
-  },
+        prepareBackend: prepare,
+        probes: hostProbes,
+        // awaited: the clock is paused, and Node prints the epochs in order
+        onEpoch: async (epoch) => {
+          await bindings[EPOCH_BINDING]?.(epoch);
+        },
+      }),
+    ),
 };
 
 (globalThis as unknown as Record<typeof PAGE_API, PageApi>)[PAGE_API] = api;

@@ -5,4 +5,5 @@ export type { SequenceConfig, SequenceKind } from './config';
 export { SequenceFineTuneTask, SequenceTrainTask } from './train-task';
 export type { SequenceBatch } from './train-task';
 export { dataSizedSequenceConfig } from './sizing';
+export { leftPad } from './data';
 export type { SequenceDataStats } from './sizing';
