@@ -9,6 +9,7 @@ import type { Check } from './page/suites/correctness';
 import type { FoldInResult } from './page/suites/foldin';
 import type { SequenceRow, SoftmaxCERow } from './page/suites/sequence';
 import { accuracyMarkdown, type AccuracySection } from './accuracy';
+import { readTimeToQualityRuns, timeToQualityMarkdown } from './time-to-quality-report';
 
 export interface BackendReport {
   backend: string;
@@ -311,6 +312,7 @@ export function writeReport(report: BenchReport, outDir: string): string[] {
   }
   md.push('');
   md.push(...accuracyMarkdown(report.accuracy ?? null));
+  md.push(...timeToQualityMarkdown(readTimeToQualityRuns(outDir)));
   const lost = ok.flatMap((b) => b.deviceLost ?? []);
   if (lost.length) md.push(`WebGPU device lost during the run: ${cell(JSON.stringify(lost))}`, '');
 
