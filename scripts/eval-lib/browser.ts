@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page, Route } from '@playwright/test';
 import { createServer, type ViteDevServer } from 'vite';
+import type { z } from 'zod';
 import type { DatasetFiles, EvalOutcome, EvalProgress, TimeToQualityEpoch, TimeToQualityResult } from '../../src/eval';
 import { launchChromium } from '../lib/chromium';
 import { chromiumProbes } from './host-probes';
@@ -34,6 +35,7 @@ import {
   PROGRESS_BINDING,
   type HostSample,
   type PageApi,
+  type PageResult,
   type PageBindings,
   type PageRunRequest,
   type PageTimeToQualityRequest,
@@ -173,6 +175,32 @@ async function withEvalPage<T>(
  * Error carrying the page's message unchanged when the evaluation fails there (e.g. a DatasetError
  * naming file and line), or when the requested backend is not what TF.js ended up on.
  */
+/**
+ * Calls one method of the page's API, racing the page's end, and checks its answer: the outcome,
+ * or the page's error message thrown unchanged.
+ */
+async function callPage<M extends keyof PageApi, T>(
+  page: Page,
+  gone: Promise<never>,
+  method: M,
+  request: Parameters<PageApi[M]>[0],
+  schema: z.ZodType<PageResult<T>>,
+  what: string,
+): Promise<T> {
+  // A trivial callback (no inner named functions): tsx/esbuild's `__name` helper must not be
+  // injected into code that runs in the page.
+  const answer: unknown = await Promise.race([
+    page.evaluate(
+      ([api, m, req]) => (globalThis as unknown as Record<string, Record<string, (r: unknown) => Promise<unknown>>>)[api]![m]!(req),
+      [PAGE_API, method, request] as const,
+    ),
+    gone,
+  ]);
+  const result = checkPageMessage(schema, answer, what);
+  if (!result.ok) throw new Error(result.message);
+  return result.outcome;
+}
+
 export async function runEvaluationInBrowser(
   request: Omit<PageRunRequest, 'datasetName'>,
   io: BrowserEvalIO,
@@ -181,18 +209,7 @@ export async function runEvaluationInBrowser(
   const bindings = { [PROGRESS_BINDING]: async (p: EvalProgress) => io.onProgress(p) };
   return withEvalPage(io, bindings, async (page, gone) => {
     const full: PageRunRequest = { ...request, datasetName: io.files.name };
-    // A trivial callback (no inner named functions): tsx/esbuild's `__name` helper must not be
-    // injected into code that runs in the page.
-    const answer: unknown = await Promise.race([
-      page.evaluate(
-        ([api, req]) => (globalThis as unknown as Record<string, PageApi>)[api]!.run(req),
-        [PAGE_API, full] as const,
-      ),
-      gone,
-    ]);
-    const result = checkPageMessage(pageResultSchema(EVAL_OUTCOME_SCHEMA), answer, 'evaluation result');
-    if (!result.ok) throw new Error(result.message);
-    return result.outcome;
+    return callPage(page, gone, 'run', full, pageResultSchema(EVAL_OUTCOME_SCHEMA), 'evaluation result');
   });
 }
 
@@ -214,15 +231,6 @@ export async function measureTimeToQualityInBrowser(
   };
   return withEvalPage(io, bindings, async (page, gone) => {
     const full: PageTimeToQualityRequest = { ...request, datasetName: io.files.name };
-    const answer: unknown = await Promise.race([
-      page.evaluate(
-        ([api, req]) => (globalThis as unknown as Record<string, PageApi>)[api]!.timeToQuality(req),
-        [PAGE_API, full] as const,
-      ),
-      gone,
-    ]);
-    const result = checkPageMessage(pageResultSchema(TTQ_RESULT_SCHEMA), answer, 'time-to-quality result');
-    if (!result.ok) throw new Error(result.message);
-    return result.outcome;
+    return callPage(page, gone, 'timeToQuality', full, pageResultSchema(TTQ_RESULT_SCHEMA), 'time-to-quality result');
   });
 }
