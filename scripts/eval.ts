@@ -21,6 +21,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DATASET_FORMATS, formatTable, runEvaluation, type DatasetFormat, type EvalProgress } from '../src/eval';
+import { REPLAY_CLOCKS, type ReplayClock } from '../src/eval/app-replay';
 import { modelNames } from '../src/models/registry';
 import { NODE_BACKENDS, prepareNodeBackend, type NodeBackend } from './eval-lib/backend';
 import { nodeDatasetFiles } from './eval-lib/node-files';
@@ -35,9 +36,11 @@ const USAGE = `usage: npm run eval -- --data <folder> --format ${DATASET_FORMATS
        [--models ${modelNames().join(',')}] [--out report.json] [--max-minutes N]
        [--runtime ${RUNTIMES.join('|')}] [--backend B] [--seed N] [--mode standard|on-device]
        [--config JSON]
-  --mode app [--users N] [--catalog F] [--pack F] [--report bench/REPORT.md]
+  --mode app [--users N] [--catalog F] [--pack F] [--report bench/REPORT.md] [--clock dataset|device]
                                replay N real users (default 300, seeded sample) through the app's
-                               own engine in Node (--backend cpu|wasm), mapped onto the catalog
+                               own engine in Node (--backend cpu|wasm), mapped onto the catalog;
+                               --clock dataset (default): the catalog as it was at each event's
+                               time (no film from after it); device: the whole catalog, stamped now
   --config '{"mf":{"negatives":64}}'  a model's hyper-parameters (one object), or a grid searched
                                on validation (a list of objects: '{"mf":[{"dim":32},{"dim":64}]}')
   --runtime browser (default)  headless Chromium, the app's own path;
@@ -58,6 +61,7 @@ interface CliOptions {
   seed: number;
   mode: 'standard' | 'on-device' | 'app';
   users: number;
+  clock: ReplayClock;
   catalog: string;
   pack: string;
   report: string | undefined;
@@ -104,6 +108,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
         mode: { type: 'string', default: 'standard' },
         config: { type: 'string' },
         users: { type: 'string', default: '300' },
+        clock: { type: 'string', default: 'dataset' },
         catalog: { type: 'string', default: 'public/catalog/default.json' },
         pack: { type: 'string', default: 'public/packs/default.burrowpack' },
         report: { type: 'string' },
@@ -151,6 +156,9 @@ function parseCli(argv: string[]): CliOptions | 'help' {
   if (values.mode === 'app' && runtime !== 'node') throw new UsageError('--mode app runs in Node: use --runtime node');
   const users = Number(values.users);
   if (!Number.isSafeInteger(users) || users < 1) throw new UsageError(`--users must be a positive integer, got "${values.users}"`);
+  if (!(REPLAY_CLOCKS as readonly string[]).includes(values.clock)) {
+    throw new UsageError(`--clock must be ${REPLAY_CLOCKS.join(' or ')}, got "${values.clock}"`);
+  }
   const seed = Number(values.seed);
   if (!Number.isSafeInteger(seed)) throw new UsageError(`--seed must be an integer, got "${values.seed}"`);
   const searchSpaces = values.config === undefined ? undefined : parseConfigFlag(values.config, known);
@@ -165,6 +173,7 @@ function parseCli(argv: string[]): CliOptions | 'help' {
     seed,
     mode: values.mode,
     users,
+    clock: values.clock as ReplayClock,
     catalog: values.catalog,
     pack: values.pack,
     report: values.report,
@@ -243,6 +252,7 @@ async function main(): Promise<number> {
           format: cli.format,
           backend: cli.backend as NodeBackend,
           users: cli.users,
+          clock: cli.clock,
           seed: cli.seed,
           catalog: cli.catalog,
           pack: cli.pack,

@@ -14,6 +14,11 @@ import { prepareNodeBackend, type NodeBackend } from './backend';
 export interface NodeApp {
   engine: Engine;
   backend: string;
+  /**
+   * Sets what the engine takes as now (which films are out yet): a replayed event's dataset time,
+   * or null for this machine's clock.
+   */
+  setClock(ts: number | null): void;
   close(): void;
 }
 
@@ -27,12 +32,21 @@ export async function startNodeApp(options: {
   const backend = await prepareNodeBackend(options.backend);
   const packBytes = await readFile(options.packPath);
   const packData = packBytes.buffer.slice(packBytes.byteOffset, packBytes.byteOffset + packBytes.byteLength) as ArrayBuffer;
+  let clock: number | null = null;
   const engine = new Engine(options.onNotice ?? (() => undefined), {
     ...DEFAULT_ENGINE_DEPS,
+    now: () => clock ?? Date.now(),
     initCompute: async () => ({ backend: backend as 'cpu' | 'wasm', adapter: null, reason: `Node, --backend ${options.backend}`, attempts: [] }),
     fetchPack: async () => packData.slice(0),
   });
   await engine.open({ catalog: options.catalog, storeName: options.storeName });
   await engine.init({ backend: 'auto', defaultPackUrl: options.packPath });
-  return { engine, backend, close: () => engine.close() };
+  return {
+    engine,
+    backend,
+    setClock: (ts) => {
+      clock = ts;
+    },
+    close: () => engine.close(),
+  };
 }

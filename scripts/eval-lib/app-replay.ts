@@ -17,6 +17,7 @@ import {
   pairedRatioInterval,
   type RankerRow,
   type RatioInterval,
+  type ReplayClock,
   type ReplaySetting,
   type ReplayUser,
   type TasteContext,
@@ -43,6 +44,8 @@ export const REPLAY_RANKERS = [
 
 /** Rankers whose list after every event is followed for the first-hit measure. */
 export const FIRST_HIT_RANKERS = ['For you', 'For you + exploration'] as const;
+
+export type { ReplayClock };
 
 export interface FirstHitRow {
   ranker: string;
@@ -81,6 +84,7 @@ export async function replayUsersThroughApp(
   users: readonly ReplayUser[],
   ctx: TasteContext,
   onProgress: (done: number, total: number, note: string) => void,
+  clock: ReplayClock = 'dataset',
 ): Promise<ReplayResult> {
   const started = Date.now();
   const index = new CatalogIndex(catalog);
@@ -100,7 +104,7 @@ export async function replayUsersThroughApp(
     const shownForYou: number[][] = [];
     const shownExplored: number[][] = [];
     for (let e = 0; e < last; e++) {
-      await appendRating(app, index, user.events[e]!);
+      await appendRating(app, index, user.events[e]!, clock);
       eventsReplayed++;
       // BurrowSession.record: re-rank, then maybe start the automatic fine-tune
       const [forYou, , explored] = await Promise.all([
@@ -144,13 +148,23 @@ export async function replayUsersThroughApp(
 
 /** "Delete all my data": a fresh user on the loaded pack. */
 async function startFreshUser(app: NodeApp): Promise<void> {
+  app.setClock(null);
   await app.engine.eraseAll();
 }
 
 let replayed = 0;
 /** One rating, recorded as the session records it (through the engine, the one writer of events). */
-async function appendRating(app: NodeApp, index: CatalogIndex, event: ReplayUser['events'][number]): Promise<void> {
-  await app.engine.record({ uid: `replay-${++replayed}`, itemId: index.idAt(event.item), kind: 'rating', value: event.stars, session: 'replay' });
+async function appendRating(app: NodeApp, index: CatalogIndex, event: ReplayUser['events'][number], clock: ReplayClock): Promise<void> {
+  const ts = clock === 'dataset' ? (event.ts ?? null) : null;
+  app.setClock(ts);
+  await app.engine.record({
+    uid: `replay-${++replayed}`,
+    itemId: index.idAt(event.item),
+    kind: 'rating',
+    value: event.stars,
+    session: 'replay',
+    ...(ts !== null ? { ts } : {}),
+  });
 }
 
 /** The session's automatic fine-tune, when `shouldAutoTrain` says the app would start one. */
@@ -173,6 +187,7 @@ export async function collectBlendExamples(
   users: readonly ReplayUser[],
   setting: ReplaySetting,
   onProgress: (done: number, total: number) => void = () => undefined,
+  clock: ReplayClock = 'dataset',
 ): Promise<CalibrationUser[]> {
   const index = new CatalogIndex(catalog);
   const examples: CalibrationUser[] = [];
@@ -181,7 +196,7 @@ export async function collectBlendExamples(
     if (cut) {
       await startFreshUser(app);
       for (let e = 0; e < cut.history; e++) {
-        await appendRating(app, index, user.events[e]!);
+        await appendRating(app, index, user.events[e]!, clock);
         await autoTrainIfDue(app);
       }
       const { inputs, exclude, history } = await app.engine.blendInputs();

@@ -86,12 +86,13 @@ describe('the replay protocol', () => {
     const dataset = planted();
     const { toCatalog } = mapDatasetToCatalog(dataset, CATALOG);
     const users = replayUsers(dataset, toCatalog);
+    // each event keeps its dataset time (the replay's clock), in ms
     expect(users[0]!.events).toEqual([
-      { item: 0, stars: 5 },
-      { item: 1, stars: 4 },
-      { item: 2, stars: 3 },
-      { item: 3, stars: 5 },
-      { item: 4, stars: 4 },
+      { item: 0, stars: 5, ts: 1000 },
+      { item: 1, stars: 4, ts: 2000 },
+      { item: 2, stars: 3, ts: 3000 },
+      { item: 3, stars: 5, ts: 5000 },
+      { item: 4, stars: 4, ts: 6000 },
     ]);
     // the 3-star rating is not a like: after 2 likes the targets are the next likes only
     expect(cutoffAfterLikes(users[0]!.events, 2)).toEqual({ history: 2, targets: [3, 4] });

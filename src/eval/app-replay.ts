@@ -14,12 +14,23 @@ export interface ReplayEvent {
   item: number;
   /** 1..5 stars, rounded (MovieLens 25M's half stars round half up) */
   stars: number;
+  /** when it was rated (ms since the epoch); absent when the dataset has no times */
+  ts?: number;
 }
 
 export interface ReplayUser {
   user: string;
   events: ReplayEvent[];
 }
+
+/**
+ * Whose clock the replay runs on. 'dataset' (the default): each event carries its dataset time and
+ * the engine's clock follows it, so a user is shown, and scored on, the catalog as it was then
+ * (no film from after their time). 'device': every event is stamped now and the whole catalog is
+ * out, as the replay ran before 2026-12-07; for comparison with those numbers.
+ */
+export const REPLAY_CLOCKS = ['dataset', 'device'] as const;
+export type ReplayClock = (typeof REPLAY_CLOCKS)[number];
 
 export const REPLAY_SETTINGS = { 'first session': 5, regular: 20 } as const;
 export type ReplaySetting = keyof typeof REPLAY_SETTINGS;
@@ -28,7 +39,7 @@ export const K = 10;
 
 /** Each user's matched ratings in time order, one per catalog film (a film rated twice keeps its first). */
 export function replayUsers(dataset: Dataset, toCatalog: Int32Array): ReplayUser[] {
-  const { user, item } = dataset.interactions;
+  const { user, item, time } = dataset.interactions;
   const perUser: ReplayEvent[][] = Array.from({ length: dataset.interactions.numUsers }, () => []);
   const seen: Set<number>[] = perUser.map(() => new Set());
   for (let e = 0; e < item.length; e++) {
@@ -38,7 +49,9 @@ export function replayUsers(dataset: Dataset, toCatalog: Int32Array): ReplayUser
     const u = user[e]!;
     if (seen[u]!.has(c)) continue;
     seen[u]!.add(c);
-    perUser[u]!.push({ item: c, stars: Math.min(5, Math.max(1, Math.round(rating))) });
+    // the readers give 0 for every event of a file without timestamps
+    const stars = Math.min(5, Math.max(1, Math.round(rating)));
+    perUser[u]!.push(time[e]! > 0 ? { item: c, stars, ts: time[e]! } : { item: c, stars });
   }
   return perUser.map((events, u) => ({ user: dataset.userIds[u]!, events }));
 }

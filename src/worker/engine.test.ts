@@ -14,7 +14,7 @@ import { appCatalogFeatures } from '../packs';
 import { decodePack, encodePack, encodeSealedPack, manifestInputOf, withManifest, type PackManifestInput } from '../packs';
 import { PRIOR_WEIGHTS } from '../ranking';
 import { BurrowStore, openStore } from '../store';
-import { Engine } from './engine';
+import { DEFAULT_ENGINE_DEPS, Engine } from './engine';
 import { PERSONAL_CONFIG, PersonalModel } from './personal-model';
 import type { EngineNotice } from './protocol';
 
@@ -332,5 +332,30 @@ describe('the event path: the engine writes every event and keeps the log in mem
     expect(reopened.events).toEqual(file.events);
     expect(reopened.settings).toEqual({});
     again.close();
+  });
+});
+
+describe("the engine's clock: films not released yet are never recommended", () => {
+  it('with the clock in 1975, For you, every ranker and the picker keep to films up to 1975; an event keeps its own time', async () => {
+    vi.stubGlobal('fetch', async () => new Response((await packWith()).slice(0)));
+    let now = Date.UTC(1975, 5, 1);
+    const engine = new Engine(() => undefined, { ...DEFAULT_ENGINE_DEPS, now: () => now });
+    await engine.open({ catalog, storeName: `engine-clock-${Math.random()}` });
+    await engine.init({ backend: 'cpu', defaultPackUrl: '/packs/default.burrowpack' });
+    const yearOf = (id: string) => catalog.items.find((i) => i.id === id)!.year!;
+    const stored = await engine.record({ ...like(0), ts: Date.UTC(1975, 4, 1) });
+    expect(stored.ts).toBe(Date.UTC(1975, 4, 1));
+    await engine.record({ ...like(1), ts: Date.UTC(1975, 4, 2) });
+    const forYou = await engine.recommend({ k: N });
+    expect(forYou.items.length).toBeGreaterThan(0);
+    expect(Math.max(...forYou.items.map((x) => yearOf(x.itemId)))).toBeLessThanOrEqual(1975);
+    const { exclude } = await engine.rankers();
+    expect(catalog.items.filter((item, i) => item.year! > 1975 && !exclude.includes(i))).toEqual([]);
+    expect((await engine.onboarding({ k: 5 })).items.every((id) => yearOf(id) <= 1975)).toBe(true);
+    // the clock moves on: the later films come back
+    now = Date.UTC(2026, 0, 1);
+    const later = await engine.recommend({ k: N });
+    expect(Math.max(...later.items.map((x) => yearOf(x.itemId)))).toBe(2000);
+    engine.close();
   });
 });

@@ -48,6 +48,8 @@ export interface EngineDeps {
   initCompute: (options: InitBackendOptions) => Promise<BackendInfo>;
   fetchPack: (url: string) => Promise<ArrayBuffer>;
   openStore: (name: string, hooks: StoreHooks) => Promise<BurrowStore>;
+  /** the clock the rankers read (which films are out yet): the device's, or a replayed dataset's time */
+  now?: () => number;
 }
 
 export interface StoreHooks {
@@ -104,7 +106,7 @@ export class Engine {
     const store = await this.deps.openStore(storeName, { onVersionChange: () => this.notify({ kind: 'store', message: STORE_TAKEN_OVER }) });
     try {
       const index = new CatalogIndex(catalog);
-      const log = await EventLog.open(store, { id: catalog.id, index }, (change) => this.notify({ kind: 'log', change }));
+      const log = await EventLog.open(store, { id: catalog.id, index }, (change) => this.notify({ kind: 'log', change }), this.deps.now ?? Date.now);
       this.opened = { catalog, index, store, log };
       return { ...log.contents(), settings: await readSettings(store) };
     } catch (error) {

@@ -21,8 +21,8 @@ export class EventLog {
   private events: readonly StoredEvent[] = [];
   private skipped = 0;
   private states: ReadonlyMap<string, ItemState> = new Map();
-  /** the rankers' view of the current log, derived on first use */
-  private taste: Taste | null = null;
+  /** the rankers' view of the current log, derived on first use (and again when the clock's year moves on) */
+  private taste: { year: number; taste: Taste } | null = null;
   /** appends, reads and erasures take turns, so none sees the log half-changed */
   private readonly turns = new Turns();
 
@@ -30,11 +30,18 @@ export class EventLog {
     private readonly store: BurrowStore,
     private readonly catalog: { id: string; index: CatalogIndex },
     private readonly onChange: (change: LogChange) => void,
+    /** what the rankers take as now (which films are out yet) */
+    private readonly now: () => number,
   ) {}
 
   /** Reads the log once and follows other tabs' writes from then on. */
-  static async open(store: BurrowStore, catalog: { id: string; index: CatalogIndex }, onChange: (change: LogChange) => void): Promise<EventLog> {
-    const log = new EventLog(store, catalog, onChange);
+  static async open(
+    store: BurrowStore,
+    catalog: { id: string; index: CatalogIndex },
+    onChange: (change: LogChange) => void,
+    now: () => number = Date.now,
+  ): Promise<EventLog> {
+    const log = new EventLog(store, catalog, onChange, now);
     await log.turns.run(() => log.read());
     store.onChange((change) => {
       if (change.origin === 'other' && LOG_CHANGES.has(change.kind)) void log.reload().catch(() => undefined);
@@ -53,11 +60,13 @@ export class EventLog {
 
   /** The rankers' view of the log: signals by catalog index, exclusions; derived once per change. */
   currentTaste(): Taste {
-    if (!this.taste) {
+    const now = this.now();
+    const year = new Date(now).getUTCFullYear();
+    if (this.taste?.year !== year) {
       const { states, events } = this;
-      this.taste = { states, ...tasteFromStates(states, this.catalog.index), eventCount: events.length, events };
+      this.taste = { year, taste: { states, ...tasteFromStates(states, this.catalog.index, now), eventCount: events.length, events } };
     }
-    return this.taste;
+    return this.taste.taste;
   }
 
   /**

@@ -33,6 +33,7 @@ export const REQUEST_SCHEMAS = {
     kind: z.enum(EVENT_KINDS),
     value: z.number().nullable(),
     session: z.string(),
+    ts: z.number().nonnegative().optional(),
   }),
   exportLog: z.null(),
   importLog: z.object({ data: z.unknown() }),

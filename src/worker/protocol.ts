@@ -34,6 +34,11 @@ export interface RecordRequest {
   value: number | null;
   /** the browser tab session the event belongs to */
   session: string;
+  /**
+   * when it happened (ms since the epoch); the store's clock when absent, as for every click. The
+   * eval replay gives each event its dataset time.
+   */
+  ts?: number;
 }
 
 /**

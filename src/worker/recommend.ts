@@ -184,17 +184,17 @@ export class Recommender {
     const examples = new Map<string, BlendExample | null>();
     for (const moment of likeMoments(events, HISTORY_FIT_LIKES)) {
       const key = `${moment.at}:${moment.ts}:${moment.itemId}`;
-      examples.set(key, this.likeExamples.has(key) ? this.likeExamples.get(key)! : this.likeExample(moment.itemId, moment.before, this.catalog.index));
+      examples.set(key, this.likeExamples.has(key) ? this.likeExamples.get(key)! : this.likeExample(moment.itemId, moment.before, moment.ts, this.catalog.index));
     }
     this.likeExamples = examples;
     return [...examples.values()].filter((e): e is BlendExample => e !== null);
   }
 
-  /** A like as an example of how this user's taste leads to likes; null when there was no taste before it. */
-  private likeExample(itemId: string, before: Map<string, ItemState>, index: CatalogIndex): BlendExample | null {
+  /** A like as an example of how this user's taste leads to likes (the catalog as it was at `at`); null when there was no taste before it. */
+  private likeExample(itemId: string, before: Map<string, ItemState>, at: number, index: CatalogIndex): BlendExample | null {
     const target = index.indexOf(itemId);
     if (target === undefined) return null;
-    const { signals, exclude } = tasteFromStates(before, index);
+    const { signals, exclude } = tasteFromStates(before, index, at);
     if (!signals.some((s) => isPositiveStrength(s.strength))) return null;
     return { inputs: this.priorInputs(signals), targets: [target], exclude };
   }
