@@ -15,6 +15,7 @@ import {
   selfInformation,
   type RankerRow,
   type RatioInterval,
+  type ReplayClock,
   type ReplaySetting,
   type TasteContext,
 } from '../../src/eval/app-replay';
@@ -25,7 +26,7 @@ import { PERSONAL_CONFIG } from '../../src/worker/personal-model';
 import { startNodeApp } from './app-engine';
 import type { NodeBackend } from './backend';
 import { nodeDatasetFiles } from './node-files';
-import { replayUsersThroughApp, type FirstHitRow, type RatioRow, type ReplayClock } from './app-replay';
+import { replayUsersThroughApp, type FirstHitRow, type RatioRow } from './app-replay';
 
 export interface AppModeOptions {
   data: string;

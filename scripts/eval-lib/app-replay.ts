@@ -45,8 +45,6 @@ export const REPLAY_RANKERS = [
 /** Rankers whose list after every event is followed for the first-hit measure. */
 export const FIRST_HIT_RANKERS = ['For you', 'For you + exploration'] as const;
 
-export type { ReplayClock };
-
 export interface FirstHitRow {
   ranker: string;
   users: number;
@@ -187,7 +185,6 @@ export async function collectBlendExamples(
   users: readonly ReplayUser[],
   setting: ReplaySetting,
   onProgress: (done: number, total: number) => void = () => undefined,
-  clock: ReplayClock = 'dataset',
 ): Promise<CalibrationUser[]> {
   const index = new CatalogIndex(catalog);
   const examples: CalibrationUser[] = [];
@@ -196,7 +193,7 @@ export async function collectBlendExamples(
     if (cut) {
       await startFreshUser(app);
       for (let e = 0; e < cut.history; e++) {
-        await appendRating(app, index, user.events[e]!, clock);
+        await appendRating(app, index, user.events[e]!, 'dataset');
         await autoTrainIfDue(app);
       }
       const { inputs, exclude, history } = await app.engine.blendInputs();
