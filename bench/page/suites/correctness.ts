@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { stockTopKByEmbedding, topK } from '../../../src/ranking';
 import {
+  blockedSoftmaxCrossEntropyWebGPU,
   fusedRankTopK,
   fusedSoftmaxCrossEntropyWebGPU,
   SCORE_LOSS_KERNEL,
@@ -12,7 +13,7 @@ import {
   sparseAdamRowsWebGPU,
   TOP_K_KERNEL,
 } from '../../../src/compute/kernels';
-import { chunkedSoftmaxCrossEntropy, softmaxCEOp, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
+import { chunkedSoftmaxCrossEntropy, softmaxCEBlockedOp, softmaxCEOp, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
 import { prepareScoreLoss, scoreLoss, type SampledLoss, type ScoreLossBatch } from '../../../src/models/layers/score-loss';
 import { embeddingBag, prepareFeatureBag } from '../../../src/models/layers/embedding-bag';
 import { createSparseAdamState, sparseAdamApply } from '../../../src/models/optimizer';
@@ -272,6 +273,8 @@ export async function softmaxCEChecks(): Promise<Check[]> {
     { rows: 640, items: 1682, dim: 64 },
     { rows: 7, items: 5, dim: 3 },
     { rows: 130, items: 2049, dim: 33 },
+    // rows not a multiple of the blocked kernels' 8 or 16, items not of 4 (padded), a small width
+    { rows: 37, items: 1001, dim: 12 },
   ];
   const checks: Check[] = [];
   for (const [k, c] of cases.entries()) {
@@ -293,7 +296,11 @@ export async function softmaxCEChecks(): Promise<Check[]> {
       const ops = run((x, e) => softmaxCrossEntropy(x, e, t));
       const fused = run((x, e) => fusedSoftmaxCrossEntropyWebGPU(x, e, t));
       const chunked = run((x, e) => chunkedSoftmaxCrossEntropy(x, e, t, Math.max(1, Math.floor(c.items / 3))));
-      for (const [label, got] of [['fused kernels', fused], ['chunked stock ops', chunked]] as const) {
+      const forms: [string, tf.Tensor[]][] = [['fused kernels', fused], ['chunked stock ops', chunked]];
+      // the materialised, register-blocked kernels wherever they support the width
+      if (await softmaxCEBlockedOp.validate({ dim: c.dim })) forms.push(['blocked kernels', run((x, e) => blockedSoftmaxCrossEntropyWebGPU(x, e, t))]);
+      else if (c.dim % 4 === 0) checks.push({ name: `${name} (blocked kernels)`, ok: false, detail: `blocked kernels unavailable on ${tf.getBackend()}` });
+      for (const [label, got] of forms) {
         const { maxErr, scale } = await compareTensors(got, ops);
         const rel = maxErr / Math.max(scale, 1e-12);
         checks.push({
@@ -302,7 +309,7 @@ export async function softmaxCEChecks(): Promise<Check[]> {
           detail: `loss ${(await got[0]!.data())[0]!.toFixed(5)} vs ${(await ops[0]!.data())[0]!.toFixed(5)}, max abs diff ${maxErr.toExponential(2)} (relative ${rel.toExponential(2)}) over loss + 2 gradients`,
         });
       }
-      tf.dispose([h, E, t, w, ...ops, ...fused, ...chunked]);
+      tf.dispose([h, E, t, w, ...ops, ...forms.flatMap(([, got]) => got)]);
     } catch (e) {
       checks.push({ name, ok: false, detail: errorText(e) });
     }

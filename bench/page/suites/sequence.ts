@@ -7,8 +7,8 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Interactions } from '../../../src/models/contract';
 import { createSequenceModel } from '../../../src/models/sequence';
-import { fusedSoftmaxCrossEntropyWebGPU } from '../../../src/compute/kernels';
-import { softmaxCEOp, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
+import { blockedSoftmaxCrossEntropyWebGPU, fusedSoftmaxCrossEntropyWebGPU } from '../../../src/compute/kernels';
+import { softmaxCEBlockedOp, softmaxCEOp, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
 import { errorText, now, syntheticFloats, syntheticInts } from '../timing';
 
 export interface SequenceParams {
@@ -115,24 +115,28 @@ export async function runSequence(p: SequenceParams): Promise<SequenceRow[]> {
 }
 
 export interface SoftmaxCERow {
-  impl: 'stock-ops' | 'fused';
+  impl: 'stock-ops' | 'fused' | 'blocked';
   /** loss + both gradients of a [rows, dim] x [items, dim] full softmax, one readback each */
   msPerPass: number;
   passes: number;
   error?: string;
 }
 
-/** The full-softmax loss + gradients alone: stock ops (whole [P, N] logits) vs the fused WebGPU kernels. */
+/**
+ * The full-softmax loss + gradients alone: stock ops (whole [P, N] logits) vs the fused WebGPU kernels
+ * (logits never stored) vs the register-blocked WebGPU kernels (logits stored once).
+ */
 export async function runSoftmaxCE(p: { rows: number; items: number; dim: number; budgetMs: number }): Promise<SoftmaxCERow[]> {
   const h = tf.tensor2d(syntheticFloats(p.rows * p.dim, 1, 1), [p.rows, p.dim]);
   const E = tf.tensor2d(syntheticFloats(p.items * p.dim, 2, 0.5), [p.items, p.dim]);
   const t = tf.tensor1d(syntheticInts(p.rows, p.items, 3), 'int32');
   const rows: SoftmaxCERow[] = [];
   try {
-    for (const impl of ['stock-ops', 'fused'] as const) {
+    for (const impl of ['stock-ops', 'fused', 'blocked'] as const) {
       try {
         if (impl === 'fused' && !(await softmaxCEOp.validate({ dim: p.dim }))) throw new Error(`fused kernels unavailable on ${tf.getBackend()}`);
-        const loss = impl === 'fused' ? fusedSoftmaxCrossEntropyWebGPU : softmaxCrossEntropy;
+        if (impl === 'blocked' && !(await softmaxCEBlockedOp.validate({ dim: p.dim }))) throw new Error(`blocked kernels unavailable on ${tf.getBackend()}`);
+        const loss = { 'stock-ops': softmaxCrossEntropy, fused: fusedSoftmaxCrossEntropyWebGPU, blocked: blockedSoftmaxCrossEntropyWebGPU }[impl];
         const pass = async () => {
           const out = tf.tidy(() => {
             const { value, grads } = tf.valueAndGrads((x: tf.Tensor, e: tf.Tensor) => tf.sum(loss(x as tf.Tensor2D, e as tf.Tensor2D, t)) as tf.Scalar)([h, E]);

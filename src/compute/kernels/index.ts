@@ -15,7 +15,8 @@ export {
   type ScoreLossConfig,
   type ScoreLossDeviceBatch,
 } from './score-loss-webgpu';
-export { SOFTMAX_CE_KERNEL, fusedSoftmaxCrossEntropyWebGPU } from './softmax-ce-webgpu';
+export { SOFTMAX_CE_BLOCKED_KERNEL, SOFTMAX_CE_KERNEL, blockedSoftmaxCrossEntropyWebGPU, fusedSoftmaxCrossEntropyWebGPU } from './softmax-ce-webgpu';
+export { blockedMatMulWebGPU } from './blocked-matmul-webgpu';
 export { SPARSE_ADAM_KERNEL, sparseAdamRowsWebGPU, type SparseAdamHyper } from './sparse-adam-webgpu';
 export { FUSED_MAX_K, TOP_K_KERNEL, exclusionBitset, fusedRankTopK, fusedScoreTopKTensor, type TopKConfig, type TopKLists } from './topk-webgpu';
 export { installWasmViewKernels } from './wasm-views';

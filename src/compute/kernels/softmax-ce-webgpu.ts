@@ -18,7 +18,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu';
-import { flatDispatch, maxWorkgroupsPerDimension, runProgram } from './program';
+import { blockedMatMulWebGPU } from './blocked-matmul-webgpu';
+import { FLAT_INDEX_WGSL, flatDispatch, maxWorkgroupsPerDimension, runProgram } from './program';
 import type { FusedKernelSpec } from './registry';
 
 const WG = 64;
@@ -247,6 +248,160 @@ export const SOFTMAX_CE_KERNEL: FusedKernelSpec<{ dim: number }> = {
     const fw = softmaxCEForwardWebGPU(h, E, t);
     const g = softmaxCEBackwardWebGPU(h, E, t, fw, tf.ones([2]) as tf.Tensor1D);
     return [fw, g.dh, g.dE];
+  },
+  autoNeedsValidation: true,
+};
+
+/**
+ * Per row of materialised logits `[P, Np]` (the first N columns real, the rest padding):
+ * `[2P]` = loss_p = lse_p - L[p, t_p], then lse_p. One workgroup per row.
+ */
+class RowLogSumExpProgram extends CEProgram {
+  variableNames = ['L', 'targets'];
+  shaderKey = 'burrowSoftmaxCERowLse';
+  override uniforms = 'rows : i32, items : i32, pitchL : i32,';
+  constructor(rows: number) {
+    super([2 * rows], rows, 0);
+  }
+  getUserCode(): string {
+    return `
+var<workgroup> mPart : array<f32, ${WG}>;
+var<workgroup> sPart : array<f32, ${WG}>;
+fn main(index : i32) {
+  let tid = localId.x;
+  ${GROUP_INDEX_WGSL}
+  let P = u32(uniforms.rows);
+  let N = u32(uniforms.items);
+  let Np = u32(uniforms.pitchL);
+  let valid = g < P;
+  let p = min(g, P - 1u);
+  var m = -3.0e38;
+  var s = 0.0;
+  for (var n = tid; n < N; n = n + ${WG}u) {
+    let v = L[p * Np + n];
+    if (v > m) { s = s * exp(m - v) + 1.0; m = v; } else { s = s + exp(v - m); }
+  }
+  mPart[tid] = m;
+  sPart[tid] = s;
+  workgroupBarrier();
+  for (var stride = ${WG / 2}u; stride > 0u; stride = stride >> 1u) {
+    if (tid < stride) {
+      let m1 = mPart[tid];
+      let m2 = mPart[tid + stride];
+      let mx = max(m1, m2);
+      sPart[tid] = sPart[tid] * exp(m1 - mx) + sPart[tid + stride] * exp(m2 - mx);
+      mPart[tid] = mx;
+    }
+    workgroupBarrier();
+  }
+  if (tid == 0u && valid) {
+    let lse = mPart[0] + log(sPart[0]);
+    result[p] = lse - L[p * Np + u32(targets[p])];
+    result[P + p] = lse;
+  }
+}`;
+  }
+}
+
+/** `[P, Np]` dL/dlogits = dy_p (softmax_pn - [n = t_p]), zero on the padding columns. */
+class LogitsGradProgram implements WebGPUProgram {
+  variableNames = ['L', 'targets', 'fwd', 'dy'];
+  outputShape: number[];
+  shaderKey = 'burrowSoftmaxCELogitsGrad';
+  dispatchLayout = { x: [0] };
+  dispatch: [number, number, number];
+  workgroupSize: [number, number, number] = [WG, 1, 1];
+  uniforms = 'rows : i32, items : i32, pitchL : i32, pitch : i32,';
+  size = false;
+  constructor(rows: number, paddedItems: number) {
+    this.outputShape = [rows, paddedItems];
+    this.dispatch = flatDispatch(rows * paddedItems, WG, maxWorkgroupsPerDimension());
+  }
+  getUserCode(): string {
+    return `
+fn main(index : i32) {
+  ${FLAT_INDEX_WGSL}
+  let P = u32(uniforms.rows);
+  let N = u32(uniforms.items);
+  let Np = u32(uniforms.pitchL);
+  if (i >= P * Np) { return; }
+  let p = i / Np;
+  let n = i % Np;
+  var v = 0.0;
+  if (n < N) {
+    let dyp = dy[p];
+    v = exp(L[i] - fwd[P + p]) * dyp;
+    if (n == u32(targets[p])) { v = v - dyp; }
+  }
+  result[i] = v;
+}`;
+  }
+}
+
+/** Rows of the result each thread of the materialised form's products keeps in registers. */
+const BLOCK_ROWS = 8;
+
+/**
+ * `[P]` -log softmax(h E^T)[target] with gradients w.r.t. h and E: the logits `[P, N]` stored once
+ * (as the stock form does), every product a register-blocked kernel (blocked-matmul-webgpu.ts),
+ * the logsumexp and dL/dlogits one pass each. Five dispatches instead of the stock form's dozen,
+ * and about a quarter of its time on SwiftShader (bench section 4). Needs a width divisible by 4;
+ * the catalog is padded to a multiple of 4 items with zero rows that the loss ignores.
+ */
+export function blockedSoftmaxCrossEntropyWebGPU(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
+  const [P, d] = h.shape;
+  const N = E.shape[0];
+  if (E.shape[1] !== d) throw new Error(`h has ${d} columns, E ${E.shape[1]}`);
+  if (d % 4 !== 0) throw new Error(`the blocked softmax cross-entropy needs a width divisible by 4, got ${d}`);
+  if (targets.size !== P || targets.dtype !== 'int32') throw new Error(`targets must be int32 [${P}]`);
+  const Np = Math.ceil(N / 4) * 4;
+  const lseUniforms = [
+    { type: 'int32' as const, data: [P] },
+    { type: 'int32' as const, data: [N] },
+    { type: 'int32' as const, data: [Np] },
+  ];
+  const f = tf.customGrad((...args) => {
+    const [x, e, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.GradSaveFunc];
+    const ep = (Np === N ? e : tf.pad(e, [[0, Np - N], [0, 0]])) as tf.Tensor2D;
+    const L = blockedMatMulWebGPU(x, tf.transpose(ep) as tf.Tensor2D, false, 2 * BLOCK_ROWS); // [P, Np]
+    const forward = runProgram(new RowLogSumExpProgram(P), [L, targets], lseUniforms) as tf.Tensor1D;
+    save([x, ep, L, forward]);
+    return {
+      value: tf.slice(forward, 0, P),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [xs, eps, Ls, fw] = saved as [tf.Tensor2D, tf.Tensor2D, tf.Tensor2D, tf.Tensor1D];
+        const program = new LogitsGradProgram(P, Np);
+        const G = runProgram(program, [Ls, targets, fw, tf.reshape(dy, [P])], [
+          ...lseUniforms,
+          { type: 'int32', data: [program.dispatch[0] * WG] },
+        ]) as tf.Tensor2D;
+        const dh = blockedMatMulWebGPU(G, eps, false, BLOCK_ROWS); // [P, d]
+        const dEp = blockedMatMulWebGPU(G, xs, true, BLOCK_ROWS); // [Np, d]
+        return [dh, Np === N ? dEp : tf.slice(dEp, [0, 0], [N, d])];
+      },
+    };
+  });
+  return f(h, E) as tf.Tensor1D;
+}
+
+/**
+ * The kernel half of the materialised full-softmax cross-entropy (src/models/sequence/ops.ts pairs
+ * it with the stock form): for catalogs whose `[P, N]` logits fit in memory. 'auto' runs it only
+ * once it passed validation, as for the fused kernels.
+ */
+export const SOFTMAX_CE_BLOCKED_KERNEL: FusedKernelSpec<{ dim: number }> = {
+  name: 'softmax cross-entropy (blocked)',
+  requirement: 'the webgpu backend and a width divisible by 4',
+  supported: ({ dim }) => tf.getBackend() === 'webgpu' && dim >= 4 && dim % 4 === 0,
+  key: ({ dim }) => String(dim),
+  probe: ({ dim }) => {
+    const made: tf.Tensor[] = [];
+    const h = tf.ones([2, dim]) as tf.Tensor2D;
+    const E = tf.ones([3, dim]) as tf.Tensor2D;
+    const t = tf.tensor1d([0, 2], 'int32');
+    const { value, grads } = tf.valueAndGrads((x: tf.Tensor, e: tf.Tensor) => tf.sum(blockedSoftmaxCrossEntropyWebGPU(x as tf.Tensor2D, e as tf.Tensor2D, t)) as tf.Scalar)([h, E]);
+    made.push(value, ...grads);
+    return made;
   },
   autoNeedsValidation: true,
 };

@@ -1,5 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
-import { defineFusedOp, fusedSoftmaxCrossEntropyWebGPU, SOFTMAX_CE_KERNEL, type KernelChoice } from '../../compute/kernels';
+import {
+  blockedSoftmaxCrossEntropyWebGPU,
+  defineFusedOp,
+  fusedSoftmaxCrossEntropyWebGPU,
+  SOFTMAX_CE_BLOCKED_KERNEL,
+  SOFTMAX_CE_KERNEL,
+  type KernelChoice,
+} from '../../compute/kernels';
 
 /**
  * Differentiable building blocks whose backward passes avoid slow kernels.
@@ -222,14 +229,29 @@ export const softmaxCEOp = defineFusedOp<{ dim: number }, SoftmaxCE>({
 });
 
 /**
+ * The full-catalog softmax cross-entropy with the `[P, N]` logits stored once, as a fused op: the
+ * register-blocked WebGPU kernels, or the stock form ({@link softmaxCrossEntropy}). 'auto' runs the
+ * kernels once they passed validation on this device (the sequence train task validates them in
+ * prepare()).
+ */
+export const softmaxCEBlockedOp = defineFusedOp<{ dim: number }, SoftmaxCE>({
+  ...SOFTMAX_CE_BLOCKED_KERNEL,
+  fused: blockedSoftmaxCrossEntropyWebGPU,
+  stock: softmaxCrossEntropy,
+});
+
+/**
  * The full-catalog softmax cross-entropy of the sequence models' training step. While the whole
- * `[P, N]` logits fit in {@link MAX_LOGITS_BLOCK}, 'auto' is stock ops in one block (on SwiftShader
- * the stock matMuls were 1.24x faster than the fused kernels at [256, 64] x [1700, 64]: 8.5 s vs
- * 10.5 s per loss + gradients). Above it, 'auto' is the fused WebGPU kernels once validated on this
- * device, else stock ops in item chunks. 'stock' and 'fused' force a form whatever the size
- * (tests, benchmarks).
+ * `[P, N]` logits fit in {@link MAX_LOGITS_BLOCK}, 'auto' stores them once: the register-blocked
+ * WebGPU kernels once validated on this device, else stock ops (on SwiftShader the blocked kernels
+ * are about 6x faster than the stock ops, and the stock ops 1.24x faster than the fused kernels
+ * that never store the logits: 8.5 s vs 10.5 s at [256, 64] x [1700, 64]). Above it, 'auto' is the
+ * fused WebGPU kernels once validated, else stock ops in item chunks. 'stock' and 'fused' force a
+ * form whatever the size (tests, benchmarks): 'fused' means the kernels that never store the logits.
  */
 export function fullSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D, kernels: KernelChoice = 'auto'): tf.Tensor1D {
   const fits = h.shape[0] * E.shape[0] <= MAX_LOGITS_BLOCK;
-  return softmaxCEOp.implementation(kernels === 'auto' && fits ? 'stock' : kernels, { dim: h.shape[1] })(h, E, targets);
+  const config = { dim: h.shape[1] };
+  if (kernels === 'auto' && fits) return softmaxCEBlockedOp.implementation('auto', config)(h, E, targets);
+  return softmaxCEOp.implementation(kernels, config)(h, E, targets);
 }

@@ -19,7 +19,7 @@ import { gbceBeta, usesFullSoftmax } from './config';
 import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
-import { fullSoftmaxCrossEntropy, logSumExpRows, mmT, softmaxCEOp } from './ops';
+import { fullSoftmaxCrossEntropy, logSumExpRows, mmT, softmaxCEBlockedOp, softmaxCEOp } from './ops';
 
 /** One training batch, built on the CPU. */
 export interface SequenceBatch {
@@ -288,12 +288,15 @@ export class SequenceTrainTask implements TrainTask {
   }
 
   /**
-   * On WebGPU, checks the fused kernels this task would run once (stock ops if they fail): the
-   * softmax cross-entropy with the full softmax, the sparse Adam of the item table without.
+   * On WebGPU, checks the fused kernels this task would run once (stock ops if they fail): both
+   * forms of the softmax cross-entropy with the full softmax, the sparse Adam of the item table without.
    */
   async prepare(): Promise<void> {
     if (this.sampler) await sparseAdamRowsOp.validate({});
-    else await softmaxCEOp.validate({ dim: this.model.config.dim });
+    else {
+      await softmaxCEBlockedOp.validate({ dim: this.model.config.dim });
+      await softmaxCEOp.validate({ dim: this.model.config.dim });
+    }
   }
 
   /** optimisation steps in the current epoch (random crops can change it from epoch to epoch) */
