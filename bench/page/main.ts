@@ -8,7 +8,7 @@ import { WASM_URLS } from '../../src/compute/wasm-urls';
 import { planBackends, type BackendPlan, type BackendPreference, type BackendProbe } from '../../src/compute/backend-plan';
 import { runRanking, type RankingParams } from './suites/ranking';
 import { runTraining, type TrainingArm, type TrainingParams } from './suites/training';
-import { embeddingBagChecks, runCorrectness, scoreLossChecks, softmaxCEChecks } from './suites/correctness';
+import { embeddingBagChecks, runCorrectness, scoreLossChecks, sequenceLayerChecks, sequenceTrainingChecks, softmaxCEChecks } from './suites/correctness';
 import { runFoldIn, type FoldInParams } from './suites/foldin';
 import { runSequence, runSoftmaxCE, type SequenceParams } from './suites/sequence';
 
@@ -44,8 +44,8 @@ const api = {
   correctness: () => runCorrectness(),
   /** the training kernels' checks alone (the e2e suite runs these) */
   trainingKernelChecks: async () => [...(await scoreLossChecks()), ...(await embeddingBagChecks())],
-  /** the sequence models' fused softmax cross-entropy kernels against stock ops (e2e) */
-  sequenceKernelChecks: () => softmaxCEChecks(),
+  /** the sequence models' WebGPU kernels (softmax cross-entropy, blocked products, layer norm) against stock ops (e2e) */
+  sequenceKernelChecks: async () => [...(await softmaxCEChecks()), ...(await sequenceLayerChecks()), ...(await sequenceTrainingChecks())],
   foldin: (p: FoldInParams) => runFoldIn(p),
   sequence: (p: SequenceParams) => runSequence(p),
   softmaxCE: (p: { rows: number; items: number; dim: number; budgetMs: number }) => runSoftmaxCE(p),

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { stockTopKByEmbedding, topK } from '../../../src/ranking';
 import {
+  blockedMatMulWebGPU,
   blockedSoftmaxCrossEntropyWebGPU,
   fusedRankTopK,
   fusedSoftmaxCrossEntropyWebGPU,
@@ -13,10 +14,21 @@ import {
   sparseAdamRowsWebGPU,
   TOP_K_KERNEL,
 } from '../../../src/compute/kernels';
-import { chunkedSoftmaxCrossEntropy, softmaxCEBlockedOp, softmaxCEOp, softmaxCrossEntropy } from '../../../src/models/sequence/ops';
+import {
+  blockedMatMulOp,
+  chunkedSoftmaxCrossEntropy,
+  dense,
+  layerNormOp,
+  softmaxCEBlockedOp,
+  softmaxCEOp,
+  softmaxCrossEntropy,
+} from '../../../src/models/sequence/ops';
 import { prepareScoreLoss, scoreLoss, type SampledLoss, type ScoreLossBatch } from '../../../src/models/layers/score-loss';
 import { embeddingBag, prepareFeatureBag } from '../../../src/models/layers/embedding-bag';
 import { createSparseAdamState, sparseAdamApply } from '../../../src/models/optimizer';
+import { createSequenceModel, type SequenceKind } from '../../../src/models/sequence';
+import { fitModel } from '../../../src/training';
+import { Rng } from '../../../src/common';
 import { compareTopK } from './ranking';
 import { errorText, syntheticFloats, syntheticInts } from '../timing';
 
@@ -317,6 +329,146 @@ export async function softmaxCEChecks(): Promise<Check[]> {
   return checks;
 }
 
+/** A check that `got` (value and gradients) matches `want` to a relative 1e-4. */
+async function agreementCheck(name: string, got: tf.Tensor[], want: tf.Tensor[]): Promise<Check> {
+  const { maxErr, scale } = await compareTensors(got, want);
+  const rel = maxErr / Math.max(scale, 1e-12);
+  return { name, ok: rel < 1e-4 && Number.isFinite(maxErr), detail: `max abs diff ${maxErr.toExponential(2)} (relative ${rel.toExponential(2)}) over value + gradients` };
+}
+
+/**
+ * The sequence models' other WebGPU kernels against stock TF.js: the register-blocked products
+ * (A B and A^T B, 1, 8 and 16 rows per thread, sizes that are not multiples of the block), the
+ * dense layer built on them (bias in the kernel, bias gradient a column sum) and the layer norm,
+ * each value and every gradient under a random upstream gradient.
+ */
+export async function sequenceLayerChecks(): Promise<Check[]> {
+  const checks: Check[] = [];
+  const guarded = async (name: string, body: () => Promise<Check[]>) => {
+    try {
+      checks.push(...(await body()));
+    } catch (e) {
+      checks.push({ name, ok: false, detail: errorText(e) });
+    }
+  };
+  await guarded('blocked matMul vs tf.matMul', async () => {
+    if (!(await blockedMatMulOp.validate({ columns: 4 }))) return [{ name: 'blocked matMul vs tf.matMul', ok: false, detail: `unavailable on ${tf.getBackend()}` }];
+    const out: Check[] = [];
+    const a = tf.tensor2d(syntheticFloats(37 * 13, 1001, 1), [37, 13]);
+    const at = tf.tensor2d(syntheticFloats(13 * 37, 1002, 1), [13, 37]);
+    const b = tf.tensor2d(syntheticFloats(13 * 20, 1003, 1), [13, 20]);
+    const b22 = tf.tensor2d(syntheticFloats(13 * 22, 1004, 1), [13, 22]); // not a multiple of 4: scalar reads
+    const a3 = tf.tensor3d(syntheticFloats(3 * 37 * 13, 1005, 1), [3, 37, 13]);
+    const at3 = tf.tensor3d(syntheticFloats(3 * 13 * 37, 1006, 1), [3, 13, 37]);
+    const b3 = tf.tensor3d(syntheticFloats(3 * 13 * 22, 1007, 1), [3, 13, 22]);
+    for (const rows of [1, 8, 16]) {
+      const got = [
+        blockedMatMulWebGPU(a, b, false, rows),
+        blockedMatMulWebGPU(at, b, true, rows),
+        blockedMatMulWebGPU(a, b22, false, rows),
+        blockedMatMulWebGPU(a3, b3, false, rows),
+        blockedMatMulWebGPU(at3, b3, true, rows),
+      ];
+      const want = [tf.matMul(a, b), tf.matMul(at, b, true, false), tf.matMul(a, b22), tf.matMul(a3, b3), tf.matMul(at3, b3, true, false)];
+      out.push(await agreementCheck(`blocked matMul vs tf.matMul: A B and A^T B, [37, 13] x [13, 20 | 22] and batches of 3, ${rows} rows per thread`, got, want));
+      tf.dispose([...got, ...want]);
+    }
+    tf.dispose([a, at, b, b22, a3, at3, b3]);
+    return out;
+  });
+  await guarded('dense layer (blocked) vs stock ops', async () => {
+    const name = 'dense layer (blocked, bias in the kernel) vs stock ops: [45, 12] x [12, 24] + [24], value and 3 gradients';
+    if (!(await blockedMatMulOp.validate({ columns: 4 })) || blockedMatMulOp.choose('auto', { columns: 24 }) !== 'fused') return [{ name, ok: false, detail: `blocked matMul unavailable on ${tf.getBackend()}` }];
+    const x = tf.tensor2d(syntheticFloats(45 * 12, 1011, 1), [45, 12]);
+    const w = tf.tensor2d(syntheticFloats(12 * 24, 1012, 1), [12, 24]);
+    const b = tf.tensor1d(syntheticFloats(24, 1013, 1));
+    const up = tf.tensor2d(syntheticFloats(45 * 24, 1014, 1), [45, 24]);
+    const run = (f: (x: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D) => tf.Tensor) =>
+      tf.tidy(() => {
+        const { value, grads } = tf.valueAndGrads((xi: tf.Tensor, wi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(f(xi as tf.Tensor2D, wi as tf.Tensor2D, bi as tf.Tensor1D), up)) as tf.Scalar)([x, w, b]);
+        return [value, ...grads];
+      });
+    const got = run((xi, wi, bi) => dense(xi, wi, bi));
+    const want = run((xi, wi, bi) => tf.add(tf.matMul(xi, wi), bi));
+    const check = await agreementCheck(name, got, want);
+    tf.dispose([x, w, b, up, ...got, ...want]);
+    return [check];
+  });
+  for (const shape of [[37, 12], [3, 50, 64]]) {
+    const d = shape[shape.length - 1]!;
+    const name = `layer norm kernels vs stock ops: [${shape.join(', ')}], value and 3 gradients`;
+    await guarded(name, async () => {
+      if (!(await layerNormOp.validate({ dim: d }))) return [{ name, ok: false, detail: `layer norm kernels unavailable on ${tf.getBackend()}` }];
+      const size = shape.reduce((p, q) => p * q, 1);
+      const x = tf.tensor(syntheticFloats(size, 1021 + d, 2), shape);
+      const g = tf.tensor1d(syntheticFloats(d, 1022, 1));
+      const b = tf.tensor1d(syntheticFloats(d, 1023, 1));
+      const up = tf.tensor(syntheticFloats(size, 1024, 1), shape);
+      const run = (choice: 'fused' | 'stock') =>
+        tf.tidy(() => {
+          const f = layerNormOp.implementation(choice, { dim: d });
+          const { value, grads } = tf.valueAndGrads((xi: tf.Tensor, gi: tf.Tensor, bi: tf.Tensor) => tf.sum(tf.mul(f(xi, gi, bi), up)) as tf.Scalar)([x, g, b]);
+          return [value, ...grads];
+        });
+      const got = run('fused');
+      const want = run('stock');
+      const check = await agreementCheck(name, got, want);
+      tf.dispose([x, g, b, up, ...got, ...want]);
+      return [check];
+    });
+  }
+  return checks;
+}
+
+/**
+ * Both sequence models trained end to end on this backend (fitModel, the trainer the app runs) on a
+ * planted walk i -> i + 1 over 22 items (a catalog padded to 24 by the blocked softmax), then asked
+ * for the next step of 40 walks: HR@1 must pass 0.9, as in the Node unit test. On WebGPU the check
+ * also requires that the blocked products, the layer norm and the blocked softmax passed validation,
+ * so it is their training the check sees.
+ */
+export async function sequenceTrainingChecks(): Promise<Check[]> {
+  const checks: Check[] = [];
+  const N = 22;
+  const rng = new Rng(1);
+  const user: number[] = [];
+  const item: number[] = [];
+  for (let u = 0; u < 48; u++) {
+    let it = rng.int(N);
+    for (let t = 0, n = 8 - rng.int(4); t < n; t++, it = (it + 1) % N) {
+      user.push(u);
+      item.push(it);
+    }
+  }
+  const data = { numUsers: 48, numItems: N, user: Int32Array.from(user), item: Int32Array.from(item), weight: new Float32Array(user.length).fill(1), time: Float64Array.from(user, (_, i) => i) };
+  for (const kind of ['gru4rec', 'sasrec'] as SequenceKind[]) {
+    const name = `${kind} trained on ${tf.getBackend()} learns a planted next-item walk (HR@1 over 40 walks)`;
+    const m = createSequenceModel({ kind, numItems: N, config: { maxLen: 6, dim: 16, numBlocks: 2, numHeads: 2, dropout: 0.1, lr: 0.03, maxEpochs: 15, patience: 0, batchSize: 48 } });
+    try {
+      await fitModel(m, data, { seed: 3 });
+      const kernels = tf.getBackend() === 'webgpu' ? [blockedMatMulOp.status({ columns: 16 }), layerNormOp.status({ dim: 16 }), softmaxCEBlockedOp.status({ dim: 16 })] : [];
+      let hits = 0;
+      const q = new Rng(9);
+      for (let k = 0; k < 40; k++) {
+        const start = q.int(N);
+        const len = 2 + q.int(4);
+        const h = Int32Array.from({ length: len }, (_, j) => (start + j) % N);
+        const s = await m.scoreAll({ user: 0, history: h });
+        let best = 0;
+        for (let i = 1; i < N; i++) if (s[i]! > s[best]!) best = i;
+        if (best === (h[len - 1]! + 1) % N) hits += 1;
+      }
+      const hr = hits / 40;
+      checks.push({ name, ok: hr > 0.9 && kernels.every((k) => k === 'passed'), detail: `HR@1 ${hr.toFixed(3)}${kernels.length ? `; kernels blocked matMul ${kernels[0]}, layer norm ${kernels[1]}, blocked softmax ${kernels[2]}` : ''}` });
+    } catch (e) {
+      checks.push({ name, ok: false, detail: errorText(e) });
+    } finally {
+      m.dispose();
+    }
+  }
+  return checks;
+}
+
 /** The fused embedding-bag kernels (content tower) against the stock-op bag: value and gradient. */
 export async function embeddingBagChecks(): Promise<Check[]> {
   const cases = [
@@ -379,7 +531,7 @@ export async function runCorrectness(): Promise<Check[]> {
   const checks: Check[] = [];
   if (TOP_K_KERNEL.supported({ dim: 64, k: 100, items: 100, hasBias: true })) checks.push(...(await rankingChecks()));
   if (SPARSE_ADAM_KERNEL.supported({})) checks.push(...(await sparseAdamChecks()));
-  if (tf.getBackend() === 'webgpu') checks.push(...(await scoreLossChecks()), ...(await embeddingBagChecks()), ...(await softmaxCEChecks()));
+  if (tf.getBackend() === 'webgpu') checks.push(...(await scoreLossChecks()), ...(await embeddingBagChecks()), ...(await softmaxCEChecks()), ...(await sequenceLayerChecks()), ...(await sequenceTrainingChecks()));
   if (tf.getBackend() === 'webgpu') checks.push(await workerCheck());
   return checks;
 }

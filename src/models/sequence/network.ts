@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, randomNormalArray } from '../../common';
 import type { SequenceConfig, SequenceKind } from './config';
-import { layerNorm, mm, mmT } from './ops';
+import { dense, layerNorm, mm, mmT } from './ops';
 
 /**
  * The two sequence encoders as pure functions of their parameter tensors, so the same code runs
@@ -90,11 +90,6 @@ export class Dropper {
     const m = this.rng.fillDropoutMask(new Float32Array(x.size), 1 - this.rate);
     return tf.mul(x, tf.tensor(m, x.shape)) as T;
   }
-}
-
-/** `[n, in] x [in, out] + [out]` */
-function dense(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
-  return tf.add(mm(x, kernel as tf.Tensor2D), bias) as tf.Tensor2D;
 }
 
 /**
