@@ -222,7 +222,8 @@ export function softmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.
  * The same loss as {@link softmaxCrossEntropy} in item chunks of `chunk` columns, so at most a
  * `[P, chunk]` block of logits exists at a time (the stock-op form of the fused WebGPU kernels in
  * src/compute/kernels/softmax-ce-webgpu.ts): forward, an online logsumexp over the chunks;
- * backward, each chunk's logits recomputed, turned into softmax - onehot and multiplied out.
+ * backward, each chunk's logits recomputed, turned into softmax - onehot and multiplied out. Its
+ * products go through {@link blockedMatMulOp}, so on WebGPU they are the blocked kernels once validated.
  */
 export function chunkedSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D, chunk: number): tf.Tensor1D {
   const P = h.shape[0];
@@ -236,7 +237,7 @@ export function chunkedSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targe
     let s: tf.Tensor | null = null;
     for (const c0 of starts) {
       const next = tf.tidy(() => {
-        const L = tf.matMul(x, tf.transpose(tf.slice(e, [c0, 0], [Math.min(chunk, N - c0), -1])));
+        const L = product(x, tf.transpose(tf.slice(e, [c0, 0], [Math.min(chunk, N - c0), -1])) as tf.Tensor2D);
         const mc = tf.max(L, 1, true); // [P, 1]
         if (!m || !s) return [mc, tf.sum(tf.exp(tf.sub(L, mc)), 1, true)];
         const mx = tf.maximum(m, mc);
@@ -259,8 +260,8 @@ export function chunkedSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targe
           const n = Math.min(chunk, N - c0);
           const [dxNext, dEc] = tf.tidy(() => {
             const Ec = tf.slice(es, [c0, 0], [n, -1]);
-            const G = tf.mul(tf.exp(tf.sub(tf.matMul(xs, tf.transpose(Ec)), lses)), dy2); // [P, n]
-            return [tf.add(dx, tf.matMul(G, Ec)), tf.matMul(tf.transpose(G), xs)];
+            const G = tf.mul(tf.exp(tf.sub(product(xs, tf.transpose(Ec) as tf.Tensor2D), lses)), dy2) as tf.Tensor2D; // [P, n]
+            return [tf.add(dx, product(G, Ec)), productTransposedA(G, xs)];
           });
           dx.dispose();
           dx = dxNext!;
@@ -280,6 +281,9 @@ export const MAX_LOGITS_BLOCK = 16 * 1024 * 1024;
 
 type SoftmaxCE = (h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D) => tf.Tensor1D;
 
+/** Items per chunk of the chunked softmax for `P` rows: a multiple of 4 (vec4 reads in the blocked products). */
+const logitsChunk = (P: number) => Math.max(4, Math.floor(MAX_LOGITS_BLOCK / P / 4) * 4);
+
 /**
  * The full-catalog softmax cross-entropy as a fused op: the WebGPU kernels that never store the
  * logits, or stock ops in one block while the logits fit in {@link MAX_LOGITS_BLOCK}, else in item
@@ -292,7 +296,7 @@ export const softmaxCEOp = defineFusedOp<{ dim: number }, SoftmaxCE>({
   stock: (h, E, targets) => {
     const P = h.shape[0];
     if (P * E.shape[0] <= MAX_LOGITS_BLOCK) return softmaxCrossEntropy(h, E, targets);
-    return chunkedSoftmaxCrossEntropy(h, E, targets, Math.max(1, Math.floor(MAX_LOGITS_BLOCK / P)));
+    return chunkedSoftmaxCrossEntropy(h, E, targets, logitsChunk(P));
   },
 });
 
@@ -311,15 +315,20 @@ export const softmaxCEBlockedOp = defineFusedOp<{ dim: number }, SoftmaxCE>({
 /**
  * The full-catalog softmax cross-entropy of the sequence models' training step. While the whole
  * `[P, N]` logits fit in {@link MAX_LOGITS_BLOCK}, 'auto' stores them once: the register-blocked
- * WebGPU kernels once validated on this device, else stock ops (on SwiftShader the blocked kernels
- * are about 6x faster than the stock ops, and the stock ops 1.24x faster than the fused kernels
- * that never store the logits: 8.5 s vs 10.5 s at [256, 64] x [1700, 64]). Above it, 'auto' is the
- * fused WebGPU kernels once validated, else stock ops in item chunks. 'stock' and 'fused' force a
- * form whatever the size (tests, benchmarks): 'fused' means the kernels that never store the logits.
+ * WebGPU kernels once validated on this device, else stock ops. Above it, 'auto' works in item
+ * chunks whose products go through the blocked matMul once validated; without it, the fused
+ * WebGPU kernels that never store the logits once validated, else stock ops in chunks. Measured
+ * on SwiftShader, loss + gradients: [1600, 64] x [3700, 64] blocked 1.16 s, stock ops 7.23 s,
+ * fused 13.5 s; [1600, 64] x [12000, 64] in chunks with blocked products 5.9 s, fused 35.6 s.
+ * 'stock' and 'fused' force a form whatever the size (tests, benchmarks): 'fused' means the
+ * kernels that never store the logits.
  */
 export function fullSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets: tf.Tensor1D, kernels: KernelChoice = 'auto'): tf.Tensor1D {
-  const fits = h.shape[0] * E.shape[0] <= MAX_LOGITS_BLOCK;
+  const P = h.shape[0];
   const config = { dim: h.shape[1] };
-  if (kernels === 'auto' && fits) return softmaxCEBlockedOp.implementation('auto', config)(h, E, targets);
+  if (kernels === 'auto') {
+    if (P * E.shape[0] <= MAX_LOGITS_BLOCK) return softmaxCEBlockedOp.implementation('auto', config)(h, E, targets);
+    if (blockedMatMulOp.choose('auto', { columns: 4 }) === 'fused') return chunkedSoftmaxCrossEntropy(h, E, targets, logitsChunk(P));
+  }
   return softmaxCEOp.implementation(kernels, config)(h, E, targets);
 }
