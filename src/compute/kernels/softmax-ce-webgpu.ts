@@ -37,6 +37,21 @@ const TREE_SUM_WGSL = /* wgsl */ `
       workgroupBarrier();
     }`;
 
+/** WGSL: merges each thread's online (max m, sum-exp s) over the workgroup into mPart[0], sPart[0]. */
+const LSE_MERGE_WGSL = /* wgsl */ `mPart[tid] = m;
+  sPart[tid] = s;
+  workgroupBarrier();
+  for (var stride = ${WG / 2}u; stride > 0u; stride = stride >> 1u) {
+    if (tid < stride) {
+      let m1 = mPart[tid];
+      let m2 = mPart[tid + stride];
+      let mx = max(m1, m2);
+      sPart[tid] = sPart[tid] * exp(m1 - mx) + sPart[tid + stride] * exp(m2 - mx);
+      mPart[tid] = mx;
+    }
+    workgroupBarrier();
+  }`;
+
 /** `dot(shared vector, M[row])` over D columns. */
 const dot = (shared: string, matrix: string, rowBase: string) =>
   `var acc = 0.0;
@@ -92,19 +107,7 @@ fn main(index : i32) {
     ${dot('hs', 'E', 'n * D')}
     if (acc > m) { s = s * exp(m - acc) + 1.0; m = acc; } else { s = s + exp(acc - m); }
   }
-  mPart[tid] = m;
-  sPart[tid] = s;
-  workgroupBarrier();
-  for (var stride = ${WG / 2}u; stride > 0u; stride = stride >> 1u) {
-    if (tid < stride) {
-      let m1 = mPart[tid];
-      let m2 = mPart[tid + stride];
-      let mx = max(m1, m2);
-      sPart[tid] = sPart[tid] * exp(m1 - mx) + sPart[tid + stride] * exp(m2 - mx);
-      mPart[tid] = mx;
-    }
-    workgroupBarrier();
-  }
+  ${LSE_MERGE_WGSL}
   if (tid == 0u && valid) {
     let lse = mPart[0] + log(sPart[0]);
     let t = u32(targets[p]);
@@ -281,19 +284,7 @@ fn main(index : i32) {
     let v = L[p * Np + n];
     if (v > m) { s = s * exp(m - v) + 1.0; m = v; } else { s = s + exp(v - m); }
   }
-  mPart[tid] = m;
-  sPart[tid] = s;
-  workgroupBarrier();
-  for (var stride = ${WG / 2}u; stride > 0u; stride = stride >> 1u) {
-    if (tid < stride) {
-      let m1 = mPart[tid];
-      let m2 = mPart[tid + stride];
-      let mx = max(m1, m2);
-      sPart[tid] = sPart[tid] * exp(m1 - mx) + sPart[tid + stride] * exp(m2 - mx);
-      mPart[tid] = mx;
-    }
-    workgroupBarrier();
-  }
+  ${LSE_MERGE_WGSL}
   if (tid == 0u && valid) {
     let lse = mPart[0] + log(sPart[0]);
     result[p] = lse - L[p * Np + u32(targets[p])];
