@@ -15,6 +15,7 @@ import {
   TOP_K_KERNEL,
 } from '../../../src/compute/kernels';
 import {
+  attentionSoftmaxOp,
   blockedMatMulOp,
   chunkedSoftmaxCrossEntropy,
   dense,
@@ -339,8 +340,8 @@ async function agreementCheck(name: string, got: tf.Tensor[], want: tf.Tensor[])
 /**
  * The sequence models' other WebGPU kernels against stock TF.js: the register-blocked products
  * (A B and A^T B, 1, 8 and 16 rows per thread, sizes that are not multiples of the block), the
- * dense layer built on them (bias in the kernel, bias gradient a column sum) and the layer norm,
- * each value and every gradient under a random upstream gradient.
+ * dense layer built on them (bias in the kernel, bias gradient a column sum), the layer norm and
+ * the attention softmax, each value and every gradient under a random upstream gradient.
  */
 export async function sequenceLayerChecks(): Promise<Check[]> {
   const checks: Check[] = [];
@@ -352,7 +353,7 @@ export async function sequenceLayerChecks(): Promise<Check[]> {
     }
   };
   await guarded('blocked matMul vs tf.matMul', async () => {
-    if (!(await blockedMatMulOp.validate({ columns: 4 }))) return [{ name: 'blocked matMul vs tf.matMul', ok: false, detail: `unavailable on ${tf.getBackend()}` }];
+    if (!(await blockedMatMulOp.validate({}))) return [{ name: 'blocked matMul vs tf.matMul', ok: false, detail: `unavailable on ${tf.getBackend()}` }];
     const out: Check[] = [];
     const a = tf.tensor2d(syntheticFloats(37 * 13, 1001, 1), [37, 13]);
     const at = tf.tensor2d(syntheticFloats(13 * 37, 1002, 1), [13, 37]);
@@ -378,7 +379,7 @@ export async function sequenceLayerChecks(): Promise<Check[]> {
   });
   await guarded('dense layer (blocked) vs stock ops', async () => {
     const name = 'dense layer (blocked, bias in the kernel) vs stock ops: [45, 12] x [12, 24] + [24], value and 3 gradients';
-    if (!(await blockedMatMulOp.validate({ columns: 4 })) || blockedMatMulOp.choose('auto', { columns: 24 }) !== 'fused') return [{ name, ok: false, detail: `blocked matMul unavailable on ${tf.getBackend()}` }];
+    if (!(await blockedMatMulOp.validate({})) || blockedMatMulOp.choose('auto', {}) !== 'fused') return [{ name, ok: false, detail: `blocked matMul unavailable on ${tf.getBackend()}` }];
     const x = tf.tensor2d(syntheticFloats(45 * 12, 1011, 1), [45, 12]);
     const w = tf.tensor2d(syntheticFloats(12 * 24, 1012, 1), [12, 24]);
     const b = tf.tensor1d(syntheticFloats(24, 1013, 1));
@@ -417,6 +418,28 @@ export async function sequenceLayerChecks(): Promise<Check[]> {
       return [check];
     });
   }
+  // left-padded sequences (one wholly padding), causal and not, one head and two
+  for (const [B, H, W, causal] of [[3, 1, 7, true], [2, 2, 50, false]] as const) {
+    const name = `attention softmax kernels vs stock ops: logits [${B * H}, ${W}, ${W}], ${H} head(s), ${causal ? 'causal' : 'not causal'}, padded, value and gradient`;
+    await guarded(name, async () => {
+      if (!(await attentionSoftmaxOp.validate({}))) return [{ name, ok: false, detail: `attention softmax kernels unavailable on ${tf.getBackend()}` }];
+      const maskValues = Array.from({ length: B * W }, (_, i) => (i % W >= [2, 0, W][Math.floor(i / W)]! ? 1 : 0));
+      const mask = tf.tensor2d(maskValues, [B, W]);
+      const logits = tf.tensor3d(syntheticFloats(B * H * W * W, 1031 + W, 3), [B * H, W, W]);
+      const up = tf.tensor3d(syntheticFloats(B * H * W * W, 1032, 1), [B * H, W, W]);
+      const run = (choice: 'fused' | 'stock') =>
+        tf.tidy(() => {
+          const f = attentionSoftmaxOp.implementation(choice, {});
+          const { value, grads } = tf.valueAndGrads((x: tf.Tensor) => tf.sum(tf.mul(f(x as tf.Tensor3D, mask, H, 0.125, causal), up)) as tf.Scalar)([logits]);
+          return [f(logits, mask, H, 0.125, causal), value, ...grads];
+        });
+      const got = run('fused');
+      const want = run('stock');
+      const check = await agreementCheck(name, got, want);
+      tf.dispose([mask, logits, up, ...got, ...want]);
+      return [check];
+    });
+  }
   return checks;
 }
 
@@ -424,8 +447,8 @@ export async function sequenceLayerChecks(): Promise<Check[]> {
  * Both sequence models trained end to end on this backend (fitModel, the trainer the app runs) on a
  * planted walk i -> i + 1 over 22 items (a catalog padded to 24 by the blocked softmax), then asked
  * for the next step of 40 walks: HR@1 must pass 0.9, as in the Node unit test. On WebGPU the check
- * also requires that the blocked products, the layer norm and the blocked softmax passed validation,
- * so it is their training the check sees.
+ * also requires that the blocked products, the layer norm, the blocked softmax and (SASRec) the
+ * attention softmax passed validation, so it is their training the check sees.
  */
 export async function sequenceTrainingChecks(): Promise<Check[]> {
   const checks: Check[] = [];
@@ -446,7 +469,10 @@ export async function sequenceTrainingChecks(): Promise<Check[]> {
     const m = createSequenceModel({ kind, numItems: N, config: { maxLen: 6, dim: 16, numBlocks: 2, numHeads: 2, dropout: 0.1, lr: 0.03, maxEpochs: 15, patience: 0, batchSize: 48 } });
     try {
       await fitModel(m, data, { seed: 3 });
-      const kernels = tf.getBackend() === 'webgpu' ? [blockedMatMulOp.status({ columns: 16 }), layerNormOp.status({ dim: 16 }), softmaxCEBlockedOp.status({ dim: 16 })] : [];
+      const kernels =
+        tf.getBackend() === 'webgpu'
+          ? [blockedMatMulOp.status({}), layerNormOp.status({ dim: 16 }), softmaxCEBlockedOp.status({ dim: 16 }), ...(kind === 'sasrec' ? [attentionSoftmaxOp.status({})] : [])]
+          : [];
       let hits = 0;
       const q = new Rng(9);
       for (let k = 0; k < 40; k++) {
@@ -459,7 +485,7 @@ export async function sequenceTrainingChecks(): Promise<Check[]> {
         if (best === (h[len - 1]! + 1) % N) hits += 1;
       }
       const hr = hits / 40;
-      checks.push({ name, ok: hr > 0.9 && kernels.every((k) => k === 'passed'), detail: `HR@1 ${hr.toFixed(3)}${kernels.length ? `; kernels blocked matMul ${kernels[0]}, layer norm ${kernels[1]}, blocked softmax ${kernels[2]}` : ''}` });
+      checks.push({ name, ok: hr > 0.9 && kernels.every((k) => k === 'passed'), detail: `HR@1 ${hr.toFixed(3)}${kernels.length ? `; kernels blocked matMul ${kernels[0]}, layer norm ${kernels[1]}, blocked softmax ${kernels[2]}${kernels[3] ? `, attention softmax ${kernels[3]}` : ''}` : ''}` });
     } catch (e) {
       checks.push({ name, ok: false, detail: errorText(e) });
     } finally {

@@ -124,11 +124,11 @@ export function blockedMatMulWebGPU<T extends tf.Tensor2D | tf.Tensor3D>(A: T, B
   ]) as T;
 }
 
-/** The register-blocked products as a registry entry: `columns` is the width of B (and of the result). */
-export const BLOCKED_MATMUL_KERNEL: FusedKernelSpec<{ columns: number }> = {
+/** The register-blocked products as a registry entry: one validation covers every size (they are uniforms). */
+export const BLOCKED_MATMUL_KERNEL: FusedKernelSpec<Record<string, never>> = {
   name: 'blocked matMul',
   requirement: 'the webgpu backend',
-  supported: ({ columns }) => tf.getBackend() === 'webgpu' && columns >= 1,
+  supported: () => tf.getBackend() === 'webgpu',
   // the shaders depend only on the rows per thread and the transpose, not on the sizes
   key: () => 'any',
   probe: () => {

@@ -18,6 +18,7 @@ export {
 export { SOFTMAX_CE_BLOCKED_KERNEL, SOFTMAX_CE_KERNEL, blockedSoftmaxCrossEntropyWebGPU, fusedSoftmaxCrossEntropyWebGPU } from './softmax-ce-webgpu';
 export { BLOCKED_MATMUL_KERNEL, blockedMatMulWebGPU, columnSumWebGPU } from './blocked-matmul-webgpu';
 export { LAYER_NORM_KERNEL, layerNormWebGPU } from './layer-norm-webgpu';
+export { ATTENTION_SOFTMAX_KERNEL, attentionSoftmaxWebGPU } from './attention-softmax-webgpu';
 export { SPARSE_ADAM_KERNEL, sparseAdamRowsWebGPU, type SparseAdamHyper } from './sparse-adam-webgpu';
 export { FUSED_MAX_K, TOP_K_KERNEL, exclusionBitset, fusedRankTopK, fusedScoreTopKTensor, type TopKConfig, type TopKLists } from './topk-webgpu';
 export { installWasmViewKernels } from './wasm-views';

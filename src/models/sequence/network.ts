@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Rng, randomNormalArray } from '../../common';
 import type { SequenceConfig, SequenceKind } from './config';
-import { dense, layerNorm, mm, mmT } from './ops';
+import { attentionWeights, dense, layerNorm, mm, mmT } from './ops';
 
 /**
  * The two sequence encoders as pure functions of their parameter tensors, so the same code runs
@@ -92,21 +92,6 @@ export class Dropper {
   }
 }
 
-/**
- * Additive attention bias `[B, 1, W, W]`: -1e9 where key j is in the future of query i (j > i)
- * or is padding. This is the ONLY thing that keeps position t from seeing t+1.
- * @param mask `[B, W]` 1 = real item
- */
-export function attentionBias(mask: tf.Tensor2D, causal = true): tf.Tensor4D {
-  const [B, W] = mask.shape;
-  const pad = tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [B, 1, 1, W]);
-  if (!causal) return tf.tile(pad, [1, 1, W, 1]) as tf.Tensor4D;
-  // -1e9 on the strict upper triangle (key j > query i), built on the CPU: W*W is tiny
-  const future = new Float32Array(W * W);
-  for (let i = 0; i < W; i++) for (let j = i + 1; j < W; j++) future[i * W + j] = -1e9;
-  return tf.add(pad, tf.tensor4d(future, [1, 1, W, W])) as tf.Tensor4D;
-}
-
 export interface EncodeOptions {
   /** training-time dropout, null = inference */
   drop: Dropper | null;
@@ -129,7 +114,7 @@ export function sasrecEncode(p: Record<string, tf.Tensor>, c: SequenceConfig, x:
   const mask3 = tf.reshape(mask, [B, W, 1]);
   const pos = tf.slice(p[POSITION_EMBEDDING]!, [c.maxLen - W, 0], [W, d]);
   let h: tf.Tensor = tf.mul(dr(tf.add(tf.mul(x, Math.sqrt(d)), pos)), mask3);
-  const bias = attentionBias(mask, opts.causal ?? true);
+  const causal = opts.causal ?? true;
   const toHeads = (t: tf.Tensor): tf.Tensor3D =>
     (H === 1 ? tf.reshape(t, [B, W, dh]) : tf.reshape(tf.transpose(tf.reshape(t, [B, W, H, dh]), [0, 2, 1, 3]), [B * H, W, dh])) as tf.Tensor3D;
   const fromHeads = (t: tf.Tensor): tf.Tensor2D =>
@@ -138,9 +123,8 @@ export function sasrecEncode(p: Record<string, tf.Tensor>, c: SequenceConfig, x:
     const n = `block${b}`;
     const y = tf.reshape(layerNorm(h, p[`${n}/ln1/gamma`]!, p[`${n}/ln1/beta`]!), [B * W, d]) as tf.Tensor2D;
     const [q, k, v] = tf.split(dense(y, p[`${n}/attn/qkv/kernel`]!, p[`${n}/attn/qkv/bias`]!), 3, 1) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    const logits = tf.mul(mmT(toHeads(q), toHeads(k)), 1 / Math.sqrt(dh)); // [B*H, W, W]
-    const att = dr(tf.softmax(tf.add(tf.reshape(logits, [B, H, W, W]), bias)));
-    const o = fromHeads(mm(tf.reshape(att, [B * H, W, W]) as tf.Tensor3D, toHeads(v)));
+    const att = dr(attentionWeights(mmT(toHeads(q), toHeads(k)), mask, H, 1 / Math.sqrt(dh), causal)); // [B*H, W, W]
+    const o = fromHeads(mm(att, toHeads(v)));
     h = tf.add(h, dr(tf.reshape(dense(o, p[`${n}/attn/out/kernel`]!, p[`${n}/attn/out/bias`]!), [B, W, d])));
     const y2 = tf.reshape(layerNorm(h, p[`${n}/ln2/gamma`]!, p[`${n}/ln2/beta`]!), [B * W, d]) as tf.Tensor2D;
     const f = dr(tf.relu(dense(y2, p[`${n}/ffn/1/kernel`]!, p[`${n}/ffn/1/bias`]!)));

@@ -1,5 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {
+  ATTENTION_SOFTMAX_KERNEL,
+  attentionSoftmaxWebGPU,
   BLOCKED_MATMUL_KERNEL,
   blockedMatMulWebGPU,
   columnSumWebGPU,
@@ -33,18 +35,19 @@ type Product = <T extends tf.Tensor2D | tf.Tensor3D>(a: T, b: T) => T;
  * once validated on this device, else tf.matMul: on SwiftShader the blocked kernel ran the output
  * layer's products 3-8x faster than TF.js's tiled matMul.
  */
-export const blockedMatMulOp = defineFusedOp<{ columns: number }, Product>({
+export const blockedMatMulOp = defineFusedOp<Record<string, never>, Product>({
   ...BLOCKED_MATMUL_KERNEL,
   fused: (a, b) => blockedMatMulWebGPU(a, b),
   stock: (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D) as typeof a,
 });
 
-const lastDim = (t: tf.Tensor) => t.shape[t.shape.length - 1]!;
-const product: Product = (a, b) => blockedMatMulOp.implementation('auto', { columns: lastDim(b) })(a, b);
+/** The blocked products run here: on WebGPU, once validated on this device. */
+const blocked = () => blockedMatMulOp.choose('auto', {}) === 'fused';
+const product: Product = (a, b) => blockedMatMulOp.implementation('auto', {})(a, b);
 
 /** `a^T x b` (the last two axes): the blocked kernel reads a transposed in place; stock ops transpose explicitly. */
 const productTransposedA: Product = (a, b) =>
-  blockedMatMulOp.choose('auto', { columns: lastDim(b) }) === 'fused'
+  blocked()
     ? blockedMatMulWebGPU(a, b, true)
     : (tf.matMul(transposeLast2(a) as tf.Tensor2D, b as tf.Tensor2D) as typeof a);
 
@@ -152,16 +155,12 @@ export function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps =
 }
 
 /**
- * A dense layer `[n, in] x [in, out] + [out]`. With the blocked matMul validated and both widths
- * divisible by 4, one op whose bias rides in the product's kernel and whose bias gradient is a
+ * A dense layer `[n, in] x [in, out] + [out]`. With the blocked matMul validated, one op whose bias rides in the product's kernel and whose bias gradient is a
  * column sum: TF.js's broadcasting add and its gradient's reduce took 28 ms and 60-190 ms per call
  * at [1600, 64-192] on SwiftShader.
  */
 export function dense(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor): tf.Tensor2D {
-  const [inWidth, outWidth] = kernel.shape as [number, number];
-  const blocked =
-    blockedMatMulOp.choose('auto', { columns: outWidth }) === 'fused' && blockedMatMulOp.choose('auto', { columns: inWidth }) === 'fused';
-  if (!blocked) return tf.add(mm(x, kernel as tf.Tensor2D), bias) as tf.Tensor2D;
+  if (!blocked()) return tf.add(mm(x, kernel as tf.Tensor2D), bias) as tf.Tensor2D;
   const f = tf.customGrad((...args) => {
     const [xi, w, b, save] = args as [tf.Tensor2D, tf.Tensor2D, tf.Tensor1D, tf.GradSaveFunc];
     save([xi, w]);
@@ -175,6 +174,43 @@ export function dense(x: tf.Tensor2D, kernel: tf.Tensor, bias: tf.Tensor): tf.Te
     };
   });
   return f(x, kernel, bias) as tf.Tensor2D;
+}
+
+/**
+ * Additive attention bias `[B, 1, W, W]`: -1e9 where key j is in the future of query i (j > i)
+ * or is padding. This is the ONLY thing that keeps position t from seeing t+1.
+ * @param mask `[B, W]` 1 = real item
+ */
+export function attentionBias(mask: tf.Tensor2D, causal = true): tf.Tensor4D {
+  const [B, W] = mask.shape;
+  const pad = tf.reshape(tf.mul(tf.sub(1, mask), -1e9), [B, 1, 1, W]);
+  if (!causal) return tf.tile(pad, [1, 1, W, 1]) as tf.Tensor4D;
+  // -1e9 on the strict upper triangle (key j > query i), built on the CPU: W*W is tiny
+  const future = new Float32Array(W * W);
+  for (let i = 0; i < W; i++) for (let j = i + 1; j < W; j++) future[i * W + j] = -1e9;
+  return tf.add(pad, tf.tensor4d(future, [1, 1, W, W])) as tf.Tensor4D;
+}
+
+type AttentionWeights = (logits: tf.Tensor3D, mask: tf.Tensor2D, heads: number, scale: number, causal: boolean) => tf.Tensor3D;
+
+/**
+ * Attention weights as a fused op: `softmax(scale * logits + attentionBias(mask, causal))` over the
+ * keys, for `logits` `[B * heads, W, W]`; one WebGPU kernel each way (src/compute/kernels) once
+ * validated, else stock ops.
+ */
+export const attentionSoftmaxOp = defineFusedOp<Record<string, never>, AttentionWeights>({
+  ...ATTENTION_SOFTMAX_KERNEL,
+  fused: attentionSoftmaxWebGPU,
+  stock: (logits, mask, heads, scale, causal) => {
+    const [rows, W] = logits.shape;
+    const scaled = tf.reshape(tf.mul(logits, scale), [rows / heads, heads, W, W]);
+    return tf.reshape(tf.softmax(tf.add(scaled, attentionBias(mask, causal))), [rows, W, W]) as tf.Tensor3D;
+  },
+});
+
+/** SASRec's attention weights through {@link attentionSoftmaxOp}: `[B * heads, W, W]` from the raw `q k^T`. */
+export function attentionWeights(logits: tf.Tensor3D, mask: tf.Tensor2D, heads: number, scale: number, causal: boolean): tf.Tensor3D {
+  return attentionSoftmaxOp.implementation('auto', {})(logits, mask, heads, scale, causal);
 }
 
 /**
@@ -328,7 +364,7 @@ export function fullSoftmaxCrossEntropy(h: tf.Tensor2D, E: tf.Tensor2D, targets:
   const config = { dim: h.shape[1] };
   if (kernels === 'auto') {
     if (P * E.shape[0] <= MAX_LOGITS_BLOCK) return softmaxCEBlockedOp.implementation('auto', config)(h, E, targets);
-    if (blockedMatMulOp.choose('auto', { columns: 4 }) === 'fused') return chunkedSoftmaxCrossEntropy(h, E, targets, logitsChunk(P));
+    if (blocked()) return chunkedSoftmaxCrossEntropy(h, E, targets, logitsChunk(P));
   }
   return softmaxCEOp.implementation(kernels, config)(h, E, targets);
 }

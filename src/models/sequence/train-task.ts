@@ -19,7 +19,7 @@ import { gbceBeta, usesFullSoftmax } from './config';
 import { buildWindows, leftPad, sampleWindows, type SequenceData, type UserSequences, type Window } from './data';
 import type { SequenceModel } from './model';
 import { Dropper, encode } from './network';
-import { blockedMatMulOp, fullSoftmaxCrossEntropy, layerNormOp, logSumExpRows, mmT, softmaxCEBlockedOp, softmaxCEOp } from './ops';
+import { attentionSoftmaxOp, blockedMatMulOp, fullSoftmaxCrossEntropy, layerNormOp, logSumExpRows, mmT, softmaxCEBlockedOp, softmaxCEOp } from './ops';
 
 /** One training batch, built on the CPU. */
 export interface SequenceBatch {
@@ -290,11 +290,12 @@ export class SequenceTrainTask implements TrainTask {
   /**
    * On WebGPU, checks the fused kernels this task would run once (stock ops if they fail): both
    * forms of the softmax cross-entropy with the full softmax, the sparse Adam of the item table without,
-   * and the blocked matMul and layer norm of the dense layers.
+   * the blocked matMul and layer norm of the dense layers, and SASRec's attention softmax.
    */
   async prepare(): Promise<void> {
-    await blockedMatMulOp.validate({ columns: 4 });
+    await blockedMatMulOp.validate({});
     await layerNormOp.validate({ dim: this.model.config.dim });
+    if (this.model.kind === 'sasrec') await attentionSoftmaxOp.validate({});
     if (this.sampler) await sparseAdamRowsOp.validate({});
     else {
       await softmaxCEBlockedOp.validate({ dim: this.model.config.dim });
