@@ -17,7 +17,8 @@ test('the sequence models WebGPU kernels agree with stock TF.js ops', async ({ p
   const checks = (await page.evaluate('__burrowBench.sequenceKernelChecks()')) as { name: string; ok: boolean; detail: string }[];
   // softmax CE: fused and chunked forms for 4 cases, the blocked form for the 2 whose width is
   // divisible by 4; then the blocked products at 3 block sizes, the dense layer, 2 layer norms,
-  // 2 attention softmaxes; then GRU4Rec and SASRec trained on WebGPU through those kernels
-  expect(checks.length).toBe(20);
+  // 2 attention softmaxes; then GRU4Rec and SASRec trained on WebGPU through those kernels, each
+  // with a tf.memory() leak check over 3 training steps
+  expect(checks.length).toBe(22);
   for (const c of checks) expect.soft(c.ok, `${c.name}: ${c.detail}`).toBe(true);
 });

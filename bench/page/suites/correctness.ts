@@ -443,6 +443,27 @@ export async function sequenceLayerChecks(): Promise<Check[]> {
   return checks;
 }
 
+/** The model's training steps on this backend leave `tf.memory()`'s tensor count where it was, after one warm-up step. */
+async function trainingLeakCheck(kind: SequenceKind, m: ReturnType<typeof createSequenceModel>, data: Parameters<ReturnType<typeof createSequenceModel>['createTrainTask']>[0]): Promise<Check> {
+  const name = `${kind} training steps on ${tf.getBackend()} leak no tensors (tf.memory() over 3 steps)`;
+  const task = m.createTrainTask(data, 1);
+  try {
+    await task.prepare();
+    const step = async () => {
+      const { loss } = task.step();
+      await loss.data();
+      loss.dispose();
+    };
+    await step();
+    const before = tf.memory().numTensors;
+    for (let k = 0; k < 3; k++) await step();
+    const grown = tf.memory().numTensors - before;
+    return { name, ok: grown === 0, detail: `${grown} tensors more after 3 steps (${before} before)` };
+  } finally {
+    (task as { dispose?: () => void }).dispose?.();
+  }
+}
+
 /**
  * Both sequence models trained end to end on this backend (fitModel, the trainer the app runs) on a
  * planted walk i -> i + 1 over 22 items (a catalog padded to 24 by the blocked softmax), then asked
@@ -486,6 +507,7 @@ export async function sequenceTrainingChecks(): Promise<Check[]> {
       }
       const hr = hits / 40;
       checks.push({ name, ok: hr > 0.9 && kernels.every((k) => k === 'passed'), detail: `HR@1 ${hr.toFixed(3)}${kernels.length ? `; kernels blocked matMul ${kernels[0]}, layer norm ${kernels[1]}, blocked softmax ${kernels[2]}${kernels[3] ? `, attention softmax ${kernels[3]}` : ''}` : ''}` });
+      checks.push(await trainingLeakCheck(kind, m, data));
     } catch (e) {
       checks.push({ name, ok: false, detail: errorText(e) });
     } finally {
